@@ -1,0 +1,45 @@
+// Subcommand table and dispatch for `hashagent` (agent/cli.ts runs it).
+import { UsageError, type Command } from './command.js';
+import { version } from './version.js';
+
+// One line per subcommand; keep alphabetical.
+const commands: Command[] = [version];
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'usage: hashagent <command> [options]',
+    '',
+    'commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "run 'hashagent <command> --help' for a command's options",
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(overview() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    process.stderr.write(`hashagent: unknown command '${name}'\n\n${overview()}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(cmd.usage + '\n');
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`hashagent ${cmd.name}: ${e.message}\n\nusage: ${cmd.usage}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+

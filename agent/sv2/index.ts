@@ -1,0 +1,5 @@
+// hashagent/sv2 — the Stratum V2 protocol library: types, framing, Noise, messages.
+// Pure: bytes in, values out (no sockets, timers or files).
+export * from './errors.js';
+export * from './binary.js';
+export * from './framing.js';

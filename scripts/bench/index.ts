@@ -1,0 +1,13 @@
+// `npm run bench`: every benchmark, one JSON object per line on stdout.
+// Usage: npm run bench [-- name-prefix ...] to run only matching benchmarks.
+import type { Bench, BenchResult } from './types.js';
+
+// One import per benchmark module; keep alphabetical.
+const benches: Bench[] = [];
+
+const filters = process.argv.slice(2);
+const report = (r: BenchResult) => process.stdout.write(JSON.stringify(r) + '\n');
+for (const b of benches) {
+  if (filters.length && !filters.some((f) => b.name.startsWith(f))) continue;
+  await b.run(report);
+}

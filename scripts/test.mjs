@@ -1,0 +1,28 @@
+// `npm test`: runs vitest and ends with the plain summary line `N passed, N failed`.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'test-results.json');
+mkdirSync(dirname(out), { recursive: true });
+rmSync(out, { force: true });
+const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+const r = spawnSync(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+});
+let passed = 0;
+let failed = 0;
+try {
+  const res = JSON.parse(readFileSync(out, 'utf8'));
+  passed = res.numPassedTests;
+  // A suite that failed to load has no failed test of its own; count it once.
+  failed = res.numFailedTests + (res.testResults ?? []).filter((s) => s.status === 'failed' && (s.assertionResults ?? []).every((a) => a.status !== 'failed')).length;
+} catch {
+  failed = Math.max(failed, 1);
+}
+if (r.status !== 0 && failed === 0) failed = 1;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(r.status === 0 && failed === 0 ? 0 : 1);

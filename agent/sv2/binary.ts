@@ -92,10 +92,12 @@ export class Writer {
     return p;
   }
   u8(v: number): void {
-    this.buf[this.reserve(1)] = v;
+    const p = this.reserve(1); // reserve first: it may replace this.buf
+    this.buf[p] = v;
   }
   u16(v: number): void {
-    this.dv.setUint16(this.reserve(2), v, true);
+    const p = this.reserve(2);
+    this.dv.setUint16(p, v, true);
   }
   u24(v: number): void {
     const p = this.reserve(3);
@@ -104,16 +106,20 @@ export class Writer {
     this.buf[p + 2] = (v >>> 16) & 0xff;
   }
   u32(v: number): void {
-    this.dv.setUint32(this.reserve(4), v, true);
+    const p = this.reserve(4);
+    this.dv.setUint32(p, v, true);
   }
   u64(v: bigint): void {
-    this.dv.setBigUint64(this.reserve(8), v, true);
+    const p = this.reserve(8);
+    this.dv.setBigUint64(p, v, true);
   }
   f32(v: number): void {
-    this.dv.setFloat32(this.reserve(4), v, true);
+    const p = this.reserve(4);
+    this.dv.setFloat32(p, v, true);
   }
   bytes(b: Uint8Array): void {
-    this.buf.set(b, this.reserve(b.length));
+    const p = this.reserve(b.length);
+    this.buf.set(b, p);
   }
   finish(): Uint8Array {
     return this.buf.subarray(0, this.pos);
@@ -189,13 +195,14 @@ export const F32: Codec<number> = {
   },
 };
 
-/** Fixed-size raw bytes (U256, PUBKEY, SIGNATURE). Decoded values are copies. */
+/** Fixed-size raw bytes (U256, PUBKEY, SIGNATURE). Decoded values are copies (never views of a
+ * Buffer, whose slice() would share memory). */
 export function fixed(name: string, size: number): Codec<Uint8Array> {
   return {
     kind: size === 32 && name === 'U256' ? 'u256' : 'fixed',
     name,
     max: size,
-    read: (r, f) => r.bytes(size, f).slice(),
+    read: (r, f) => new Uint8Array(r.bytes(size, f)),
     write: (w, v, f) => {
       if (!(v instanceof Uint8Array) || v.length !== size) {
         throw new Sv2Error('length-out-of-bounds', `${f}: ${name} must be ${size} bytes, got ${v?.length}`, f);
@@ -214,7 +221,7 @@ export function byteArray(name: string, width: 1 | 2 | 3, max: number): Codec<Ui
     kind: 'bytes',
     name,
     max,
-    read: (r, f) => r.bytes(r.len(width, max, f), f).slice(),
+    read: (r, f) => new Uint8Array(r.bytes(r.len(width, max, f), f)),
     write: (w, v, f) => {
       if (!(v instanceof Uint8Array)) throw new Sv2Error('invalid-value', `${f}: ${name} must be bytes`, f);
       if (v.length > max) throw new Sv2Error('length-out-of-bounds', `${f}: ${v.length} bytes exceed ${name}`, f);
@@ -258,7 +265,7 @@ export const BYTES: Codec<Uint8Array> = {
   kind: 'bytes',
   name: 'BYTES',
   max: 0xffffff,
-  read: (r, f) => r.bytes(r.remaining, f).slice(),
+  read: (r, f) => new Uint8Array(r.bytes(r.remaining, f)),
   write: (w, v, f) => {
     if (!(v instanceof Uint8Array)) throw new Sv2Error('invalid-value', `${f}: BYTES must be bytes`, f);
     w.bytes(v);
@@ -273,8 +280,9 @@ function seq<T>(name: string, width: 1 | 2, max: number, item: Codec<T>): Codec<
     item: item as Codec<unknown>,
     read: (r, f) => {
       const n = r.len(width, max, f);
-      const out: T[] = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = item.read(r, `${f}[${i}]`);
+      // Grown by push, not preallocated: a count is only trusted as far as the bytes go.
+      const out: T[] = [];
+      for (let i = 0; i < n; i++) out.push(item.read(r, `${f}[${i}]`));
       return out;
     },
     write: (w, v, f) => {

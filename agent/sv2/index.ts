@@ -3,3 +3,6 @@
 export * from './errors.js';
 export * from './binary.js';
 export * from './framing.js';
+export * from './messages/index.js';
+export * from './codec.js';
+export * from './json.js';

@@ -1,0 +1,136 @@
+// ElligatorSwift (BIP324): 64-byte encodings u‖t of secp256k1 x coordinates that look like
+// random bytes, and the x-only ECDH of BIP324 on top of them. Field arithmetic is noble's.
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { randomBytes } from '@noble/hashes/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { Sv2Error } from '../errors.js';
+
+const Fp = secp256k1.Point.Fp;
+const P = Fp.ORDER;
+const HALF_P_MINUS_1 = (P - 1n) >> 1n;
+const SEVEN = 7n;
+
+const mod = (a: bigint) => Fp.create(a);
+const isSquare = (a: bigint) => {
+  const v = mod(a);
+  return v === 0n || Fp.pow(v, HALF_P_MINUS_1) === 1n;
+};
+const sqrt = (a: bigint): bigint | null => {
+  const v = mod(a);
+  const r = Fp.pow(v, (P + 1n) >> 2n); // p ≡ 3 (mod 4)
+  return Fp.sqr(r) === v ? r : null;
+};
+const isValidX = (x: bigint) => isSquare(Fp.add(Fp.pow(x, 3n), SEVEN));
+const SQRT_MINUS_3 = sqrt(P - 3n)!;
+
+function toBytes32(v: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 31; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+function fromBytes(b: Uint8Array): bigint {
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  return v;
+}
+
+/** XSwiftEC: the x coordinate encoded by field elements (u, t). Every (u, t) decodes. */
+export function xswiftec(uIn: bigint, tIn: bigint): bigint {
+  let u = mod(uIn);
+  let t = mod(tIn);
+  if (u === 0n) u = 1n;
+  if (t === 0n) t = 1n;
+  const u3p7 = Fp.add(Fp.pow(u, 3n), SEVEN);
+  if (Fp.add(u3p7, Fp.sqr(t)) === 0n) t = Fp.mul(2n, t);
+  const X = Fp.div(Fp.sub(u3p7, Fp.sqr(t)), Fp.mul(2n, t));
+  const Y = Fp.div(Fp.add(X, t), Fp.mul(SQRT_MINUS_3, u));
+  const x1 = Fp.add(u, Fp.mul(4n, Fp.sqr(Y)));
+  if (isValidX(x1)) return x1;
+  const XdivY = Fp.div(X, Y);
+  const x2 = Fp.div(Fp.sub(Fp.neg(XdivY), u), 2n);
+  if (isValidX(x2)) return x2;
+  // BIP324 proves one of the three is valid.
+  return Fp.div(Fp.sub(XdivY, u), 2n);
+}
+
+/** XSwiftECInv: a t with xswiftec(u, t) = x for the given case (0–7), or null. */
+export function xswiftecInv(x: bigint, u: bigint, c: number): bigint | null {
+  let v: bigint;
+  let s: bigint;
+  const u3p7 = Fp.add(Fp.pow(u, 3n), SEVEN);
+  if ((c & 2) === 0) {
+    if (isValidX(Fp.sub(Fp.neg(x), u))) return null;
+    v = (c & 1) === 0 ? x : Fp.sub(Fp.neg(x), u);
+    s = Fp.neg(Fp.div(u3p7, Fp.add(Fp.add(Fp.sqr(u), Fp.mul(u, v)), Fp.sqr(v))));
+  } else {
+    s = Fp.sub(x, u);
+    if (s === 0n) return null;
+    let r = sqrt(Fp.mul(Fp.neg(s), Fp.add(Fp.mul(4n, u3p7), Fp.mul(Fp.mul(3n, s), Fp.sqr(u)))));
+    if (r === null) return null;
+    if (c & 1) {
+      if (r === 0n) return null;
+      r = Fp.neg(r);
+    }
+    v = Fp.div(Fp.add(Fp.neg(u), Fp.div(r, s)), 2n);
+  }
+  let w = sqrt(s);
+  if (w === null) return null;
+  if (c & 4) w = Fp.neg(w);
+  return Fp.mul(w, Fp.sub(Fp.div(Fp.mul(u, Fp.sub(SQRT_MINUS_3, 1n)), 2n), v));
+}
+
+/** Decodes a 64-byte ElligatorSwift encoding to the 32-byte big-endian x coordinate. */
+export function ellswiftDecode(ell: Uint8Array): Uint8Array {
+  if (ell.length !== 64) throw new Sv2Error('key', `ElligatorSwift encoding must be 64 bytes, got ${ell.length}`);
+  return toBytes32(xswiftec(fromBytes(ell.subarray(0, 32)), fromBytes(ell.subarray(32))));
+}
+
+/** Encodes the x coordinate of a point as 64 random-looking bytes (fresh randomness each call). */
+export function ellswiftEncodeX(x32: Uint8Array, rand: (n: number) => Uint8Array = randomBytes): Uint8Array {
+  const x = fromBytes(x32);
+  if (x >= P || !isValidX(x)) throw new Sv2Error('key', 'not the x coordinate of a curve point');
+  for (;;) {
+    const r = rand(33);
+    const u = mod(fromBytes(r.subarray(0, 32)));
+    if (u === 0n) continue;
+    const t = xswiftecInv(x, u, r[32]! & 7);
+    if (t !== null) {
+      const out = new Uint8Array(64);
+      out.set(toBytes32(u));
+      out.set(toBytes32(t), 32);
+      return out;
+    }
+  }
+}
+
+/** The 64-byte ElligatorSwift public key of a 32-byte secret key. */
+export function ellswiftCreate(secret: Uint8Array, rand?: (n: number) => Uint8Array): Uint8Array {
+  const x = secp256k1.getPublicKey(secret, true).subarray(1);
+  return ellswiftEncodeX(x, rand);
+}
+
+/** x coordinate of secret × (the point whose x the peer's encoding carries). */
+export function ellswiftXdh(ellTheirs: Uint8Array, secret: Uint8Array): Uint8Array {
+  const x = ellswiftDecode(ellTheirs);
+  const pt = secp256k1.Point.fromBytes(Uint8Array.from([0x02, ...x]));
+  const d = secp256k1.Point.Fn.fromBytes(secret);
+  if (d === 0n) throw new Sv2Error('key', 'secret key is zero');
+  return pt.multiply(d).toBytes(true).subarray(1);
+}
+
+const ECDH_TAG = sha256(new TextEncoder().encode('bip324_ellswift_xonly_ecdh'));
+
+/**
+ * BIP324 v2 ECDH: SHA256(tag ‖ tag ‖ ell_initiator ‖ ell_responder ‖ x). The initiator's
+ * encoding always comes first, whichever side computes it.
+ */
+export function bip324Ecdh(secret: Uint8Array, ellOurs: Uint8Array, ellTheirs: Uint8Array, initiating: boolean): Uint8Array {
+  const x = ellswiftXdh(ellTheirs, secret);
+  const h = sha256.create().update(ECDH_TAG).update(ECDH_TAG);
+  if (initiating) h.update(ellOurs).update(ellTheirs);
+  else h.update(ellTheirs).update(ellOurs);
+  return h.update(x).digest();
+}

@@ -1,0 +1,101 @@
+// BIP324 ElligatorSwift and BIP340 Schnorr against their published vectors (test/vectors/README.md).
+import { describe, expect, it } from 'vitest';
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { bip324Ecdh, ellswiftCreate, ellswiftDecode, ellswiftXdh, xswiftecInv, xswiftec } from '../../../agent/sv2/noise/ellswift.js';
+import { certificateDigest, signCertificate, verifyCertificate } from '../../../agent/sv2/noise/certificate.js';
+import { PROTOCOL_NAME, SymmetricState } from '../../../agent/sv2/noise/symmetric-state.js';
+import { bytesToHex, hexToBytes, readCsv } from '../../support/vectors.js';
+
+const big = (h: string) => BigInt('0x' + h);
+const hex32 = (v: bigint) => v.toString(16).padStart(64, '0');
+
+describe('BIP324 ellswift_decode_test_vectors.csv', () => {
+  const rows = readCsv('bip-0324_ellswift_decode_test_vectors.csv');
+  it(`decodes all ${rows.length} rows`, () => {
+    expect(rows.length).toBeGreaterThan(70);
+    for (const r of rows) expect(bytesToHex(ellswiftDecode(hexToBytes(r.ellswift!))), r.comment).toBe(r.x);
+  });
+});
+
+describe('BIP324 xswiftec_inv_test_vectors.csv', () => {
+  const rows = readCsv('bip-0324_xswiftec_inv_test_vectors.csv');
+  it(`inverts all ${rows.length} rows in all 8 cases`, () => {
+    for (const r of rows) {
+      const u = big(r.u!);
+      const x = big(r.x!);
+      for (let c = 0; c < 8; c++) {
+        const t = xswiftecInv(x, u, c);
+        const want = r[`case${c}_t`]!;
+        if (want === '') expect(t, `${r.comment} case ${c}`).toBeNull();
+        else {
+          expect(hex32(t!), `${r.comment} case ${c}`).toBe(want);
+          expect(xswiftec(u, t!)).toBe(x);
+        }
+      }
+    }
+  });
+});
+
+describe('BIP324 packet_encoding_test_vectors.csv (ECDH columns)', () => {
+  const rows = readCsv('bip-0324_packet_encoding_test_vectors.csv');
+  it(`derives x_ours, x_shared and shared_secret of all ${rows.length} rows`, () => {
+    for (const r of rows) {
+      const priv = hexToBytes(r.in_priv_ours!);
+      const ours = hexToBytes(r.in_ellswift_ours!);
+      const theirs = hexToBytes(r.in_ellswift_theirs!);
+      expect(bytesToHex(ellswiftDecode(ours))).toBe(r.mid_x_ours);
+      expect(bytesToHex(ellswiftDecode(theirs))).toBe(r.mid_x_theirs);
+      expect(bytesToHex(ellswiftXdh(theirs, priv))).toBe(r.mid_x_shared);
+      expect(bytesToHex(bip324Ecdh(priv, ours, theirs, r.in_initiating === '1'))).toBe(r.mid_shared_secret);
+    }
+  });
+  it('fresh encodings of a key decode to its x coordinate and differ each time', () => {
+    const priv = hexToBytes(rows[0]!.in_priv_ours!);
+    const a = ellswiftCreate(priv);
+    const b = ellswiftCreate(priv);
+    expect(bytesToHex(a)).not.toBe(bytesToHex(b));
+    expect(bytesToHex(ellswiftDecode(a))).toBe(rows[0]!.mid_x_ours);
+    expect(bytesToHex(ellswiftDecode(b))).toBe(rows[0]!.mid_x_ours);
+  });
+});
+
+describe('BIP340 test-vectors.csv', () => {
+  const rows = readCsv('bip-0340_test-vectors.csv');
+  it(`signs and verifies all ${rows.length} rows`, () => {
+    for (const r of rows) {
+      const msg = hexToBytes(r.message!);
+      const pub = hexToBytes(r['public key']!);
+      const sig = hexToBytes(r.signature!);
+      if (r['secret key']) {
+        expect(bytesToHex(schnorr.getPublicKey(hexToBytes(r['secret key']!))).toUpperCase()).toBe(r['public key']);
+        expect(bytesToHex(schnorr.sign(msg, hexToBytes(r['secret key']!), hexToBytes(r.aux_rand!))).toUpperCase()).toBe(r.signature);
+      }
+      let ok: boolean;
+      try {
+        ok = schnorr.verify(sig, msg, pub);
+      } catch {
+        ok = false;
+      }
+      expect(ok, `row ${r.index}: ${r.comment}`).toBe(r['verification result'] === 'TRUE');
+    }
+  });
+});
+
+describe('Noise constants (sv2-protocol digest §3.1; SRI noise-sv2 lib.rs, sv2-tp noise.h)', () => {
+  it('initial ck and h', () => {
+    const ss = new SymmetricState();
+    expect(PROTOCOL_NAME).toBe('Noise_NX_Secp256k1+EllSwift_ChaChaPoly_SHA256');
+    expect(bytesToHex(ss.ck)).toBe('2eb47881208e9eee1f669f67c66ee70ea9ea88090d503fe830dc4bc83e29bf10');
+    expect(bytesToHex(ss.h)).toBe('922fa32e4f487c0d59caa3bed7899ce3d98db7e13dbd3b7cf2d23dd433dc6104');
+  });
+  it('a certificate signed for one static key does not verify for another', () => {
+    const auth = hexToBytes('b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfef');
+    const authX = schnorr.getPublicKey(auth);
+    const s1 = new Uint8Array(32).fill(7);
+    const s2 = new Uint8Array(32).fill(8);
+    const c = signCertificate(auth, s1, 1000, 2000);
+    expect(() => verifyCertificate(c, s1, authX, 1500, 0)).not.toThrow();
+    expect(() => verifyCertificate(c, s2, authX, 1500, 0)).toThrow(/signature/);
+    expect(certificateDigest(0, 1000, 2000, s1).length).toBe(32);
+  });
+});

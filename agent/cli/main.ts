@@ -1,9 +1,11 @@
 // Subcommand table and dispatch for `hashagent` (agent/cli.ts runs it).
 import { UsageError, type Command } from './command.js';
+import { keygen } from './keygen.js';
+import { sv2 } from './sv2.js';
 import { version } from './version.js';
 
 // One line per subcommand; keep alphabetical.
-const commands: Command[] = [version];
+const commands: Command[] = [keygen, sv2, version];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -6,6 +6,26 @@ import { Sv2Error } from './errors.js';
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
 
+// Small outputs are carved from shared 64 KiB slabs (as Node's Buffer pool does): a typed array
+// of ≤ 64 bytes created on its own lives on V8's heap, and the first subarray() or DataView on it
+// copies it out (about a microsecond), which would dominate encoding a share; and one slab
+// allocation costs far less than one ArrayBuffer per message.
+const SLAB_SIZE = 65536;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabUsed = 0;
+
+/** A zeroed byte array, pooled when small. Never hand such arrays to code that transfers them. */
+export function allocBytes(n: number): Uint8Array {
+  if (n > SLAB_SIZE >>> 3) return new Uint8Array(n);
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, n);
+  slabUsed += (n + 7) & ~7; // keep 8-byte alignment
+  return out;
+}
+
 /** Cursor over one payload. Every read is bounds-checked and names its field on failure. */
 export class Reader {
   pos: number;
@@ -74,14 +94,15 @@ export class Writer {
   buf: Uint8Array;
   pos = 0;
   private dv: DataView;
-  constructor(capacity = 64) {
-    this.buf = new Uint8Array(capacity);
-    this.dv = new DataView(this.buf.buffer);
+  /** A new buffer of `capacity`, or writing into `into` (which must be large enough or will be regrown). */
+  constructor(capacity = 64, into?: Uint8Array) {
+    this.buf = into ?? new Uint8Array(Math.max(capacity, 8));
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
   reserve(n: number): number {
     const p = this.pos;
     if (p + n > this.buf.length) {
-      let cap = this.buf.length * 2;
+      let cap = Math.max(8, this.buf.length * 2);
       while (cap < p + n) cap *= 2;
       const next = new Uint8Array(cap);
       next.set(this.buf.subarray(0, p));
@@ -195,14 +216,14 @@ export const F32: Codec<number> = {
   },
 };
 
-/** Fixed-size raw bytes (U256, PUBKEY, SIGNATURE). Decoded values are copies (never views of a
- * Buffer, whose slice() would share memory). */
+/** Fixed-size raw bytes (U256, PUBKEY, SIGNATURE). Decoded byte values are views into the
+ * payload (no copy, as SRI borrows): copy them before mutating or reusing the payload buffer. */
 export function fixed(name: string, size: number): Codec<Uint8Array> {
   return {
     kind: size === 32 && name === 'U256' ? 'u256' : 'fixed',
     name,
     max: size,
-    read: (r, f) => new Uint8Array(r.bytes(size, f)),
+    read: (r, f) => r.bytes(size, f),
     write: (w, v, f) => {
       if (!(v instanceof Uint8Array) || v.length !== size) {
         throw new Sv2Error('length-out-of-bounds', `${f}: ${name} must be ${size} bytes, got ${v?.length}`, f);
@@ -221,7 +242,7 @@ export function byteArray(name: string, width: 1 | 2 | 3, max: number): Codec<Ui
     kind: 'bytes',
     name,
     max,
-    read: (r, f) => new Uint8Array(r.bytes(r.len(width, max, f), f)),
+    read: (r, f) => r.bytes(r.len(width, max, f), f),
     write: (w, v, f) => {
       if (!(v instanceof Uint8Array)) throw new Sv2Error('invalid-value', `${f}: ${name} must be bytes`, f);
       if (v.length > max) throw new Sv2Error('length-out-of-bounds', `${f}: ${v.length} bytes exceed ${name}`, f);
@@ -265,7 +286,7 @@ export const BYTES: Codec<Uint8Array> = {
   kind: 'bytes',
   name: 'BYTES',
   max: 0xffffff,
-  read: (r, f) => new Uint8Array(r.bytes(r.remaining, f)),
+  read: (r, f) => r.bytes(r.remaining, f),
   write: (w, v, f) => {
     if (!(v instanceof Uint8Array)) throw new Sv2Error('invalid-value', `${f}: BYTES must be bytes`, f);
     w.bytes(v);

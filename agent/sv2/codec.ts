@@ -1,11 +1,12 @@
 // Message ⇄ payload ⇄ frame. Definitions drive a small interpreter; field paths are
 // precomputed so the hot messages (shares, jobs) decode without building strings.
-import { Reader, Writer } from './binary.js';
+import { Reader, Writer, allocBytes } from './binary.js';
 import { Sv2Error } from './errors.js';
 import { HEADER_SIZE, writeHeader, type Frame } from './framing.js';
 import { TLV_HEADER_SIZE, type Tlv } from './messages/extensions.js';
 import { lookupMessage, type AnyMessageDef, type MessageKey } from './messages/index.js';
 import type { FieldList, FieldsOf, MessageDef } from './messages/define.js';
+import { compile, type Compiled } from './compile.js';
 
 /** A decoded message: `key` discriminates, `fields` carries the spec's field names. */
 export type Message = {
@@ -20,6 +21,47 @@ export interface RawMessage {
 
 // Adaptive initial buffer size per definition, so steady-state encoding never regrows.
 const sizeHints = new WeakMap<MessageDef, number>();
+// Generated fast paths (compile.ts), built on first use and kept on the definition itself
+// (a property read is cheaper than a WeakMap lookup on every message); null = interpreter.
+const COMPILED = Symbol('compiled');
+function fast(def: MessageDef): Compiled | null {
+  const d = def as MessageDef & { [COMPILED]?: Compiled | null };
+  let c = d[COMPILED];
+  if (c === undefined) {
+    c = compile(def);
+    Object.defineProperty(d, COMPILED, { value: c, enumerable: false });
+  }
+  return c;
+}
+
+function tlvSize(def: MessageDef, tlvs: readonly Tlv[] | undefined): number {
+  let n = 0;
+  if (tlvs) for (const t of tlvs) n += TLV_HEADER_SIZE + t.value.length;
+  return n;
+}
+
+function writeTlvs(w: Writer, def: MessageDef, tlvs: readonly Tlv[]): void {
+  for (const t of tlvs) {
+    if (t.value.length > 0xffff) throw new Sv2Error('length-out-of-bounds', `${def.name}.tlv: value of ${t.value.length} bytes`, `${def.name}.tlv`);
+    w.u16(t.type_ext);
+    w.u8(t.field_type);
+    w.u16(t.value.length);
+    w.bytes(t.value);
+  }
+}
+
+/** Encodes with the generated code: one exact-size allocation, `prefix` spare bytes in front. */
+function encodeFast(c: Compiled, def: MessageDef, fields: Record<string, unknown>, tlvs: readonly Tlv[] | undefined, prefix: number): Uint8Array {
+  const n = c.size(fields);
+  const out = allocBytes(prefix + n + tlvSize(def, tlvs));
+  c.write(fields, out, prefix);
+  if (tlvs && tlvs.length) {
+    const w = new Writer(0, out);
+    w.pos = prefix + n;
+    writeTlvs(w, def, tlvs);
+  }
+  return out;
+}
 
 function writeFields(w: Writer, def: MessageDef, fields: Record<string, unknown>, tlvs?: readonly Tlv[]): void {
   const f = def.fields;
@@ -28,19 +70,13 @@ function writeFields(w: Writer, def: MessageDef, fields: Record<string, unknown>
     const [name, codec] = f[i]!;
     codec.write(w, fields[name] as never, p[i]!);
   }
-  if (tlvs) {
-    for (const t of tlvs) {
-      if (t.value.length > 0xffff) throw new Sv2Error('length-out-of-bounds', `${def.name}.tlv: value of ${t.value.length} bytes`, `${def.name}.tlv`);
-      w.u16(t.type_ext);
-      w.u8(t.field_type);
-      w.u16(t.value.length);
-      w.bytes(t.value);
-    }
-  }
+  if (tlvs) writeTlvs(w, def, tlvs);
 }
 
 /** The payload bytes of a message. */
 export function encodePayload<D extends MessageDef>(def: D, fields: FieldsOf<D['fields']>, tlvs?: readonly Tlv[]): Uint8Array {
+  const c = fast(def);
+  if (c) return encodeFast(c, def, fields as Record<string, unknown>, tlvs, 0);
   const w = new Writer(sizeHints.get(def) ?? 64);
   writeFields(w, def, fields as Record<string, unknown>, tlvs);
   sizeHints.set(def, w.buf.length);
@@ -49,12 +85,17 @@ export function encodePayload<D extends MessageDef>(def: D, fields: FieldsOf<D['
 
 /** A whole plain frame (header ‖ payload) in one buffer. */
 export function encodeMessage<D extends MessageDef>(def: D, fields: FieldsOf<D['fields']>, tlvs?: readonly Tlv[]): Uint8Array {
-  const w = new Writer(sizeHints.get(def) ?? 64);
-  w.reserve(HEADER_SIZE);
-  writeFields(w, def, fields as Record<string, unknown>, tlvs);
-  sizeHints.set(def, w.buf.length);
-  const out = w.finish();
-  writeHeader(out, 0, { extensionType: def.extensionType, channelMsg: def.channelMsg, msgType: def.msgType, length: out.length - HEADER_SIZE });
+  const c = fast(def);
+  let out: Uint8Array;
+  if (c) out = encodeFast(c, def, fields as Record<string, unknown>, tlvs, HEADER_SIZE);
+  else {
+    const w = new Writer(sizeHints.get(def) ?? 64);
+    w.reserve(HEADER_SIZE);
+    writeFields(w, def, fields as Record<string, unknown>, tlvs);
+    sizeHints.set(def, w.buf.length);
+    out = w.finish();
+  }
+  writeHeader(out, 0, def, out.length - HEADER_SIZE);
   return out;
 }
 
@@ -68,6 +109,13 @@ export function messageFrame<D extends MessageDef>(def: D, fields: FieldsOf<D['f
  * may carry extension TLVs once negotiated); anything else is a typed error.
  */
 export function decodePayload<F extends FieldList>(def: MessageDef<string, F>, payload: Uint8Array): { fields: FieldsOf<F>; tlvs?: Tlv[] } {
+  const c = fast(def);
+  if (c) {
+    const fields = c.read(payload, 0, payload.length);
+    if (c.readEnd === payload.length) return { fields: fields as FieldsOf<F> };
+    const r = new Reader(payload, c.readEnd);
+    return { fields: fields as FieldsOf<F>, tlvs: readTlvs(r, def.name) };
+  }
   const r = new Reader(payload);
   const out: Record<string, unknown> = {};
   const f = def.fields;
@@ -87,7 +135,7 @@ function readTlvs(r: Reader, name: string): Tlv[] {
     const type_ext = r.u16(field);
     const field_type = r.u8(field);
     const len = r.u16(field);
-    tlvs.push({ type_ext, field_type, value: new Uint8Array(r.bytes(len, `${field}.value`)) });
+    tlvs.push({ type_ext, field_type, value: r.bytes(len, `${field}.value`) });
   }
   return tlvs;
 }
@@ -102,6 +150,11 @@ export function decodeFrame(frame: Frame): Message | RawMessage {
       `${def.name}: channel_msg bit is ${frame.channelMsg ? 'set' : 'clear'} but the message is ${def.channelMsg ? '' : 'not '}a channel message`,
       `${def.name}.header.extension_type`,
     );
+  }
+  const c = fast(def);
+  if (c) {
+    const fields = c.read(frame.payload, 0, frame.payload.length);
+    if (c.readEnd === frame.payload.length) return { key: def.key, def, fields } as Message;
   }
   const { fields, tlvs } = decodePayload(def, frame.payload);
   return (tlvs ? { key: def.key, def, fields, tlvs } : { key: def.key, def, fields }) as Message;

@@ -53,7 +53,7 @@ export class NoiseSession {
     this.check();
     const len = frame.payload.length;
     const hdr = new Uint8Array(HEADER_SIZE);
-    writeHeader(hdr, 0, { ...frame, length: len });
+    writeHeader(hdr, 0, frame, len);
     const out = new Uint8Array(ENCRYPTED_HEADER_SIZE + encryptedPayloadLength(len));
     try {
       out.set(this.encryptor.encryptWithAd(null, hdr), 0);

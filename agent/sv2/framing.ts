@@ -35,23 +35,24 @@ export function parseHeader(b: Uint8Array, at = 0): FrameHeader {
   };
 }
 
-export function writeHeader(out: Uint8Array, at: number, h: FrameHeader): void {
-  if (h.length < 0 || h.length > MAX_PAYLOAD) {
-    throw new Sv2Error('frame-too-large', `payload of ${h.length} bytes exceeds ${MAX_PAYLOAD}`, 'header');
+/** Writes a header; `length` is passed apart so callers never build a header object per frame. */
+export function writeHeader(out: Uint8Array, at: number, h: Omit<FrameHeader, 'length'>, length: number): void {
+  if (length < 0 || length > MAX_PAYLOAD) {
+    throw new Sv2Error('frame-too-large', `payload of ${length} bytes exceeds ${MAX_PAYLOAD}`, 'header');
   }
   const ext = (h.extensionType & 0x7fff) | (h.channelMsg ? CHANNEL_MSG_BIT : 0);
   out[at] = ext & 0xff;
   out[at + 1] = ext >>> 8;
   out[at + 2] = h.msgType;
-  out[at + 3] = h.length & 0xff;
-  out[at + 4] = (h.length >>> 8) & 0xff;
-  out[at + 5] = h.length >>> 16;
+  out[at + 3] = length & 0xff;
+  out[at + 4] = (length >>> 8) & 0xff;
+  out[at + 5] = length >>> 16;
 }
 
 /** Header ‖ payload as one buffer. */
 export function encodeFrame(f: Frame): Uint8Array {
   const out = new Uint8Array(HEADER_SIZE + f.payload.length);
-  writeHeader(out, 0, { ...f, length: f.payload.length });
+  writeHeader(out, 0, f, f.payload.length);
   out.set(f.payload, HEADER_SIZE);
   return out;
 }

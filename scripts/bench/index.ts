@@ -1,9 +1,11 @@
 // `npm run bench`: every benchmark, one JSON object per line on stdout.
 // Usage: npm run bench [-- name-prefix ...] to run only matching benchmarks.
 import type { Bench, BenchResult } from './types.js';
+import { codecBench } from './codec.js';
+import { noiseBench } from './noise.js';
 
 // One import per benchmark module; keep alphabetical.
-const benches: Bench[] = [];
+const benches: Bench[] = [codecBench, noiseBench];
 
 const filters = process.argv.slice(2);
 const report = (r: BenchResult) => process.stdout.write(JSON.stringify(r) + '\n');

@@ -43,11 +43,11 @@ describe('stratum-mining/stratum sv2/parsers-sv2/src/lib.rs', () => {
     expect(m.key === 'NewMiningJob' && m.fields).toEqual(fields);
   });
   it('push_solution_serialization: the whole PushSolution frame', () => {
-    const expected = Buffer.concat([
+    const expected = Uint8Array.from(Buffer.concat([
       Uint8Array.from([0, 0, 0x60, 53, 0, 0, 4, 1, 2, 3, 4]),
       range(5, 37),
       Buffer.from('4433221188776655ccbbaa9900ffeedd', 'hex'),
-    ]);
+    ]));
     const fields = { extranonce: Uint8Array.of(1, 2, 3, 4), prev_hash: range(5, 37), nonce: 0x11223344, ntime: 0x55667788, nbits: 0x99aabbcc, version: 0xddeeff00 };
     expect(hex(encodeMessage(PushSolution, fields))).toBe(hex(expected));
     expect(decodePayload(PushSolution, expected.subarray(6)).fields).toEqual(fields);

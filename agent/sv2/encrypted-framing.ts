@@ -24,7 +24,9 @@ export class NoiseSession {
   private failed: Sv2Error | null = null;
   // Receive state: waiting for `need` bytes of either the header or the body.
   private header: { extensionType: number; channelMsg: boolean; msgType: number; length: number } | null = null;
-  private pending = new Uint8Array(ENCRYPTED_HEADER_SIZE);
+  /** Bytes the current piece (header or body) needs; buffered only when it arrives split. */
+  private need = ENCRYPTED_HEADER_SIZE;
+  private pending: Uint8Array | null = null;
   private have = 0;
 
   constructor(
@@ -56,12 +58,12 @@ export class NoiseSession {
     writeHeader(hdr, 0, frame, len);
     const out = new Uint8Array(ENCRYPTED_HEADER_SIZE + encryptedPayloadLength(len));
     try {
-      out.set(this.encryptor.encryptWithAd(null, hdr), 0);
+      this.encryptor.encryptInto(null, hdr, out, 0);
       let at = ENCRYPTED_HEADER_SIZE;
       for (let off = 0; off < len; off += MAX_CHUNK_PLAINTEXT) {
-        const c = this.encryptor.encryptWithAd(null, frame.payload.subarray(off, Math.min(len, off + MAX_CHUNK_PLAINTEXT)));
-        out.set(c, at);
-        at += c.length;
+        const chunk = frame.payload.subarray(off, Math.min(len, off + MAX_CHUNK_PLAINTEXT));
+        this.encryptor.encryptInto(null, chunk, out, at);
+        at += chunk.length + 16;
       }
     } catch (e) {
       this.fail(e);
@@ -80,16 +82,18 @@ export class NoiseSession {
     try {
       let off = 0;
       while (off < chunk.length) {
-        const need = this.pending.length - this.have;
-        const take = Math.min(need, chunk.length - off);
+        const missing = this.need - this.have;
+        const take = Math.min(missing, chunk.length - off);
         let whole: Uint8Array;
-        if (this.have === 0 && take === need) {
-          whole = chunk.subarray(off, off + take); // no copy when the piece lies whole in the chunk
+        if (this.have === 0 && take === missing) {
+          whole = chunk.subarray(off, off + take); // the piece lies whole in the chunk: no copy
         } else {
+          if (!this.pending) this.pending = new Uint8Array(this.need);
           this.pending.set(chunk.subarray(off, off + take), this.have);
           this.have += take;
-          if (this.have < this.pending.length) break;
+          if (this.have < this.need) break;
           whole = this.pending;
+          this.pending = null;
         }
         off += take;
         this.have = 0;
@@ -110,23 +114,27 @@ export class NoiseSession {
         throw new Sv2Error('frame-too-large', `frame declares ${h.length} payload bytes, limit is ${this.maxPayload}`, 'header.msg_length');
       }
       if (h.length === 0) {
-        this.pending = new Uint8Array(ENCRYPTED_HEADER_SIZE);
         return { extensionType: h.extensionType, channelMsg: h.channelMsg, msgType: h.msgType, payload: new Uint8Array(0) };
       }
       this.header = h;
-      this.pending = new Uint8Array(encryptedPayloadLength(h.length));
+      this.need = encryptedPayloadLength(h.length);
       return null;
     }
     const h = this.header;
-    const payload = new Uint8Array(h.length);
-    let at = 0;
-    for (let off = 0; off < bytes.length; off += MAX_CHUNK_PLAINTEXT + 16) {
-      const p = this.decryptor.decryptWithAd(null, bytes.subarray(off, Math.min(bytes.length, off + MAX_CHUNK_PLAINTEXT + 16)));
-      payload.set(p, at);
-      at += p.length;
+    let payload: Uint8Array;
+    if (h.length <= MAX_CHUNK_PLAINTEXT) {
+      payload = this.decryptor.decryptWithAd(null, bytes); // one chunk: its plaintext is the payload
+    } else {
+      payload = new Uint8Array(h.length);
+      let at = 0;
+      for (let off = 0; off < bytes.length; off += MAX_CHUNK_PLAINTEXT + 16) {
+        const p = this.decryptor.decryptWithAd(null, bytes.subarray(off, Math.min(bytes.length, off + MAX_CHUNK_PLAINTEXT + 16)));
+        payload.set(p, at);
+        at += p.length;
+      }
     }
     this.header = null;
-    this.pending = new Uint8Array(ENCRYPTED_HEADER_SIZE);
+    this.need = ENCRYPTED_HEADER_SIZE;
     return { extensionType: h.extensionType, channelMsg: h.channelMsg, msgType: h.msgType, payload };
   }
 }

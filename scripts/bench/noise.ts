@@ -3,7 +3,7 @@
 // noise.handshake: full NX handshakes against the sum of the primitives one handshake performs.
 import { secp256k1, schnorr } from '@noble/curves/secp256k1.js';
 import { NoiseInitiator, NoiseResponder } from '../../agent/sv2/noise/handshake.js';
-import { nobleAead, nodeAead } from '../../agent/sv2/noise/aead.js';
+import { nobleAead, nodeAead, smallAead } from '../../agent/sv2/noise/aead.js';
 import { bip324Ecdh, ellswiftCreate, ellswiftDecode } from '../../agent/sv2/noise/ellswift.js';
 import { certificateDigest } from '../../agent/sv2/noise/certificate.js';
 import { generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
@@ -35,6 +35,7 @@ function transport(size: number, label: string, target: string, report: Paramete
     }, 1000, size > 4096 ? 10 : 100);
   const node = raw(nodeAead);
   const noble = raw(nobleAead);
+  const small = size <= 4096 ? raw(smallAead) : 0;
   const best = Math.max(node, noble);
   report({
     name: `noise.transport.${label}`,
@@ -44,6 +45,7 @@ function transport(size: number, label: string, target: string, report: Paramete
     baseline_name: node >= noble ? 'node:crypto chacha20-poly1305' : '@noble/ciphers chacha20poly1305',
     node_crypto: Math.round(node),
     noble_ciphers: Math.round(noble),
+    ...(small ? { hashagent_small: Math.round(small) } : {}),
     ratio: +(ours / best).toFixed(2),
     target,
   });

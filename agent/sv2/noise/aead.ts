@@ -1,9 +1,11 @@
 // ChaCha20-Poly1305 (RFC 8439) with the Noise nonce layout: 4 zero bytes ‖ u64 LE counter.
-// node:crypto's native implementation is used where present (it is several times faster than
-// pure JS at every message size we send; `npm run bench -- noise` shows both), @noble/ciphers
-// otherwise, so the library still runs without Node's crypto module.
+// Three implementations: node:crypto (native, fastest for large messages but with a fixed cost
+// of microseconds per call), our allocation-free JS for small messages (chacha-small.ts: the
+// 6-byte frame headers and share-sized payloads), and @noble/ciphers. The default uses the
+// small one up to SMALL_MAX bytes and node:crypto above; without node:crypto, noble.
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import * as nodeCrypto from 'node:crypto';
+import { openSmall, sealSmall, sealSmallInto } from './chacha-small.js';
 
 export const MAC_SIZE = 16;
 
@@ -11,6 +13,8 @@ export interface Aead {
   readonly name: string;
   /** ciphertext ‖ tag */
   seal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** ciphertext ‖ tag written into out[off…off + plaintext.length + 16) */
+  sealInto(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, off: number): void;
   /** plaintext, or null when the tag does not verify */
   open(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
 }
@@ -18,6 +22,7 @@ export interface Aead {
 export const nobleAead: Aead = {
   name: '@noble/ciphers',
   seal: (key, nonce, ad, pt) => chacha20poly1305(key, nonce, ad).encrypt(pt),
+  sealInto: (key, nonce, ad, pt, out, off) => out.set(chacha20poly1305(key, nonce, ad).encrypt(pt), off),
   open: (key, nonce, ad, ct) => {
     try {
       return chacha20poly1305(key, nonce, ad).decrypt(ct);
@@ -30,14 +35,16 @@ export const nobleAead: Aead = {
 export const nodeAead: Aead = {
   name: 'node:crypto',
   seal(key, nonce, ad, pt) {
+    const out = new Uint8Array(pt.length + MAC_SIZE);
+    this.sealInto(key, nonce, ad, pt, out, 0);
+    return out;
+  },
+  sealInto(key, nonce, ad, pt, out, off) {
     const c = nodeCrypto.createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: MAC_SIZE });
     if (ad.length) c.setAAD(ad, { plaintextLength: pt.length });
-    const out = new Uint8Array(pt.length + MAC_SIZE);
-    const body = c.update(pt);
-    out.set(body);
+    out.set(c.update(pt), off);
     c.final();
-    out.set(c.getAuthTag(), pt.length);
-    return out;
+    out.set(c.getAuthTag(), off + pt.length);
   },
   open(key, nonce, ad, sealed) {
     if (sealed.length < MAC_SIZE) return null;
@@ -63,4 +70,18 @@ function nodeHasChaCha(): boolean {
   }
 }
 
-export const defaultAead: Aead = nodeHasChaCha() ? nodeAead : nobleAead;
+export const smallAead: Aead = { name: 'hashagent small-message', seal: sealSmall, sealInto: sealSmallInto, open: openSmall };
+
+/** Where the JS version stops beating node:crypto's per-call cost (measured by `npm run bench -- noise`). */
+export const SMALL_MAX = 512;
+
+function hybrid(large: Aead): Aead {
+  return {
+    name: `small ≤ ${SMALL_MAX} B, ${large.name} above`,
+    seal: (k, n, ad, pt) => (pt.length <= SMALL_MAX ? sealSmall(k, n, ad, pt) : large.seal(k, n, ad, pt)),
+    sealInto: (k, n, ad, pt, out, off) => (pt.length <= SMALL_MAX ? sealSmallInto(k, n, ad, pt, out, off) : large.sealInto(k, n, ad, pt, out, off)),
+    open: (k, n, ad, ct) => (ct.length <= SMALL_MAX + MAC_SIZE ? openSmall(k, n, ad, ct) : large.open(k, n, ad, ct)),
+  };
+}
+
+export const defaultAead: Aead = hybrid(nodeHasChaCha() ? nodeAead : nobleAead);

@@ -52,6 +52,13 @@ export class CipherState {
     return out;
   }
 
+  /** Like encryptWithAd, writing ciphertext ‖ tag into out[off…] instead of allocating. */
+  encryptInto(ad: Uint8Array | null, plaintext: Uint8Array, out: Uint8Array, off: number): void {
+    this.prepareNonce();
+    this.aead.sealInto(this.key, this.nonce, ad ?? EMPTY, plaintext, out, off);
+    this.advance();
+  }
+
   decryptWithAd(ad: Uint8Array | null, sealed: Uint8Array): Uint8Array {
     if (sealed.length < MAC_SIZE) throw new Sv2Error('auth-failed', `ciphertext of ${sealed.length} bytes is shorter than its MAC`);
     this.prepareNonce();

@@ -34,5 +34,5 @@ if (process.argv.includes('--bench')) {
 }
 
 if (process.argv.includes('--types')) {
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.lib.json'], { stdio: 'inherit', cwd: root });
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'scripts/tsconfig.lib.json'], { stdio: 'inherit', cwd: root });
 }

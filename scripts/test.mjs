@@ -9,7 +9,7 @@ const out = join(root, 'dist', 'test-results.json');
 mkdirSync(dirname(out), { recursive: true });
 rmSync(out, { force: true });
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
-const r = spawnSync(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)], {
+const r = spawnSync(process.execPath, [vitest, 'run', '--config', 'scripts/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
 });

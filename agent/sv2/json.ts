@@ -1,10 +1,12 @@
 // JSON view of decoded frames (used by `hashagent sv2 decode`): spec names, U64 above 2^53 as
 // decimal strings, bytes and U256 as lowercase hex of their wire bytes, OPTION as null or value.
+import { hex as scureHex } from '@scure/base';
 import type { Codec } from './binary.js';
 import type { Message, RawMessage } from './codec.js';
 
+/** Lowercase hex of bytes (no Node Buffer: the library runs outside Node too). */
 export function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  return scureHex.encode(b);
 }
 
 function valueToJson(codec: Codec<unknown>, v: unknown): unknown {

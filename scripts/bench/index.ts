@@ -3,9 +3,10 @@
 import type { Bench, BenchResult } from './types.js';
 import { codecBench } from './codec.js';
 import { noiseBench } from './noise.js';
+import { wireBench } from './wire.js';
 
 // One import per benchmark module; keep alphabetical.
-const benches: Bench[] = [codecBench, noiseBench];
+const benches: Bench[] = [codecBench, noiseBench, wireBench];
 
 const filters = process.argv.slice(2);
 const report = (r: BenchResult) => process.stdout.write(JSON.stringify(r) + '\n');

@@ -4,7 +4,10 @@
 // 6-byte frame headers and share-sized payloads), and @noble/ciphers. The default uses the
 // small one up to SMALL_MAX bytes and node:crypto above; without node:crypto, noble.
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import * as nodeCrypto from 'node:crypto';
+// Loaded without a static import so the library also runs where node:crypto does not exist.
+const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:crypto') as
+  | typeof import('node:crypto')
+  | undefined;
 import { openSmall, sealSmall, sealSmallInto } from './chacha-small.js';
 
 export const MAC_SIZE = 16;
@@ -40,7 +43,7 @@ export const nodeAead: Aead = {
     return out;
   },
   sealInto(key, nonce, ad, pt, out, off) {
-    const c = nodeCrypto.createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: MAC_SIZE });
+    const c = nodeCrypto!.createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: MAC_SIZE });
     if (ad.length) c.setAAD(ad, { plaintextLength: pt.length });
     out.set(c.update(pt), off);
     c.final();
@@ -48,7 +51,7 @@ export const nodeAead: Aead = {
   },
   open(key, nonce, ad, sealed) {
     if (sealed.length < MAC_SIZE) return null;
-    const d = nodeCrypto.createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: MAC_SIZE });
+    const d = nodeCrypto!.createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: MAC_SIZE });
     const n = sealed.length - MAC_SIZE;
     d.setAuthTag(sealed.subarray(n));
     if (ad.length) d.setAAD(ad, { plaintextLength: n });
@@ -64,7 +67,7 @@ export const nodeAead: Aead = {
 
 function nodeHasChaCha(): boolean {
   try {
-    return typeof nodeCrypto.getCiphers === 'function' && nodeCrypto.getCiphers().includes('chacha20-poly1305');
+    return nodeCrypto !== undefined && nodeCrypto.getCiphers().includes('chacha20-poly1305');
   } catch {
     return false;
   }

@@ -17,7 +17,7 @@ describe('hashagent/sv2 package subpath', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^pool URL: stratum2\+tcp:\/\/127\.0\.0\.1:34254\/9\w{50}$/m);
     expect(r.stdout).toContain('share for job 7');
-    expect(r.stdout).toMatch(/truncated - SetupConnection\.min_version: need 2 byte/);
+    expect(r.stdout).toMatch(/truncated - SetupConnection\.max_version: need 2 byte/);
   });
   it('declares its types', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));

@@ -1,0 +1,6 @@
+// agent/bitcoin — pure Bitcoin primitives: hashing, targets, merkle trees, headers, transactions.
+export * from './hash.js';
+export * from './target.js';
+export * from './merkle.js';
+export * from './header.js';
+export * from './tx.js';

@@ -4,3 +4,6 @@ export * from './target.js';
 export * from './merkle.js';
 export * from './header.js';
 export * from './tx.js';
+export * from './coinbase.js';
+export * from './tx-parse.js';
+export * from './errors.js';

@@ -1,0 +1,67 @@
+// A tiny Prometheus text registry: counters and gauges with fixed, bounded label sets.
+import http from 'node:http';
+
+type Labels = Record<string, string>;
+
+interface Series {
+  help: string;
+  type: 'counter' | 'gauge';
+  values: Map<string, { labels: Labels; value: number }>;
+}
+
+export class Metrics {
+  private readonly series = new Map<string, Series>();
+
+  private get(name: string, type: Series['type'], help: string): Series {
+    let s = this.series.get(name);
+    if (!s) {
+      s = { help, type, values: new Map() };
+      this.series.set(name, s);
+    }
+    return s;
+  }
+
+  counter(name: string, help: string, labels: Labels = {}) {
+    const s = this.get(name, 'counter', help);
+    const key = JSON.stringify(labels);
+    if (!s.values.has(key)) s.values.set(key, { labels, value: 0 });
+    const entry = s.values.get(key)!;
+    return { inc: (by = 1) => void (entry.value += by), get: () => entry.value };
+  }
+
+  gauge(name: string, help: string, read: () => number, labels: Labels = {}) {
+    const s = this.get(name, 'gauge', help);
+    const entry = { labels, value: 0 };
+    Object.defineProperty(entry, 'value', { get: read, enumerable: true });
+    s.values.set(JSON.stringify(labels), entry);
+  }
+
+  render(): string {
+    const out: string[] = [];
+    for (const [name, s] of this.series) {
+      out.push(`# HELP ${name} ${s.help}`, `# TYPE ${name} ${s.type}`);
+      for (const { labels, value } of s.values.values()) {
+        const l = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',');
+        out.push(`${name}${l ? `{${l}}` : ''} ${value}`);
+      }
+    }
+    return out.join('\n') + '\n';
+  }
+}
+
+/** Serves /metrics on host:port (port 0 = any free port); resolves with the bound port. */
+export function serveMetrics(metrics: Metrics, host: string, port: number): Promise<{ server: http.Server; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer((req, res) => {
+      if (req.url === '/metrics') {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        res.end(metrics.render());
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('not found: try /metrics\n');
+      }
+    });
+    server.once('error', reject);
+    server.listen(port, host, () => resolve({ server, port: (server.address() as { port: number }).port }));
+  });
+}

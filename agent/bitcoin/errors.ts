@@ -1,0 +1,3 @@
+export class TxParseError extends Error {
+  override readonly name = 'TxParseError';
+}

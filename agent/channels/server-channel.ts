@@ -1,0 +1,121 @@
+// Server-side state of one standard or extended channel: its jobs, the current prevhash, its
+// target, and share validation (job, target, duplicates, ntime, version bits), as the pool sees it.
+import { bigIntToLe, buildHeader, concat, headerHash, leToBigInt, meetsTarget, merkleRootFromPath, sha256d, targetToDifficulty } from '../bitcoin/index.js';
+
+/** BIP323 general-purpose version bits (the spec's mask since 2026; BIP320's 0x1FFFE000 is a subset). */
+export const VERSION_ROLLING_MASK = 0x1fffffe0;
+
+/** A job as the pool made it from a template, before it is bound to a channel. */
+export interface PoolJob {
+  templateId: bigint;
+  future: boolean;
+  version: number;
+  coinbasePrefix: Uint8Array;
+  coinbaseSuffix: Uint8Array;
+  merklePath: Uint8Array[];
+}
+
+interface ChannelJob extends PoolJob {
+  jobId: number;
+  /** Standard channels: the merkle root the device hashes (the whole extranonce is the prefix). */
+  merkleRoot: Uint8Array | null;
+}
+
+export interface ShareSubmission {
+  jobId: number;
+  nonce: number;
+  ntime: number;
+  version: number;
+  /** Extended channels: the rolled part of the extranonce. */
+  extranonce?: Uint8Array;
+}
+
+export type ShareResult =
+  | { ok: true; hash: Uint8Array; difficulty: number; block: boolean; job: PoolJob; coinbase: Uint8Array; header: Uint8Array }
+  | { ok: false; error: string };
+
+export interface PrevHash {
+  prevHash: Uint8Array;
+  minNtime: number;
+  nbits: number;
+  networkTarget: Uint8Array;
+  receivedAt: number;
+}
+
+export class ServerChannel {
+  private readonly jobs = new Map<number, ChannelJob>();
+  private readonly byTemplate = new Map<bigint, number>();
+  private nextJobId = 1;
+  private prev: PrevHash | null = null;
+  private seen = new Set<string>();
+  /** Current share target (LE 32 bytes) and its difficulty. */
+  target: Uint8Array;
+
+  constructor(
+    readonly channelId: number,
+    readonly kind: 'standard' | 'extended',
+    readonly extranoncePrefix: Uint8Array,
+    /** Rollable extranonce bytes (extended only). */
+    readonly extranonceSize: number,
+    target: bigint,
+    readonly userIdentity: string,
+  ) {
+    this.target = bigIntToLe(target);
+  }
+
+  get difficulty(): number {
+    return targetToDifficulty(leToBigInt(this.target));
+  }
+
+  /** Binds a pool job to this channel; returns the channel's job id and, for standard channels, the merkle root. */
+  addJob(job: PoolJob): { jobId: number; merkleRoot: Uint8Array | null } {
+    const jobId = this.nextJobId++;
+    const merkleRoot =
+      this.kind === 'standard' ? merkleRootFromPath(sha256d(concat(job.coinbasePrefix, this.extranoncePrefix, job.coinbaseSuffix)), job.merklePath) : null;
+    this.jobs.set(jobId, { ...job, jobId, merkleRoot });
+    this.byTemplate.set(job.templateId, jobId);
+    // Bounded history: keep the last 16 jobs (SRI's default max_past_jobs).
+    if (this.jobs.size > 16) this.jobs.delete(this.jobs.keys().next().value!);
+    return { jobId, merkleRoot };
+  }
+
+  /** A new tip: the future job made from `templateId` becomes active and every other job is stale. */
+  setPrevHash(templateId: bigint, prev: PrevHash): number | null {
+    const jobId = this.byTemplate.get(templateId);
+    if (jobId === undefined) return null;
+    for (const id of [...this.jobs.keys()]) if (id !== jobId) this.jobs.delete(id);
+    this.byTemplate.clear();
+    this.byTemplate.set(templateId, jobId);
+    this.prev = prev;
+    this.seen.clear();
+    return jobId;
+  }
+
+  validate(s: ShareSubmission, now: number): ShareResult {
+    const job = this.jobs.get(s.jobId);
+    if (!job) return { ok: false, error: this.nextJobId > s.jobId ? 'stale-share' : 'invalid-job-id' };
+    const prev = this.prev;
+    if (!prev) return { ok: false, error: 'stale-share' };
+    if (s.ntime < prev.minNtime) return { ok: false, error: 'invalid-share' };
+    // ntime may roll forward at most one second per second since the prevhash (spec §5), with slack.
+    if (s.ntime > prev.minNtime + Math.max(0, Math.ceil(now - prev.receivedAt)) + 60) return { ok: false, error: 'invalid-share' };
+    if ((s.version & ~VERSION_ROLLING_MASK) !== (job.version & ~VERSION_ROLLING_MASK)) return { ok: false, error: 'invalid-non-rollable-version-bit' };
+    let coinbase: Uint8Array;
+    let root: Uint8Array;
+    if (this.kind === 'standard') {
+      coinbase = concat(job.coinbasePrefix, this.extranoncePrefix, job.coinbaseSuffix);
+      root = job.merkleRoot!;
+    } else {
+      if (!s.extranonce || s.extranonce.length !== this.extranonceSize) return { ok: false, error: 'bad-extranonce-size' };
+      coinbase = concat(job.coinbasePrefix, this.extranoncePrefix, s.extranonce, job.coinbaseSuffix);
+      root = merkleRootFromPath(sha256d(coinbase), job.merklePath);
+    }
+    const header = buildHeader({ version: s.version, prevHash: prev.prevHash, merkleRoot: root, ntime: s.ntime, nbits: prev.nbits, nonce: s.nonce });
+    const hash = headerHash(header);
+    if (!meetsTarget(hash, this.target)) return { ok: false, error: 'difficulty-too-low' };
+    const key = Buffer.from(hash).toString('hex');
+    if (this.seen.has(key)) return { ok: false, error: 'duplicate-share' };
+    this.seen.add(key);
+    return { ok: true, hash, difficulty: this.difficulty, block: meetsTarget(hash, prev.networkTarget), job, coinbase, header };
+  }
+}

@@ -1,0 +1,216 @@
+// The CPU mining device: an SV2 client on a standard (header-only) or extended channel that
+// really hashes, in slices that keep the event loop responsive, and submits what meets the target.
+import { EventEmitter } from 'node:events';
+import { createHash } from 'node:crypto';
+import { connectNoise } from '../../net/noise-socket.js';
+import type { FrameConnection } from '../../net/frame-connection.js';
+import { decodeFrame, messageFrame, type Message } from '../../sv2/codec.js';
+import { MiningFlags, OpenExtendedMiningChannel, OpenStandardMiningChannel, Protocol, SetupConnection, SubmitSharesExtended, SubmitSharesStandard } from '../../sv2/messages/index.js';
+import { buildHeader, concat, meetsTarget, merkleRootFromPath, sha256d, MAX_TARGET_LE } from '../../bitcoin/index.js';
+import { VERSION_ROLLING_MASK } from '../../channels/server-channel.js';
+
+export interface CpuMinerOptions {
+  host: string;
+  port: number;
+  authorityKey: Uint8Array | null;
+  insecure?: boolean;
+  user: string;
+  channel: 'standard' | 'extended';
+  /** Declared to the pool so it can pick a target (H/s). */
+  nominalHashrate: number;
+  /** Nonces hashed per event-loop slice. */
+  sliceSize?: number;
+  log?: (line: string) => void;
+}
+
+export interface CpuMinerEvents {
+  ready: [];
+  submitted: [{ jobId: number; nonce: number }];
+  result: [{ accepted: number; rejected: number; error?: string }];
+  closed: [Error | null];
+}
+
+interface Work {
+  jobId: number;
+  version: number;
+  merkleRoot: Uint8Array | null; // standard
+  ext: { prefix: Uint8Array; suffix: Uint8Array; path: Uint8Array[] } | null;
+  minNtime: number | null;
+}
+
+export class CpuMiner extends EventEmitter<CpuMinerEvents> {
+  private conn: FrameConnection | null = null;
+  private channelId = -1;
+  private target: Uint8Array = MAX_TARGET_LE;
+  private extranoncePrefix = new Uint8Array(0);
+  private extranonceSize = 0;
+  private jobs = new Map<number, Work>();
+  private prev: { prevHash: Uint8Array; minNtime: number; nbits: number; jobId: number } | null = null;
+  private current: { work: Work; header: Uint8Array; nonce: number; extranonce: Uint8Array } | null = null;
+  /** Rolled version bits (standard channels): a fresh search space on every job switch, since two
+   * jobs can carry the same merkle root and would otherwise repeat the same nonces. */
+  private versionRoll = 0;
+  private seq = 0;
+  private running = false;
+  private extranonceCounter = 0n;
+  readonly stats = { hashes: 0, submitted: 0, accepted: 0, rejected: 0, startedAt: Date.now() };
+
+  constructor(readonly opts: CpuMinerOptions) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    const conn = await connectNoise({ host: this.opts.host, port: this.opts.port, authorityKey: this.opts.authorityKey, insecure: this.opts.insecure ?? false });
+    this.conn = conn;
+    conn.on('close', (reason) => {
+      this.running = false;
+      this.emit('closed', reason);
+    });
+    conn.on('frame', (f) => {
+      try {
+        const m = decodeFrame(f);
+        if (m.key !== null) this.handle(m);
+      } catch (e) {
+        conn.close(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    conn.send(
+      messageFrame(SetupConnection, {
+        protocol: Protocol.Mining, min_version: 2, max_version: 2,
+        flags: this.opts.channel === 'standard' ? MiningFlags.RequiresStandardJobs : MiningFlags.RequiresVersionRolling,
+        endpoint_host: this.opts.host, endpoint_port: this.opts.port, vendor: 'hashagent', hardware_version: 'cpu', firmware: '', device_id: '',
+      }),
+    );
+  }
+
+  stop(): void {
+    this.running = false;
+    this.conn?.close();
+  }
+
+  private handle(m: Message): void {
+    switch (m.key) {
+      case 'SetupConnection.Success': {
+        const common = { request_id: 1, user_identity: this.opts.user, nominal_hash_rate: this.opts.nominalHashrate, max_target: MAX_TARGET_LE };
+        this.conn!.send(this.opts.channel === 'standard' ? messageFrame(OpenStandardMiningChannel, common) : messageFrame(OpenExtendedMiningChannel, { ...common, min_extranonce_size: 8 }));
+        return;
+      }
+      case 'SetupConnection.Error':
+        return this.conn!.close(new Error(`pool refused the connection: ${m.fields.error_code}`));
+      case 'OpenStandardMiningChannel.Success':
+        this.channelId = m.fields.channel_id;
+        this.target = m.fields.target.slice();
+        this.extranoncePrefix = m.fields.extranonce_prefix.slice();
+        this.emit('ready');
+        return;
+      case 'OpenExtendedMiningChannel.Success':
+        this.channelId = m.fields.channel_id;
+        this.target = m.fields.target.slice();
+        this.extranoncePrefix = m.fields.extranonce_prefix.slice();
+        this.extranonceSize = m.fields.extranonce_size;
+        this.emit('ready');
+        return;
+      case 'OpenMiningChannel.Error':
+        return this.conn!.close(new Error(`pool refused the channel: ${m.fields.error_code}`));
+      case 'NewMiningJob':
+        return this.addJob({ jobId: m.fields.job_id, version: m.fields.version, merkleRoot: m.fields.merkle_root.slice(), ext: null, minNtime: m.fields.min_ntime });
+      case 'NewExtendedMiningJob':
+        return this.addJob({
+          jobId: m.fields.job_id, version: m.fields.version, merkleRoot: null, minNtime: m.fields.min_ntime,
+          ext: { prefix: m.fields.coinbase_tx_prefix.slice(), suffix: m.fields.coinbase_tx_suffix.slice(), path: m.fields.merkle_path.map((p) => p.slice()) },
+        });
+      case 'SetNewPrevHash':
+        this.prev = { prevHash: m.fields.prev_hash.slice(), minNtime: m.fields.min_ntime, nbits: m.fields.nbits, jobId: m.fields.job_id };
+        for (const id of [...this.jobs.keys()]) if (id !== m.fields.job_id) this.jobs.delete(id);
+        return this.switchTo(m.fields.job_id);
+      case 'SetTarget':
+        this.target = m.fields.maximum_target.slice();
+        return;
+      case 'SubmitShares.Success':
+        this.stats.accepted += m.fields.new_submits_accepted_count;
+        this.emit('result', { accepted: m.fields.new_submits_accepted_count, rejected: 0 });
+        return;
+      case 'SubmitShares.Error':
+        this.stats.rejected++;
+        this.opts.log?.(`share ${m.fields.sequence_number} rejected: ${m.fields.error_code}`);
+        this.emit('result', { accepted: 0, rejected: 1, error: m.fields.error_code });
+        return;
+      case 'Reconnect':
+      case 'CloseChannel':
+        return this.conn!.close(new Error(`pool sent ${m.def.name}`));
+      default:
+        return;
+    }
+  }
+
+  private addJob(w: Work): void {
+    this.jobs.set(w.jobId, w);
+    if (w.minNtime !== null && this.prev) this.switchTo(w.jobId); // active at once on the current prevhash
+  }
+
+  private switchTo(jobId: number): void {
+    const work = this.jobs.get(jobId);
+    if (!work || !this.prev) return;
+    this.current = { work, header: new Uint8Array(80), nonce: 0, extranonce: new Uint8Array(0) };
+    this.prepareHeader();
+    if (!this.running) {
+      this.running = true;
+      setImmediate(() => this.mine());
+    }
+  }
+
+  /** (Re)builds the header for the current work: new extranonce (extended) or rolled version bits. */
+  private prepareHeader(): void {
+    const c = this.current!;
+    const p = this.prev!;
+    let root: Uint8Array;
+    if (c.work.ext) {
+      const en = new Uint8Array(this.extranonceSize);
+      let v = this.extranonceCounter++;
+      for (let i = en.length - 1; i >= 0 && v > 0n; i--, v >>= 8n) en[i] = Number(v & 0xffn);
+      c.extranonce = en;
+      root = merkleRootFromPath(sha256d(concat(c.work.ext.prefix, this.extranoncePrefix, en, c.work.ext.suffix)), c.work.ext.path);
+    } else {
+      root = c.work.merkleRoot!;
+      this.versionRoll = (this.versionRoll + 1) & 0xffff;
+    }
+    const version = (c.work.version & ~VERSION_ROLLING_MASK) | ((this.versionRoll << 13) & VERSION_ROLLING_MASK);
+    buildHeader({ version, prevHash: p.prevHash, merkleRoot: root, ntime: Math.max(c.work.minNtime ?? p.minNtime, p.minNtime), nbits: p.nbits, nonce: 0 }, c.header);
+    c.nonce = 0;
+  }
+
+  private mine(): void {
+    if (!this.running || !this.current || this.conn?.isClosed) {
+      this.running = false;
+      return;
+    }
+    const c = this.current;
+    const h = c.header;
+    const slice = this.opts.sliceSize ?? 20_000;
+    for (let i = 0; i < slice; i++) {
+      const nonce = c.nonce;
+      h[76] = nonce & 0xff;
+      h[77] = (nonce >>> 8) & 0xff;
+      h[78] = (nonce >>> 16) & 0xff;
+      h[79] = nonce >>> 24;
+      const hash = createHash('sha256').update(createHash('sha256').update(h).digest()).digest();
+      if (meetsTarget(hash, this.target)) this.submit(c, nonce);
+      if (nonce === 0xffffffff) this.prepareHeader(); // new extranonce or new version bits
+      else c.nonce = nonce + 1;
+    }
+    this.stats.hashes += slice;
+    setImmediate(() => this.mine());
+  }
+
+  private submit(c: NonNullable<CpuMiner['current']>, nonce: number): void {
+    const dv = new DataView(c.header.buffer, c.header.byteOffset, 80);
+    const base = { channel_id: this.channelId, sequence_number: this.seq++, job_id: c.work.jobId, nonce, ntime: dv.getUint32(68, true), version: dv.getUint32(0, true) };
+    this.conn!.send(c.work.ext ? messageFrame(SubmitSharesExtended, { ...base, extranonce: c.extranonce }) : messageFrame(SubmitSharesStandard, base));
+    this.stats.submitted++;
+    this.emit('submitted', { jobId: c.work.jobId, nonce });
+  }
+
+  hashrate(): number {
+    return (this.stats.hashes * 1000) / Math.max(1, Date.now() - this.stats.startedAt);
+  }
+}

@@ -1,0 +1,344 @@
+// The SV2 pool: Noise responder, SetupConnection rules, standard and extended channels, jobs from
+// a template source, share validation and batched acknowledgements, block submission, limits.
+import net from 'node:net';
+import { EventEmitter } from 'node:events';
+import { acceptNoise } from '../../net/noise-socket.js';
+import type { FrameConnection } from '../../net/frame-connection.js';
+import { decodeFrame, messageFrame, type Message } from '../../sv2/codec.js';
+import {
+  MiningFlags, NewExtendedMiningJob, NewMiningJob, OpenExtendedMiningChannelSuccess, OpenMiningChannelError,
+  OpenStandardMiningChannelSuccess, SetNewPrevHash, SetupConnectionError, SetupConnectionSuccess, SubmitSharesError, SubmitSharesSuccess, Protocol,
+} from '../../sv2/messages/index.js';
+import { Sv2Error } from '../../sv2/errors.js';
+import { ExtranonceAllocator } from '../../channels/extranonce.js';
+import { ServerChannel, type PoolJob } from '../../channels/server-channel.js';
+import { jobFromTemplate } from '../../channels/job-factory.js';
+import { hashrateToTarget, leToBigInt, concat, bigIntToLe } from '../../bitcoin/index.js';
+import type { TemplateSource, TemplatePrevHash } from '../../templates/source.js';
+import { Metrics } from '../../api/metrics.js';
+
+export interface PoolOptions {
+  host: string;
+  port: number;
+  authoritySecret: Uint8Array;
+  certValiditySeconds: number;
+  source: TemplateSource;
+  payoutScript: Uint8Array;
+  coinbaseTag: string;
+  serverId: number;
+  sharesPerMinute: number;
+  shareBatchSize: number;
+  maxConnections: number;
+  maxChannelsPerConnection: number;
+  maxFramesPerSecond: number;
+  log?: (line: string) => void;
+}
+
+export interface PoolEvents {
+  share: [{ user: string; channelId: number; ok: boolean; error?: string; difficulty?: number }];
+  block: [{ height: number; hash: string; user: string }];
+}
+
+const ROLLABLE = 16; // SRI CLIENT_SEARCH_SPACE_BYTES
+const FULL_EXTRANONCE = 1 + 3 + ROLLABLE;
+
+export class Pool extends EventEmitter<PoolEvents> {
+  readonly metrics = new Metrics();
+  private server: net.Server | null = null;
+  private readonly conns = new Set<PoolConnection>();
+  private readonly allocator: ExtranonceAllocator;
+  /** Jobs made from the latest templates, keyed by template id. */
+  readonly jobs = new Map<bigint, PoolJob>();
+  prevhash: TemplatePrevHash | null = null;
+  readonly shares = {
+    accepted: this.metrics.counter('hashagent_pool_shares_total', 'Shares received, by result', { result: 'accepted' }),
+    rejected: this.metrics.counter('hashagent_pool_shares_total', 'Shares received, by result', { result: 'rejected' }),
+    // Work on a superseded prevhash or job: the unavoidable race with a new block, counted apart.
+    stale: this.metrics.counter('hashagent_pool_shares_total', 'Shares received, by result', { result: 'stale' }),
+  };
+  readonly blocksFound = this.metrics.counter('hashagent_pool_blocks_found_total', 'Blocks found and accepted by the template source');
+  channelCount = 0;
+
+  constructor(readonly opts: PoolOptions) {
+    super();
+    this.allocator = new ExtranonceAllocator(Uint8Array.of(opts.serverId & 0xff), 3, FULL_EXTRANONCE);
+    this.metrics.gauge('hashagent_pool_connections', 'Open SV2 connections', () => this.conns.size);
+    this.metrics.gauge('hashagent_pool_channels', 'Open mining channels', () => this.channelCount);
+    opts.source.on('template', (t) => {
+      const job = jobFromTemplate(t, { payoutScript: opts.payoutScript, tag: opts.coinbaseTag, extranonceSize: FULL_EXTRANONCE });
+      this.jobs.set(t.template_id, job);
+      if (this.jobs.size > 32) this.jobs.delete(this.jobs.keys().next().value!);
+      for (const c of this.conns) c.onJob(job);
+    });
+    opts.source.on('prevhash', (p) => {
+      this.prevhash = p;
+      for (const c of this.conns) c.onPrevHash(p);
+    });
+  }
+
+  log(line: string): void {
+    this.opts.log?.(line);
+  }
+
+  get port(): number {
+    return (this.server?.address() as net.AddressInfo | null)?.port ?? 0;
+  }
+
+  async start(): Promise<number> {
+    await this.opts.source.start();
+    const cur = this.opts.source.current();
+    if (cur) {
+      this.jobs.set(cur.template.template_id, jobFromTemplate(cur.template, { payoutScript: this.opts.payoutScript, tag: this.opts.coinbaseTag, extranonceSize: FULL_EXTRANONCE }));
+      this.prevhash = cur.prevhash;
+    }
+    this.server = net.createServer((s) => void this.accept(s));
+    this.server.maxConnections = this.opts.maxConnections;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.opts.port, this.opts.host, () => resolve());
+    });
+    return this.port;
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.conns) c.conn.close();
+    this.opts.source.stop();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  private async accept(socket: net.Socket): Promise<void> {
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    let conn: FrameConnection;
+    try {
+      conn = await acceptNoise(socket, { authoritySecret: this.opts.authoritySecret, certValiditySeconds: this.opts.certValiditySeconds, maxPayload: 1 << 16, maxWriteBuffer: 4 << 20 });
+    } catch (e) {
+      this.log(`${remote}: handshake failed: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    const pc = new PoolConnection(this, conn);
+    this.conns.add(pc);
+    conn.on('close', (reason) => {
+      this.conns.delete(pc);
+      pc.closeAll();
+      if (reason) this.log(`${conn.remote}: closed: ${reason.message}`);
+    });
+  }
+
+  allocate() {
+    return this.allocator.allocate();
+  }
+  release(index: number) {
+    this.allocator.release(index);
+  }
+
+  async solution(ch: ServerChannel, job: PoolJob, coinbase: Uint8Array, header: Uint8Array): Promise<void> {
+    const dv = new DataView(header.buffer, header.byteOffset, 80);
+    const r = await this.opts.source.submitSolution({
+      template_id: job.templateId,
+      version: dv.getUint32(0, true),
+      header_timestamp: dv.getUint32(68, true),
+      header_nonce: dv.getUint32(76, true),
+      coinbase_tx: coinbase,
+    });
+    if (r.accepted) {
+      this.blocksFound.inc();
+      this.log(`block ${r.height} found by ${ch.userIdentity}: ${r.hash}`);
+      this.emit('block', { height: r.height, hash: r.hash, user: ch.userIdentity });
+    } else this.log(`block candidate from ${ch.userIdentity} rejected by the template source: ${r.reason}`);
+  }
+}
+
+interface ChannelState {
+  ch: ServerChannel;
+  allocIndex: number;
+  acceptedInBatch: number;
+  sumInBatch: number;
+  lastSeq: number;
+}
+
+class PoolConnection {
+  private setup = false;
+  private standardOnly = false;
+  private readonly channels = new Map<number, ChannelState>();
+  private nextChannelId = 1;
+  private frameWindowStart = Date.now();
+  private framesInWindow = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    readonly conn: FrameConnection,
+  ) {
+    conn.on('frame', (f) => {
+      if (++this.framesInWindow > pool.opts.maxFramesPerSecond) {
+        const now = Date.now();
+        if (now - this.frameWindowStart < 1000) return conn.close(new Error(`more than ${pool.opts.maxFramesPerSecond} frames per second`));
+        this.frameWindowStart = now;
+        this.framesInWindow = 1;
+      }
+      let m;
+      try {
+        m = decodeFrame(f);
+      } catch (e) {
+        return conn.close(e instanceof Error ? e : new Error(String(e)));
+      }
+      if (m.key === null) return; // unknown extension messages are ignored, as the spec says
+      try {
+        this.handle(m);
+      } catch (e) {
+        conn.close(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+  }
+
+  private send<D extends Parameters<typeof messageFrame>[0]>(def: D, fields: Parameters<typeof messageFrame<D>>[1]): void {
+    this.conn.send(messageFrame(def, fields));
+  }
+
+  private handle(m: Message): void {
+    if (!this.setup) {
+      if (m.key !== 'SetupConnection') throw new Sv2Error('handshake', `expected SetupConnection first, got ${m.def.name}`);
+      const f = m.fields;
+      if (f.protocol !== Protocol.Mining) {
+        this.send(SetupConnectionError, { flags: 0, error_code: 'unsupported-protocol' });
+        return this.conn.close(new Error(`unsupported protocol ${f.protocol}`));
+      }
+      if (f.min_version > 2 || f.max_version < 2) {
+        this.send(SetupConnectionError, { flags: 0, error_code: 'protocol-version-mismatch' });
+        return this.conn.close(new Error('protocol version mismatch'));
+      }
+      if (f.flags & MiningFlags.RequiresWorkSelection) {
+        this.send(SetupConnectionError, { flags: MiningFlags.RequiresWorkSelection, error_code: 'unsupported-feature-flags' });
+        return this.conn.close(new Error('work selection is not supported'));
+      }
+      this.standardOnly = (f.flags & MiningFlags.RequiresStandardJobs) !== 0;
+      this.setup = true;
+      this.send(SetupConnectionSuccess, { used_version: 2, flags: 0 });
+      return;
+    }
+    switch (m.key) {
+      case 'OpenStandardMiningChannel':
+      case 'OpenExtendedMiningChannel':
+        return this.open(m);
+      case 'SubmitSharesStandard':
+      case 'SubmitSharesExtended':
+        return this.share(m);
+      case 'UpdateChannel':
+        return; // vardiff and UpdateChannel handling come with the channels work
+      case 'CloseChannel': {
+        const st = this.channels.get(m.fields.channel_id);
+        if (st) this.closeChannel(m.fields.channel_id, st);
+        return;
+      }
+      default:
+        throw new Sv2Error('handshake', `unexpected ${m.def.name} from a mining client`);
+    }
+  }
+
+  private open(m: Extract<Message, { key: 'OpenStandardMiningChannel' | 'OpenExtendedMiningChannel' }>): void {
+    const f = m.fields;
+    const extended = m.key === 'OpenExtendedMiningChannel';
+    if (extended && this.standardOnly) {
+      return this.send(OpenMiningChannelError, { request_id: f.request_id, error_code: 'extended-channels-not-supported-for-standard-jobs' });
+    }
+    if (this.channels.size >= this.pool.opts.maxChannelsPerConnection) {
+      return this.send(OpenMiningChannelError, { request_id: f.request_id, error_code: 'too-many-channels' });
+    }
+    if (!(f.nominal_hash_rate >= 0) || !Number.isFinite(f.nominal_hash_rate)) {
+      return this.send(OpenMiningChannelError, { request_id: f.request_id, error_code: 'invalid-nominal-hashrate' });
+    }
+    if (extended && (m.fields as { min_extranonce_size: number }).min_extranonce_size > ROLLABLE) {
+      return this.send(OpenMiningChannelError, { request_id: f.request_id, error_code: 'min-extranonce-size-too-large' });
+    }
+    // Initial target from the declared hashrate, never easier than the client accepts.
+    let target = hashrateToTarget(Math.max(1, f.nominal_hash_rate), this.pool.opts.sharesPerMinute);
+    const max = leToBigInt(f.max_target);
+    if (target > max) target = max;
+    const alloc = this.pool.allocate();
+    const channelId = this.nextChannelId++;
+    const prefix = extended ? alloc.prefix : concat(alloc.prefix, new Uint8Array(alloc.rollableSize));
+    const ch = new ServerChannel(channelId, extended ? 'extended' : 'standard', prefix, extended ? alloc.rollableSize : 0, target, f.user_identity);
+    this.channels.set(channelId, { ch, allocIndex: alloc.index, acceptedInBatch: 0, sumInBatch: 0, lastSeq: 0 });
+    this.pool.channelCount++;
+    if (extended) {
+      this.send(OpenExtendedMiningChannelSuccess, { request_id: f.request_id, channel_id: channelId, target: bigIntToLe(target), extranonce_size: alloc.rollableSize, extranonce_prefix: prefix, group_channel_id: 0 });
+    } else {
+      this.send(OpenStandardMiningChannelSuccess, { request_id: f.request_id, channel_id: channelId, target: bigIntToLe(target), extranonce_prefix: prefix, group_channel_id: 0 });
+    }
+    this.pool.log(`${this.conn.remote}: opened ${extended ? 'extended' : 'standard'} channel ${channelId} for '${f.user_identity}' at difficulty ${ch.difficulty.toPrecision(4)}`);
+    // First a future job, then the prevhash that activates it (spec §5.4; SRI does the same).
+    const p = this.pool.prevhash;
+    const job = p ? this.pool.jobs.get(p.template_id) : undefined;
+    if (p && job) {
+      this.sendJob(channelId, ch, { ...job, future: true });
+      this.sendPrevHash(channelId, ch, p);
+    }
+  }
+
+  private sendJob(channelId: number, ch: ServerChannel, job: PoolJob): void {
+    const { jobId, merkleRoot } = ch.addJob(job);
+    const minNtime = job.future ? null : (this.pool.prevhash?.header_timestamp ?? null);
+    if (ch.kind === 'standard') {
+      this.send(NewMiningJob, { channel_id: channelId, job_id: jobId, min_ntime: minNtime, version: job.version, merkle_root: merkleRoot! });
+    } else {
+      this.send(NewExtendedMiningJob, {
+        channel_id: channelId, job_id: jobId, min_ntime: minNtime, version: job.version, version_rolling_allowed: true,
+        merkle_path: job.merklePath, coinbase_tx_prefix: job.coinbasePrefix, coinbase_tx_suffix: job.coinbaseSuffix,
+      });
+    }
+  }
+
+  private sendPrevHash(channelId: number, ch: ServerChannel, p: TemplatePrevHash): void {
+    const jobId = ch.setPrevHash(p.template_id, { prevHash: p.prev_hash, minNtime: p.header_timestamp, nbits: p.n_bits, networkTarget: p.target, receivedAt: Date.now() / 1000 });
+    if (jobId !== null) this.send(SetNewPrevHash, { channel_id: channelId, job_id: jobId, prev_hash: p.prev_hash, min_ntime: p.header_timestamp, nbits: p.n_bits });
+  }
+
+  onJob(job: PoolJob): void {
+    if (!this.setup) return;
+    for (const [id, st] of this.channels) this.sendJob(id, st.ch, job);
+  }
+
+  onPrevHash(p: TemplatePrevHash): void {
+    for (const [id, st] of this.channels) this.sendPrevHash(id, st.ch, p);
+  }
+
+  private share(m: Extract<Message, { key: 'SubmitSharesStandard' | 'SubmitSharesExtended' }>): void {
+    const f = m.fields;
+    const st = this.channels.get(f.channel_id);
+    if (!st) return this.send(SubmitSharesError, { channel_id: f.channel_id, sequence_number: f.sequence_number, error_code: 'invalid-channel-id' });
+    if ((m.key === 'SubmitSharesExtended') !== (st.ch.kind === 'extended')) {
+      return this.send(SubmitSharesError, { channel_id: f.channel_id, sequence_number: f.sequence_number, error_code: 'invalid-share' });
+    }
+    const r = st.ch.validate(
+      { jobId: f.job_id, nonce: f.nonce, ntime: f.ntime, version: f.version, ...(m.key === 'SubmitSharesExtended' ? { extranonce: m.fields.extranonce } : {}) },
+      Date.now() / 1000,
+    );
+    if (!r.ok) {
+      (r.error === 'stale-share' ? this.pool.shares.stale : this.pool.shares.rejected).inc();
+      this.pool.emit('share', { user: st.ch.userIdentity, channelId: f.channel_id, ok: false, error: r.error });
+      return this.send(SubmitSharesError, { channel_id: f.channel_id, sequence_number: f.sequence_number, error_code: r.error });
+    }
+    this.pool.shares.accepted.inc();
+    this.pool.emit('share', { user: st.ch.userIdentity, channelId: f.channel_id, ok: true, difficulty: r.difficulty });
+    st.acceptedInBatch++;
+    st.sumInBatch += r.difficulty;
+    st.lastSeq = f.sequence_number;
+    if (r.block) void this.pool.solution(st.ch, r.job, r.coinbase, r.header);
+    // Successes are batched; a block is acknowledged at once.
+    if (st.acceptedInBatch >= this.pool.opts.shareBatchSize || r.block) {
+      this.send(SubmitSharesSuccess, { channel_id: f.channel_id, last_sequence_number: st.lastSeq, new_submits_accepted_count: st.acceptedInBatch, new_shares_sum: BigInt(Math.floor(st.sumInBatch)) });
+      st.acceptedInBatch = 0;
+      st.sumInBatch = 0;
+    }
+  }
+
+  private closeChannel(id: number, st: ChannelState): void {
+    this.channels.delete(id);
+    this.pool.release(st.allocIndex);
+    this.pool.channelCount--;
+  }
+
+  closeAll(): void {
+    for (const [id, st] of this.channels) this.closeChannel(id, st);
+  }
+}
+

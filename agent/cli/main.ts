@@ -1,11 +1,14 @@
 // Subcommand table and dispatch for `hashagent` (agent/cli.ts runs it).
 import { UsageError, type Command } from './command.js';
+import { cpuMiner } from './cpu-miner.js';
 import { keygen } from './keygen.js';
+import { pool } from './pool.js';
+import { start } from './start.js';
 import { sv2 } from './sv2.js';
 import { version } from './version.js';
 
 // One line per subcommand; keep alphabetical.
-const commands: Command[] = [keygen, sv2, version];
+const commands: Command[] = [cpuMiner, keygen, pool, start, sv2, version];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

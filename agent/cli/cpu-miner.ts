@@ -1,0 +1,60 @@
+import type { Command } from './command.js';
+import { UsageError, parseArgs } from './command.js';
+import { parsePoolUrl } from '../sv2/keys.js';
+import { Sv2Error } from '../sv2/errors.js';
+import { CpuMiner } from '../roles/cpu-miner/miner.js';
+import { untilSignal } from './signals.js';
+
+export const cpuMiner: Command = {
+  name: 'cpu-miner',
+  summary: 'mine on an SV2 pool with the CPU (tests and demos)',
+  usage: [
+    'hashagent cpu-miner --pool stratum2+tcp://HOST:PORT/<authority_pubkey> [--user U] [--channel standard|extended] [--insecure]',
+    '',
+    '  --insecure   connect to a pool URL without a key, accepting any server (unauthenticated)',
+    '  --seconds N  stop after N seconds',
+  ].join('\n'),
+  async run(args) {
+    const { flags, positional } = parseArgs(args, ['pool', 'user', 'channel', 'seconds', 'hashrate'], ['insecure']);
+    if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
+    const poolText = flags.get('pool');
+    if (typeof poolText !== 'string') throw new UsageError('--pool is required');
+    let url;
+    try {
+      url = parsePoolUrl(poolText);
+    } catch (e) {
+      if (e instanceof Sv2Error) throw new UsageError(e.message);
+      throw e;
+    }
+    if (url.scheme !== 'stratum2+tcp') throw new UsageError('the CPU miner speaks SV2: use a stratum2+tcp:// URL');
+    const insecure = flags.get('insecure') === true;
+    if (!url.authorityKey && !insecure) throw new UsageError('the pool URL has no authority key: add it (…/<authority_pubkey>) or pass --insecure');
+    const channel = (flags.get('channel') ?? 'extended') as string;
+    if (channel !== 'standard' && channel !== 'extended') throw new UsageError('--channel must be standard or extended');
+    const seconds = flags.has('seconds') ? Number(flags.get('seconds')) : undefined;
+    if (seconds !== undefined && !(seconds > 0)) throw new UsageError('--seconds must be a positive number');
+    const log = (l: string) => process.stdout.write(`${new Date().toISOString()} ${l}\n`);
+    const miner = new CpuMiner({
+      host: url.host, port: url.port, authorityKey: url.authorityKey, insecure, user: (flags.get('user') as string | undefined) ?? 'hashagent.cpu',
+      channel, nominalHashrate: Number(flags.get('hashrate') ?? 500_000), log,
+    });
+    try {
+      await miner.start();
+    } catch (e) {
+      process.stderr.write(`hashagent cpu-miner: cannot connect to ${poolText}: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 1;
+    }
+    let closed: Error | null | undefined;
+    miner.on('closed', (r) => (closed = r));
+    const timer = setInterval(() => log(`${(miner.hashrate() / 1e3).toFixed(1)} kH/s, shares accepted ${miner.stats.accepted}, rejected ${miner.stats.rejected}`), 10_000);
+    await Promise.race([untilSignal(seconds), new Promise((r) => miner.once('closed', r))]);
+    clearInterval(timer);
+    miner.stop();
+    if (closed) {
+      process.stderr.write(`hashagent cpu-miner: connection closed: ${closed.message}\n`);
+      return 1;
+    }
+    log(`done: ${miner.stats.hashes} hashes, ${miner.stats.submitted} shares submitted, ${miner.stats.accepted} accepted, ${miner.stats.rejected} rejected`);
+    return 0;
+  },
+};

@@ -1,0 +1,36 @@
+import type { Command } from './command.js';
+import { UsageError, parseArgs } from './command.js';
+import { ConfigError } from '../config/schema.js';
+import { loadPoolConfig } from '../config/pool.js';
+import { runPool } from '../roles/pool/run.js';
+import { untilSignal } from './signals.js';
+
+export const pool: Command = {
+  name: 'pool',
+  summary: 'run the SV2 pool',
+  usage: 'hashagent pool --config pool.toml\n\n  An example with every key and its default: agent/config/examples/pool.toml',
+  async run(args) {
+    const { flags, positional } = parseArgs(args, ['config']);
+    if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
+    const file = flags.get('config');
+    if (typeof file !== 'string') throw new UsageError('--config is required');
+    let config;
+    try {
+      config = loadPoolConfig(file);
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        process.stderr.write(`hashagent pool: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    }
+    const log = (l: string) => process.stdout.write(`${new Date().toISOString()} ${l}\n`);
+    const running = await runPool(config, log);
+    log(`pool listening: ${running.url}`);
+    log(`metrics: ${running.metricsUrl}`);
+    await untilSignal();
+    log('stopping');
+    await running.stop();
+    return 0;
+  },
+};

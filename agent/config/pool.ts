@@ -1,0 +1,66 @@
+// pool.toml: the SV2 pool's configuration (names follow the reference pool's config where one exists).
+import { readFileSync } from 'node:fs';
+import type { Fields, Infer } from './schema.js';
+import { ConfigError, parseConfig } from './schema.js';
+import { decodeSecretKey, publicKeyOf } from '../sv2/keys.js';
+import { Sv2Error } from '../sv2/errors.js';
+
+const hostPort = (v: string) => (/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(v) ? null : 'expected "host:port"');
+const secret = (v: string) => {
+  try {
+    decodeSecretKey(v);
+    return null;
+  } catch (e) {
+    return e instanceof Sv2Error ? e.message : String(e);
+  }
+};
+const hex = (v: string) => (/^([0-9a-fA-F]{2})+$/.test(v) ? null : 'expected hex bytes');
+
+export const poolSchema = {
+  listen_address: { type: 'string', doc: 'SV2 listener (Noise)', default: '0.0.0.0:34254', check: hostPort },
+  authority_secret_key: { type: 'string', doc: 'authority secret key, base58check (hashagent keygen)', required: true, check: secret },
+  cert_validity_sec: { type: 'integer', doc: 'lifetime of each connection certificate, seconds', default: 3600, min: 60, max: 31_536_000 },
+  coinbase_reward_script: { type: 'string', doc: 'payout scriptPubKey as hex (default OP_TRUE, for regtest)', default: '51', check: hex },
+  pool_signature: { type: 'string', doc: 'tag in the coinbase scriptSig', default: 'hashagent' },
+  server_id: { type: 'integer', doc: 'first extranonce byte; unique per pool server', default: 1, min: 0, max: 255 },
+  shares_per_minute: { type: 'number', doc: 'share rate each channel is set up for', default: 6, min: 0.1, max: 6000 },
+  share_batch_size: { type: 'integer', doc: 'accepted shares per SubmitShares.Success', default: 10, min: 1, max: 1000 },
+  template_provider: {
+    type: 'table',
+    doc: 'where templates come from',
+    fields: {
+      type: { type: 'string', doc: 'template source', default: 'embedded', enum: ['embedded'] },
+      nbits: { type: 'integer', doc: 'embedded chain: compact network target', default: 0x1e00ffff, min: 1, max: 0xffffffff },
+      template_interval_ms: { type: 'integer', doc: 'embedded chain: a fresh template this often', default: 30_000, min: 100 },
+    },
+  },
+  limits: {
+    type: 'table',
+    doc: 'limits that close offenders and keep serving everyone else',
+    fields: {
+      max_connections: { type: 'integer', doc: 'open connections', default: 10_000, min: 1 },
+      max_channels_per_connection: { type: 'integer', doc: 'channels per connection', default: 64, min: 1 },
+      max_frames_per_second: { type: 'integer', doc: 'frames per connection per second', default: 1000, min: 1 },
+    },
+  },
+  monitoring_address: { type: 'string', doc: 'HTTP listener for /metrics', default: '127.0.0.1:9090', check: hostPort },
+} as const satisfies Fields;
+
+export type PoolConfig = Infer<typeof poolSchema>;
+
+export function loadPoolConfig(file: string): PoolConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, null, null, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const c = parseConfig(text, poolSchema, file);
+  publicKeyOf(decodeSecretKey(c.authority_secret_key)); // validated by the schema; fails loudly if not
+  return c;
+}
+
+export function splitHostPort(v: string): { host: string; port: number } {
+  const i = v.lastIndexOf(':');
+  return { host: v.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(v.slice(i + 1)) };
+}

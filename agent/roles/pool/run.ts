@@ -1,0 +1,58 @@
+// Wires a pool from its configuration: template source, pool, /metrics.
+import type http from 'node:http';
+import { EmbeddedChain } from '../../templates/embedded-chain.js';
+import { Pool } from './pool.js';
+import { serveMetrics } from '../../api/metrics.js';
+import { splitHostPort, type PoolConfig } from '../../config/pool.js';
+import { decodeSecretKey, encodeAuthorityPublicKey, publicKeyOf } from '../../sv2/keys.js';
+
+export interface RunningPool {
+  pool: Pool;
+  chain: EmbeddedChain;
+  url: string;
+  metricsUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Binds `port`, or any free port when it is taken and `fallback` is set. */
+async function listenWithFallback<T>(bind: (port: number) => Promise<T>, port: number, fallback: boolean): Promise<T> {
+  try {
+    return await bind(port);
+  } catch (e) {
+    if (fallback && (e as NodeJS.ErrnoException).code === 'EADDRINUSE') return bind(0);
+    throw e;
+  }
+}
+
+export async function runPool(c: PoolConfig, log: (l: string) => void, opts: { portFallback?: boolean } = {}): Promise<RunningPool> {
+  const secret = decodeSecretKey(c.authority_secret_key);
+  const chain = new EmbeddedChain({ nbits: c.template_provider.nbits, templateIntervalMs: c.template_provider.template_interval_ms });
+  const listen = splitHostPort(c.listen_address);
+  let pool!: Pool;
+  const port = await listenWithFallback(
+    async (p) => {
+      pool = new Pool({
+        host: listen.host, port: p, authoritySecret: secret, certValiditySeconds: c.cert_validity_sec, source: chain,
+        payoutScript: Uint8Array.from(Buffer.from(c.coinbase_reward_script, 'hex')), coinbaseTag: `/${c.pool_signature}/`, serverId: c.server_id,
+        sharesPerMinute: c.shares_per_minute, shareBatchSize: c.share_batch_size, maxConnections: c.limits.max_connections,
+        maxChannelsPerConnection: c.limits.max_channels_per_connection, maxFramesPerSecond: c.limits.max_frames_per_second, log,
+      });
+      return pool.start();
+    },
+    listen.port,
+    opts.portFallback ?? false,
+  );
+  const m = splitHostPort(c.monitoring_address);
+  const metrics = await listenWithFallback<{ server: http.Server; port: number }>((p) => serveMetrics(pool.metrics, m.host, p), m.port, opts.portFallback ?? false);
+  const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host;
+  return {
+    pool,
+    chain,
+    url: `stratum2+tcp://${host}:${port}/${encodeAuthorityPublicKey(publicKeyOf(secret))}`,
+    metricsUrl: `http://${m.host === '0.0.0.0' ? '127.0.0.1' : m.host}:${metrics.port}/metrics`,
+    async stop() {
+      metrics.server.close();
+      await pool.stop();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, runCli } from '../support/cli.js';
+
+describe('hashagent start (npm start)', () => {
+  it('runs the demo: pool URL, metrics URL, accepted shares, none rejected', async () => {
+    const child = spawn(process.execPath, [CLI, 'start', '--seconds', '8'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let metrics = '';
+    child.stdout.on('data', async (d: Buffer) => {
+      out += d.toString();
+      const m = /metrics: (http:\S+)/.exec(out);
+      if (m && !metrics) metrics = await fetch(m[1]!).then((r) => r.text()).catch(() => 'unreachable');
+    });
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).toBe(0);
+    expect(out).toMatch(/pool: +stratum2\+tcp:\/\/127\.0\.0\.1:\d+\/9\w+/);
+    const last = out.trim().split('\n').pop()!;
+    const accepted = Number(/shares accepted (\d+)/.exec(last)![1]);
+    expect(accepted).toBeGreaterThan(0);
+    expect(last).toMatch(/rejected 0/);
+    expect(metrics).toContain('hashagent_pool_shares_total{result="accepted"}');
+  }, 30_000);
+});
+
+describe('hashagent pool --config', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hashagent-'));
+  const example = readFileSync(new URL('../../agent/config/examples/pool.toml', import.meta.url), 'utf8');
+  it('exits 2 naming file, line and key for an unknown key, a wrong type and a bad value', () => {
+    const cases: [string, RegExp][] = [
+      [example.replace('server_id = 1', 'server_idd = 1'), /pool\.toml:\d+: server_idd: unknown key/],
+      [example.replace('share_batch_size = 10', 'share_batch_size = "ten"'), /pool\.toml:\d+: share_batch_size: expected an integer/],
+      [example.replace('max_connections = 10000', 'max_connections = 0'), /pool\.toml:\d+: limits\.max_connections: 0 is below the minimum 1/],
+      [example.replace(/authority_secret_key = ".*"/, 'authority_secret_key = "nope"'), /authority_secret_key: secret key: not valid base58check/],
+    ];
+    for (const [text, want] of cases) {
+      const file = join(dir, 'pool.toml');
+      writeFileSync(file, text);
+      const r = runCli(['pool', '--config', file]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(want);
+    }
+    const line = example.split('\n').findIndex((l) => l.startsWith('server_id')) + 1;
+    writeFileSync(join(dir, 'pool.toml'), example.replace('server_id = 1', 'server_idd = 1'));
+    expect(runCli(['pool', '--config', join(dir, 'pool.toml')]).stderr).toContain(`pool.toml:${line}: server_idd`);
+    expect(runCli(['pool']).status).toBe(2);
+    expect(runCli(['pool', '--config', join(dir, 'missing.toml')]).stderr).toMatch(/missing\.toml: cannot read: ENOENT/);
+  });
+});
+
+describe('hashagent cpu-miner', () => {
+  it('refuses a URL without a key unless --insecure, and bad options', () => {
+    const r = runCli(['cpu-miner', '--pool', 'stratum2+tcp://127.0.0.1:1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no authority key/);
+    expect(runCli(['cpu-miner', '--pool', 'stratum+tcp://127.0.0.1:1']).status).toBe(2);
+    expect(runCli(['cpu-miner', '--pool', 'stratum2+tcp://127.0.0.1:1', '--insecure', '--channel', 'group']).status).toBe(2);
+    const refused = runCli(['cpu-miner', '--pool', 'stratum2+tcp://127.0.0.1:1', '--insecure']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/cannot connect/);
+  });
+});

@@ -19,11 +19,9 @@ export const OpenMiningChannelError = define('OpenMiningChannel.Error', 'mining'
   ['request_id', U32],
   ['error_code', STR0_255],
 ]);
+// The extended request is the standard one plus min_extranonce_size.
 export const OpenExtendedMiningChannel = define('OpenExtendedMiningChannel', 'mining', 0, 0x13, false, [
-  ['request_id', U32],
-  ['user_identity', STR0_255],
-  ['nominal_hash_rate', F32],
-  ['max_target', U256],
+  ...OpenStandardMiningChannel.fields,
   ['min_extranonce_size', U16],
 ]);
 // Note the order: extranonce_size before extranonce_prefix.
@@ -67,13 +65,9 @@ export const SubmitSharesStandard = define('SubmitSharesStandard', 'mining', 0, 
   ['ntime', U32],
   ['version', U32],
 ]);
+// The extended share is the standard one plus the rolled extranonce.
 export const SubmitSharesExtended = define('SubmitSharesExtended', 'mining', 0, 0x1b, true, [
-  ['channel_id', U32],
-  ['sequence_number', U32],
-  ['job_id', U32],
-  ['nonce', U32],
-  ['ntime', U32],
-  ['version', U32],
+  ...SubmitSharesStandard.fields,
   ['extranonce', B0_32],
 ]);
 export const SubmitSharesSuccess = define('SubmitShares.Success', 'mining', 0, 0x1c, true, [

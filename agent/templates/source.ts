@@ -7,7 +7,11 @@ export type Template = MessageFields<'NewTemplate'>;
 export type TemplatePrevHash = MessageFields<'SetNewPrevHash.TemplateDistribution'>;
 export type Solution = MessageFields<'SubmitSolution'>;
 
-export type SolutionResult = { accepted: true; height: number; hash: string } | { accepted: false; reason: string };
+export type SolutionResult =
+  | { accepted: true; height: number; hash: string }
+  | { accepted: false; reason: string }
+  /** Handed on to a Template Provider, which never answers SubmitSolution. */
+  | { accepted: 'submitted' };
 
 export interface TemplateSourceEvents {
   /** A new template; future_template = true ones wait for a prevhash naming them. */

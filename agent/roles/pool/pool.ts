@@ -140,7 +140,9 @@ export class Pool extends EventEmitter<PoolEvents> {
       header_nonce: dv.getUint32(76, true),
       coinbase_tx: coinbase,
     });
-    if (r.accepted) {
+    if (r.accepted === 'submitted') {
+      this.log(`block candidate from ${ch.userIdentity} submitted to the template provider`);
+    } else if (r.accepted) {
       this.blocksFound.inc();
       this.log(`block ${r.height} found by ${ch.userIdentity}: ${r.hash}`);
       this.emit('block', { height: r.height, hash: r.hash, user: ch.userIdentity });

@@ -1,0 +1,93 @@
+// A TemplateSource fed by a Template Provider over SV2 (sv2-tp, or our TdpServer).
+import { EventEmitter } from 'node:events';
+import { connectNoise } from '../net/noise-socket.js';
+import type { FrameConnection } from '../net/frame-connection.js';
+import { decodeFrame, messageFrame } from '../sv2/codec.js';
+import { CoinbaseOutputConstraints, Protocol, SetupConnection, SubmitSolution } from '../sv2/messages/index.js';
+import type { Solution, SolutionResult, Template, TemplatePrevHash, TemplateSource, TemplateSourceEvents } from './source.js';
+
+export interface TdpClientOptions {
+  host: string;
+  port: number;
+  /** The Template Provider's authority key (null only with insecure). */
+  authorityKey: Uint8Array | null;
+  insecure?: boolean;
+  /** Bytes the pool adds to the coinbase outputs, reserved by the TP (CoinbaseOutputConstraints). */
+  coinbaseOutputMaxAdditionalSize?: number;
+  coinbaseOutputMaxAdditionalSigops?: number;
+}
+
+export class TdpClient extends EventEmitter<TemplateSourceEvents> implements TemplateSource {
+  private conn: FrameConnection | null = null;
+  private readonly templates = new Map<bigint, Template>();
+  private best: { template: Template; prevhash: TemplatePrevHash } | null = null;
+
+  constructor(private readonly opts: TdpClientOptions) {
+    super();
+  }
+
+  current() {
+    return this.best;
+  }
+
+  async start(): Promise<void> {
+    const conn = await connectNoise({ host: this.opts.host, port: this.opts.port, authorityKey: this.opts.authorityKey, insecure: this.opts.insecure ?? false });
+    this.conn = conn;
+    const ready = new Promise<void>((resolve, reject) => {
+      conn.on('close', (r) => reject(r ?? new Error('template provider closed the connection')));
+      conn.on('frame', (f) => {
+        let m;
+        try {
+          m = decodeFrame(f);
+        } catch (e) {
+          return conn.close(e instanceof Error ? e : new Error(String(e)));
+        }
+        switch (m.key) {
+          case 'SetupConnection.Success':
+            conn.send(messageFrame(CoinbaseOutputConstraints, {
+              coinbase_output_max_additional_size: this.opts.coinbaseOutputMaxAdditionalSize ?? 100,
+              coinbase_output_max_additional_sigops: this.opts.coinbaseOutputMaxAdditionalSigops ?? 4,
+            }));
+            return;
+          case 'SetupConnection.Error':
+            return conn.close(new Error(`template provider refused: ${m.fields.error_code}`));
+          case 'NewTemplate': {
+            // Keep our own copy: decoded byte fields are views into the frame.
+            const t: Template = { ...m.fields, coinbase_prefix: m.fields.coinbase_prefix.slice(), coinbase_tx_outputs: m.fields.coinbase_tx_outputs.slice(), merkle_path: m.fields.merkle_path.map((p) => p.slice()) };
+            this.templates.set(t.template_id, t);
+            if (this.templates.size > 64) this.templates.delete(this.templates.keys().next().value!);
+            if (!t.future_template && this.best) this.best = { template: t, prevhash: this.best.prevhash };
+            this.emit('template', t);
+            return;
+          }
+          case 'SetNewPrevHash.TemplateDistribution': {
+            const p: TemplatePrevHash = { ...m.fields, prev_hash: m.fields.prev_hash.slice(), target: m.fields.target.slice() };
+            const t = this.templates.get(p.template_id);
+            if (t) this.best = { template: t, prevhash: p };
+            this.emit('prevhash', p);
+            resolve();
+            return;
+          }
+          default:
+            return;
+        }
+      });
+    });
+    conn.send(messageFrame(SetupConnection, {
+      protocol: Protocol.TemplateDistribution, min_version: 2, max_version: 2, flags: 0,
+      endpoint_host: this.opts.host, endpoint_port: this.opts.port, vendor: 'hashagent', hardware_version: '', firmware: '', device_id: '',
+    }));
+    await ready;
+  }
+
+  stop(): void {
+    this.conn?.close();
+  }
+
+  async submitSolution(s: Solution): Promise<SolutionResult> {
+    if (!this.conn || this.conn.isClosed) return { accepted: false, reason: 'not connected to the template provider' };
+    this.conn.send(messageFrame(SubmitSolution, s));
+    // The protocol has no answer to SubmitSolution: the next SetNewPrevHash tells.
+    return { accepted: 'submitted' };
+  }
+}

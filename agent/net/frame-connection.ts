@@ -41,10 +41,15 @@ export class FrameConnection extends EventEmitter<FrameConnectionEvents> {
   bytesIn = 0;
   bytesOut = 0;
 
+  /**
+   * `initial`: bytes that arrived with the handshake's last message. They are processed, and the
+   * socket resumed, on the next turn of the event loop, so the owner can attach its listeners first.
+   */
   constructor(
     readonly socket: Socket,
     private readonly transport: FrameTransport,
     private readonly opts: FrameConnectionOptions = {},
+    initial?: Uint8Array,
   ) {
     super();
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -52,16 +57,15 @@ export class FrameConnection extends EventEmitter<FrameConnectionEvents> {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (e) => this.close(e));
     socket.on('close', () => this.close(null));
-    socket.resume(); // readExactly() leaves the socket paused after the handshake
+    // readExactly() leaves the socket paused after the handshake.
+    setImmediate(() => {
+      if (initial?.length) this.onData(initial);
+      if (!this.closed) socket.resume();
+    });
   }
 
   get isClosed(): boolean {
     return this.closed;
-  }
-
-  /** Feeds bytes that arrived together with the handshake's last message. */
-  feed(chunk: Uint8Array): void {
-    if (chunk.length) this.onData(chunk);
   }
 
   private onData(chunk: Uint8Array): void {

@@ -40,10 +40,7 @@ export async function connectNoise(opts: ConnectOptions): Promise<FrameConnectio
   try {
     socket.write(initiator.act1());
     const { bytes, rest } = await readExactly(socket, ACT2_SIZE, timeout, 'the server handshake (act 2)');
-    const session = initiator.act2(bytes);
-    const conn = new FrameConnection(socket, session, opts);
-    conn.feed(rest);
-    return conn;
+    return new FrameConnection(socket, initiator.act2(bytes), opts, rest);
   } catch (e) {
     socket.destroy();
     throw e;
@@ -56,9 +53,7 @@ export async function acceptNoise(socket: net.Socket, opts: ResponderOptions & F
     const { bytes, rest } = await readExactly(socket, ACT1_SIZE, opts.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, 'the client handshake (act 1)');
     const { reply, session } = new NoiseResponder(opts).act2(bytes);
     socket.write(reply);
-    const conn = new FrameConnection(socket, session, opts);
-    conn.feed(rest);
-    return conn;
+    return new FrameConnection(socket, session, opts, rest);
   } catch (e) {
     socket.destroy();
     throw e;

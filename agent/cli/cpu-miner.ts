@@ -9,8 +9,9 @@ export const cpuMiner: Command = {
   name: 'cpu-miner',
   summary: 'mine on an SV2 pool with the CPU (tests and demos)',
   usage: [
-    'hashagent cpu-miner --pool stratum2+tcp://HOST:PORT/<authority_pubkey> [--user U] [--channel standard|extended] [--insecure]',
+    'hashagent cpu-miner --pool stratum2+tcp://HOST:PORT/<authority_pubkey>[,URL2,…] [--user U] [--channel standard|extended] [--insecure]',
     '',
+    '  --pool       one URL, or an ordered failover list separated by commas',
     '  --insecure   connect to a pool URL without a key, accepting any server (unauthenticated)',
     '  --seconds N  stop after N seconds',
   ].join('\n'),
@@ -19,23 +20,26 @@ export const cpuMiner: Command = {
     if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
     const poolText = flags.get('pool');
     if (typeof poolText !== 'string') throw new UsageError('--pool is required');
-    let url;
-    try {
-      url = parsePoolUrl(poolText);
-    } catch (e) {
-      if (e instanceof Sv2Error) throw new UsageError(e.message);
-      throw e;
-    }
-    if (url.scheme !== 'stratum2+tcp') throw new UsageError('the CPU miner speaks SV2: use a stratum2+tcp:// URL');
     const insecure = flags.get('insecure') === true;
-    if (!url.authorityKey && !insecure) throw new UsageError('the pool URL has no authority key: add it (…/<authority_pubkey>) or pass --insecure');
+    const pools = poolText.split(',').map((text) => {
+      let url;
+      try {
+        url = parsePoolUrl(text);
+      } catch (e) {
+        if (e instanceof Sv2Error) throw new UsageError(e.message);
+        throw e;
+      }
+      if (url.scheme !== 'stratum2+tcp') throw new UsageError(`${text}: the CPU miner speaks SV2: use a stratum2+tcp:// URL`);
+      if (!url.authorityKey && !insecure) throw new UsageError(`${text}: the pool URL has no authority key: add it (…/<authority_pubkey>) or pass --insecure`);
+      return { host: url.host, port: url.port, authorityKey: url.authorityKey, insecure };
+    });
     const channel = (flags.get('channel') ?? 'extended') as string;
     if (channel !== 'standard' && channel !== 'extended') throw new UsageError('--channel must be standard or extended');
     const seconds = flags.has('seconds') ? Number(flags.get('seconds')) : undefined;
     if (seconds !== undefined && !(seconds > 0)) throw new UsageError('--seconds must be a positive number');
     const log = (l: string) => process.stdout.write(`${new Date().toISOString()} ${l}\n`);
     const miner = new CpuMiner({
-      host: url.host, port: url.port, authorityKey: url.authorityKey, insecure, user: (flags.get('user') as string | undefined) ?? 'hashagent.cpu',
+      pools, user: (flags.get('user') as string | undefined) ?? 'hashagent.cpu',
       channel, nominalHashrate: Number(flags.get('hashrate') ?? 500_000), log,
     });
     try {
@@ -44,16 +48,11 @@ export const cpuMiner: Command = {
       process.stderr.write(`hashagent cpu-miner: cannot connect to ${poolText}: ${e instanceof Error ? e.message : String(e)}\n`);
       return 1;
     }
-    let closed: Error | null | undefined;
-    miner.on('closed', (r) => (closed = r));
-    const timer = setInterval(() => log(`${(miner.hashrate() / 1e3).toFixed(1)} kH/s, shares accepted ${miner.stats.accepted}, rejected ${miner.stats.rejected}`), 10_000);
-    await Promise.race([untilSignal(seconds), new Promise((r) => miner.once('closed', r))]);
+    miner.on('closed', (r) => log(`pool connection closed${r ? `: ${r.message}` : ''}; reconnecting`));
+    const timer = setInterval(() => log(`${(miner.hashrate() / 1e3).toFixed(1)} kH/s, shares accepted ${miner.stats.accepted}, rejected ${miner.stats.rejected}, pool ${miner.activePool + 1}`), 10_000);
+    await untilSignal(seconds);
     clearInterval(timer);
     miner.stop();
-    if (closed) {
-      process.stderr.write(`hashagent cpu-miner: connection closed: ${closed.message}\n`);
-      return 1;
-    }
     log(`done: ${miner.stats.hashes} hashes, ${miner.stats.submitted} shares submitted, ${miner.stats.accepted} accepted, ${miner.stats.rejected} rejected`);
     return 0;
   },

@@ -38,7 +38,7 @@ export const start: Command = {
     running.pool.on('block', (b) => log(`BLOCK ${b.height} ${b.hash}`));
     const url = new URL(running.url.replace('stratum2+tcp', 'http'));
     const miner = new CpuMiner({
-      host: url.hostname, port: Number(url.port), authorityKey: authority.publicKey, user: 'demo.cpu', channel,
+      pools: [{ host: url.hostname, port: Number(url.port), authorityKey: authority.publicKey }], user: 'demo.cpu', channel,
       nominalHashrate: 300_000, log: (l) => log(`miner: ${l}`),
     });
     await miner.start();

@@ -38,7 +38,7 @@ for (const channel of ['standard', 'extended'] as const) {
     it('mines accepted shares and valid blocks that advance the chain', async () => {
       // About 65,536 hashes per block and 20,000 per share (200 kH/s declared, 600 shares/min).
       const { authority, chain, pool, port } = await setup(0x1f00ffff);
-      const miner = new CpuMiner({ host: '127.0.0.1', port, authorityKey: authority.publicKey, user: `test.${channel}`, channel, nominalHashrate: 200_000, sliceSize: 2000 });
+      const miner = new CpuMiner({ pools: [{ host: '127.0.0.1', port, authorityKey: authority.publicKey }], user: `test.${channel}`, channel, nominalHashrate: 200_000, sliceSize: 2000 });
       cleanups.push(() => miner.stop());
       const errors: string[] = [];
       pool.on('share', (s) => s.ok || errors.push(s.error!));
@@ -84,7 +84,7 @@ describe('pool metrics', () => {
 describe('authentication', () => {
   it('a miner with the wrong authority key is refused with a clear message', async () => {
     const { port } = await setup(0x1f00ffff);
-    const miner = new CpuMiner({ host: '127.0.0.1', port, authorityKey: generateAuthorityKeyPair().publicKey, user: 'x', channel: 'standard', nominalHashrate: 100 });
+    const miner = new CpuMiner({ pools: [{ host: '127.0.0.1', port, authorityKey: generateAuthorityKeyPair().publicKey }], user: 'x', channel: 'standard', nominalHashrate: 100 });
     await expect(miner.start()).rejects.toThrow(/does not verify against the configured authority key/);
   });
 });

@@ -25,7 +25,7 @@ beforeAll(async () => {
     maxConnections: 2000, maxChannelsPerConnection: 2, maxFramesPerSecond: 200, log: (l) => logs.push(l),
   });
   port = await pool.start();
-  honest = new CpuMiner({ host: '127.0.0.1', port, authorityKey: authority.publicKey, user: 'honest', channel: 'extended', nominalHashrate: 100_000, sliceSize: 1000 });
+  honest = new CpuMiner({ pools: [{ host: '127.0.0.1', port, authorityKey: authority.publicKey }], user: 'honest', channel: 'extended', nominalHashrate: 100_000, sliceSize: 1000 });
   await honest.start();
 }, 30_000);
 afterAll(async () => {

@@ -2,18 +2,18 @@
 // really hashes, in slices that keep the event loop responsive, and submits what meets the target.
 import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
-import { connectNoise } from '../../net/noise-socket.js';
 import type { FrameConnection } from '../../net/frame-connection.js';
+import { Failover, type Endpoint } from '../../net/failover.js';
 import { decodeFrame, messageFrame, type Message } from '../../sv2/codec.js';
 import { MiningFlags, OpenExtendedMiningChannel, OpenStandardMiningChannel, Protocol, SetupConnection, SubmitSharesExtended, SubmitSharesStandard } from '../../sv2/messages/index.js';
 import { buildHeader, concat, meetsTarget, merkleRootFromPath, sha256d, MAX_TARGET_LE } from '../../bitcoin/index.js';
 import { VERSION_ROLLING_MASK } from '../../channels/server-channel.js';
 
 export interface CpuMinerOptions {
-  host: string;
-  port: number;
-  authorityKey: Uint8Array | null;
-  insecure?: boolean;
+  /** Ordered failover list: the first that answers is used; better ones are re-tried meanwhile. */
+  pools: Endpoint[];
+  /** How often to check whether a better pool is back (default 30 s). */
+  probeIntervalMs?: number;
   user: string;
   channel: 'standard' | 'extended';
   /** Declared to the pool so it can pick a target (H/s). */
@@ -24,7 +24,7 @@ export interface CpuMinerOptions {
 }
 
 export interface CpuMinerEvents {
-  ready: [];
+  ready: [poolIndex: number];
   submitted: [{ jobId: number; nonce: number }];
   result: [{ accepted: number; rejected: number; error?: string }];
   closed: [Error | null];
@@ -40,6 +40,8 @@ interface Work {
 
 export class CpuMiner extends EventEmitter<CpuMinerEvents> {
   private conn: FrameConnection | null = null;
+  private failover: Failover | null = null;
+  private poolIndex = -1;
   private channelId = -1;
   private target: Uint8Array = MAX_TARGET_LE;
   private extranoncePrefix = new Uint8Array(0);
@@ -59,13 +61,36 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
     super();
   }
 
+  /** Resolves once a channel is open on some pool; rejects if no pool answers at first. */
   async start(): Promise<void> {
-    const conn = await connectNoise({ host: this.opts.host, port: this.opts.port, authorityKey: this.opts.authorityKey, insecure: this.opts.insecure ?? false });
-    this.conn = conn;
-    conn.on('close', (reason) => {
-      this.running = false;
-      this.emit('closed', reason);
+    this.failover = new Failover({
+      endpoints: this.opts.pools,
+      probeIntervalMs: this.opts.probeIntervalMs ?? 30_000,
+      failFast: true,
+      ...(this.opts.log ? { log: this.opts.log } : {}),
+      session: (conn, index) => this.session(conn, index),
     });
+    const ready = new Promise<void>((resolve) => this.once('ready', () => resolve()));
+    const run = this.failover.run();
+    await Promise.race([ready, run]);
+    run.catch(() => {}); // later failures are retried and logged, not thrown
+  }
+
+  /** One connection's life: set up, open a channel, mine until it closes. */
+  private session(conn: FrameConnection, index: number): Promise<void> {
+    this.conn = conn;
+    this.poolIndex = index;
+    this.jobs.clear();
+    this.prev = null;
+    this.current = null;
+    const ended = new Promise<void>((resolve) =>
+      conn.on('close', (reason) => {
+        this.running = false;
+        this.current = null;
+        this.emit('closed', reason);
+        resolve();
+      }),
+    );
     conn.on('frame', (f) => {
       try {
         const m = decodeFrame(f);
@@ -74,17 +99,25 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
         conn.close(e instanceof Error ? e : new Error(String(e)));
       }
     });
+    const ep = this.opts.pools[index]!;
     conn.send(
       messageFrame(SetupConnection, {
         protocol: Protocol.Mining, min_version: 2, max_version: 2,
         flags: this.opts.channel === 'standard' ? MiningFlags.RequiresStandardJobs : MiningFlags.RequiresVersionRolling,
-        endpoint_host: this.opts.host, endpoint_port: this.opts.port, vendor: 'hashagent', hardware_version: 'cpu', firmware: '', device_id: '',
+        endpoint_host: ep.host, endpoint_port: ep.port, vendor: 'hashagent', hardware_version: 'cpu', firmware: '', device_id: '',
       }),
     );
+    return ended;
+  }
+
+  /** The pool in use (index into `pools`), or −1. */
+  get activePool(): number {
+    return this.conn && !this.conn.isClosed ? this.poolIndex : -1;
   }
 
   stop(): void {
     this.running = false;
+    this.failover?.stop();
     this.conn?.close();
   }
 
@@ -101,14 +134,14 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
         this.channelId = m.fields.channel_id;
         this.target = m.fields.target.slice();
         this.extranoncePrefix = m.fields.extranonce_prefix.slice();
-        this.emit('ready');
+        this.emit('ready', this.poolIndex);
         return;
       case 'OpenExtendedMiningChannel.Success':
         this.channelId = m.fields.channel_id;
         this.target = m.fields.target.slice();
         this.extranoncePrefix = m.fields.extranonce_prefix.slice();
         this.extranonceSize = m.fields.extranonce_size;
-        this.emit('ready');
+        this.emit('ready', this.poolIndex);
         return;
       case 'OpenMiningChannel.Error':
         return this.conn!.close(new Error(`pool refused the channel: ${m.fields.error_code}`));

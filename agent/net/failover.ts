@@ -1,0 +1,132 @@
+// Ordered pool failover with exponential backoff and jitter: always prefer the first pool that
+// answers, and while on a fallback, probe the better ones and return as soon as one is back.
+import { connectNoise } from './noise-socket.js';
+import type { FrameConnection } from './frame-connection.js';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+  authorityKey: Uint8Array | null;
+  insecure?: boolean;
+}
+
+/** Exponential backoff with full jitter: a random delay in [0, min(max, base·2^attempt)). */
+export class Backoff {
+  private attempt = 0;
+  constructor(
+    readonly baseMs = 500,
+    readonly maxMs = 30_000,
+    private readonly random: () => number = Math.random,
+  ) {}
+  next(): number {
+    const cap = Math.min(this.maxMs, this.baseMs * 2 ** this.attempt);
+    this.attempt = Math.min(this.attempt + 1, 30);
+    return Math.floor(this.random() * cap);
+  }
+  reset(): void {
+    this.attempt = 0;
+  }
+}
+
+export interface FailoverOptions {
+  endpoints: Endpoint[];
+  /** How often a fallback session checks whether a better pool is back. */
+  probeIntervalMs?: number;
+  connectTimeoutMs?: number;
+  backoff?: Backoff;
+  log?: (l: string) => void;
+  /** Throw the last error if no pool answers in the very first round (for interactive use). */
+  failFast?: boolean;
+  /** Runs one session on a connection; resolves when the session should end. */
+  session: (conn: FrameConnection, index: number) => Promise<void>;
+}
+
+export class Failover {
+  private running = false;
+  private current: FrameConnection | null = null;
+  readonly backoff: Backoff;
+  /** Index of the pool in use (−1 when none). */
+  activeIndex = -1;
+
+  constructor(private readonly opts: FailoverOptions) {
+    if (opts.endpoints.length === 0) throw new RangeError('at least one pool endpoint is needed');
+    this.backoff = opts.backoff ?? new Backoff();
+  }
+
+  private connect(i: number): Promise<FrameConnection> {
+    const e = this.opts.endpoints[i]!;
+    return connectNoise({ host: e.host, port: e.port, authorityKey: e.authorityKey, insecure: e.insecure ?? false, timeoutMs: this.opts.connectTimeoutMs ?? 5000 });
+  }
+
+  /** Runs until stop(): connect to the best pool, run the session, repeat. */
+  async run(): Promise<void> {
+    this.running = true;
+    let firstRound = true;
+    while (this.running) {
+      let conn: FrameConnection | null = null;
+      let index = -1;
+      let lastError: unknown = null;
+      for (let i = 0; i < this.opts.endpoints.length && this.running && !conn; i++) {
+        try {
+          conn = await this.connect(i);
+          index = i;
+        } catch (e) {
+          lastError = e;
+          const ep = this.opts.endpoints[i]!;
+          this.opts.log?.(`pool ${i + 1} (${ep.host}:${ep.port}) unavailable: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      if (!this.running) {
+        conn?.close();
+        break;
+      }
+      if (!conn && firstRound && this.opts.failFast) {
+        this.running = false;
+        throw lastError;
+      }
+      firstRound = false;
+      if (!conn) {
+        const wait = this.backoff.next();
+        this.opts.log?.(`no pool reachable; retrying in ${wait} ms`);
+        await new Promise((r) => setTimeout(r, wait));
+        continue;
+      }
+      this.backoff.reset();
+      this.current = conn;
+      this.activeIndex = index;
+      const probe = index > 0 ? this.probeBetter(index, conn) : null;
+      await this.opts.session(conn, index);
+      if (probe) clearInterval(probe);
+      conn.close();
+      this.current = null;
+      this.activeIndex = -1;
+    }
+  }
+
+  /** While on pool `index`, try the better ones now and then; switch when one answers. */
+  private probeBetter(index: number, conn: FrameConnection): NodeJS.Timeout {
+    let busy = false;
+    const timer = setInterval(async () => {
+      if (busy || conn.isClosed) return;
+      busy = true;
+      for (let i = 0; i < index; i++) {
+        try {
+          (await this.connect(i)).close();
+          this.opts.log?.(`pool ${i + 1} is back: switching to it`);
+          conn.close(); // ends the session; run() reconnects from the top of the list
+          break;
+        } catch {
+          // still down
+        }
+      }
+      busy = false;
+    }, this.opts.probeIntervalMs ?? 30_000);
+    timer.unref();
+    return timer;
+  }
+
+  stop(): void {
+    this.running = false;
+    this.current?.close();
+  }
+}

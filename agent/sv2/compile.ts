@@ -149,7 +149,7 @@ export function compile(def: MessageDef): Compiled | null {
       const itemCheck =
         item.kind === 'u16' || item.kind === 'u32'
           ? checkInt(item.kind, 'x', p)
-          : `if (!(x instanceof Uint8Array) || x.length !== ${isz}) bad(${p}, 'length-out-of-bounds', 'items must be ${isz} bytes');`;
+          : `if (x === null || typeof x !== 'object' || x.length !== ${isz}) bad(${p}, 'length-out-of-bounds', 'items must be ${isz} bytes');`;
       const itemWrite = item.kind === 'u16' || item.kind === 'u32' ? writeInt(item.kind, 'x') : `b.set(x, o); o += ${isz};`;
       const itemRead = item.kind === 'u16' || item.kind === 'u32' ? `let x; ${readInt(item.kind, 'x')} ${t}.push(x);` : `${t}.push(new Uint8Array(B, bo + o, ${isz})); o += ${isz};`;
       size.push(

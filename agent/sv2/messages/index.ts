@@ -65,14 +65,17 @@ export type MessageKey = AnyMessageDef['key'];
 /** The fields of the message with key K, e.g. `MessageFields<'SubmitSharesStandard'>`. */
 export type MessageFields<K extends MessageKey> = FieldsOf<Extract<AnyMessageDef, { key: K }>['fields']>;
 
-const byId = new Map<number, MessageDef>();
+// Indexed by (extension << 8 | type) in a flat array for extensions 0 and 1 (every message the
+// library defines): a lookup per frame is one array read.
+const byId: (MessageDef | undefined)[] = new Array(512).fill(undefined);
 for (const d of messageDefs as readonly MessageDef[]) {
   const id = (d.extensionType << 8) | d.msgType;
-  if (byId.has(id)) throw new Error(`duplicate message id ext 0x${d.extensionType.toString(16)} type 0x${d.msgType.toString(16)}`);
-  byId.set(id, d);
+  if (byId[id]) throw new Error(`duplicate message id ext 0x${d.extensionType.toString(16)} type 0x${d.msgType.toString(16)}`);
+  byId[id] = d;
 }
 
 /** The definition for (extension_type without the channel bit, msg_type), if the library knows it. */
 export function lookupMessage(extensionType: number, msgType: number): MessageDef | undefined {
-  return byId.get(((extensionType & 0x7fff) << 8) | msgType);
+  const ext = extensionType & 0x7fff;
+  return ext <= 1 ? byId[(ext << 8) | msgType] : undefined;
 }

@@ -50,6 +50,8 @@ export class ServerChannel {
   private seen = new Set<string>();
   /** Current share target (LE 32 bytes) and its difficulty. */
   target: Uint8Array;
+  /** After a raise in difficulty, the easier previous target stays valid until the next job. */
+  private graceTarget: Uint8Array | null = null;
 
   constructor(
     readonly channelId: number,
@@ -67,9 +69,17 @@ export class ServerChannel {
     return targetToDifficulty(leToBigInt(this.target));
   }
 
+  /** Changes the share target (SetTarget). Shares for the current jobs may still meet the old one. */
+  setTarget(target: bigint): void {
+    const old = this.target;
+    this.target = bigIntToLe(target);
+    if (leToBigInt(old) > target) this.graceTarget = old;
+  }
+
   /** Binds a pool job to this channel; returns the channel's job id and, for standard channels, the merkle root. */
   addJob(job: PoolJob): { jobId: number; merkleRoot: Uint8Array | null } {
     const jobId = this.nextJobId++;
+    this.graceTarget = null; // jobs from now on are mined at the new target
     const merkleRoot =
       this.kind === 'standard' ? merkleRootFromPath(sha256d(concat(job.coinbasePrefix, this.extranoncePrefix, job.coinbaseSuffix)), job.merklePath) : null;
     this.jobs.set(jobId, { ...job, jobId, merkleRoot });
@@ -112,7 +122,7 @@ export class ServerChannel {
     }
     const header = buildHeader({ version: s.version, prevHash: prev.prevHash, merkleRoot: root, ntime: s.ntime, nbits: prev.nbits, nonce: s.nonce });
     const hash = headerHash(header);
-    if (!meetsTarget(hash, this.target)) return { ok: false, error: 'difficulty-too-low' };
+    if (!meetsTarget(hash, this.target) && !(this.graceTarget && meetsTarget(hash, this.graceTarget))) return { ok: false, error: 'difficulty-too-low' };
     const key = Buffer.from(hash).toString('hex');
     if (this.seen.has(key)) return { ok: false, error: 'duplicate-share' };
     this.seen.add(key);

@@ -34,6 +34,14 @@ export const poolSchema = {
       template_interval_ms: { type: 'integer', doc: 'embedded chain: a fresh template this often', default: 30_000, min: 100 },
     },
   },
+  vardiff: {
+    type: 'table',
+    doc: 'per-channel variable difficulty towards shares_per_minute',
+    fields: {
+      enabled: { type: 'boolean', doc: 'retarget channels with SetTarget', default: true },
+      min_hashrate: { type: 'number', doc: 'floor of the estimated hashrate, H/s (bounds how easy a target gets)', default: 1000, min: 1 },
+    },
+  },
   limits: {
     type: 'table',
     doc: 'limits that close offenders and keep serving everyone else',

@@ -7,12 +7,13 @@ import type { FrameConnection } from '../../net/frame-connection.js';
 import { decodeFrame, messageFrame, type Message } from '../../sv2/codec.js';
 import {
   MiningFlags, NewExtendedMiningJob, NewMiningJob, OpenExtendedMiningChannelSuccess, OpenMiningChannelError,
-  OpenStandardMiningChannelSuccess, SetNewPrevHash, SetupConnectionError, SetupConnectionSuccess, SubmitSharesError, SubmitSharesSuccess, Protocol,
+  OpenStandardMiningChannelSuccess, SetNewPrevHash, SetTarget, SetupConnectionError, SetupConnectionSuccess, SubmitSharesError, SubmitSharesSuccess, Protocol,
 } from '../../sv2/messages/index.js';
 import { Sv2Error } from '../../sv2/errors.js';
 import { ExtranonceAllocator } from '../../channels/extranonce.js';
 import { ServerChannel, type PoolJob } from '../../channels/server-channel.js';
 import { jobFromTemplate } from '../../channels/job-factory.js';
+import { Vardiff } from '../../channels/vardiff.js';
 import { hashrateToTarget, leToBigInt, concat, bigIntToLe } from '../../bitcoin/index.js';
 import type { TemplateSource, TemplatePrevHash } from '../../templates/source.js';
 import { Metrics } from '../../api/metrics.js';
@@ -31,6 +32,8 @@ export interface PoolOptions {
   maxConnections: number;
   maxChannelsPerConnection: number;
   maxFramesPerSecond: number;
+  /** Per-channel vardiff (false to keep each channel's opening target). */
+  vardiff?: false | { minHashrate?: number; minIntervalMs?: number; tickMs?: number };
   log?: (line: string) => void;
 }
 
@@ -45,6 +48,7 @@ const FULL_EXTRANONCE = 1 + 3 + ROLLABLE;
 export class Pool extends EventEmitter<PoolEvents> {
   readonly metrics = new Metrics();
   private server: net.Server | null = null;
+  private vardiffTimer: NodeJS.Timeout | null = null;
   private readonly conns = new Set<PoolConnection>();
   private readonly allocator: ExtranonceAllocator;
   /** Jobs made from the latest templates, keyed by template id. */
@@ -91,6 +95,12 @@ export class Pool extends EventEmitter<PoolEvents> {
       this.jobs.set(cur.template.template_id, jobFromTemplate(cur.template, { payoutScript: this.opts.payoutScript, tag: this.opts.coinbaseTag, extranonceSize: FULL_EXTRANONCE }));
       this.prevhash = cur.prevhash;
     }
+    if (this.opts.vardiff !== false) {
+      this.vardiffTimer = setInterval(() => {
+        for (const c of this.conns) c.retarget(Date.now());
+      }, this.opts.vardiff?.tickMs ?? 5000);
+      this.vardiffTimer.unref();
+    }
     this.server = net.createServer((s) => void this.accept(s));
     this.server.maxConnections = this.opts.maxConnections;
     await new Promise<void>((resolve, reject) => {
@@ -101,6 +111,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   async stop(): Promise<void> {
+    if (this.vardiffTimer) clearInterval(this.vardiffTimer);
     for (const c of this.conns) c.conn.close();
     this.opts.source.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
@@ -152,6 +163,9 @@ export class Pool extends EventEmitter<PoolEvents> {
 
 interface ChannelState {
   ch: ServerChannel;
+  vardiff: Vardiff | null;
+  /** The easiest target the client accepts (its max_target). */
+  maxTarget: bigint;
   allocIndex: number;
   acceptedInBatch: number;
   sumInBatch: number;
@@ -259,7 +273,16 @@ class PoolConnection {
     const channelId = this.nextChannelId++;
     const prefix = extended ? alloc.prefix : concat(alloc.prefix, new Uint8Array(alloc.rollableSize));
     const ch = new ServerChannel(channelId, extended ? 'extended' : 'standard', prefix, extended ? alloc.rollableSize : 0, target, f.user_identity);
-    this.channels.set(channelId, { ch, allocIndex: alloc.index, acceptedInBatch: 0, sumInBatch: 0, lastSeq: 0 });
+    const vd = this.pool.opts.vardiff;
+    const vardiff =
+      vd === false
+        ? null
+        : new Vardiff(
+            { sharesPerMinute: this.pool.opts.sharesPerMinute, ...(vd?.minHashrate !== undefined ? { minHashrate: vd.minHashrate } : {}), ...(vd?.minIntervalMs !== undefined ? { minIntervalMs: vd.minIntervalMs } : {}) },
+            f.nominal_hash_rate,
+            Date.now(),
+          );
+    this.channels.set(channelId, { ch, vardiff, maxTarget: max, allocIndex: alloc.index, acceptedInBatch: 0, sumInBatch: 0, lastSeq: 0 });
     this.pool.channelCount++;
     if (extended) {
       this.send(OpenExtendedMiningChannelSuccess, { request_id: f.request_id, channel_id: channelId, target: bigIntToLe(target), extranonce_size: alloc.rollableSize, extranonce_prefix: prefix, group_channel_id: 0 });
@@ -320,6 +343,7 @@ class PoolConnection {
       return this.send(SubmitSharesError, { channel_id: f.channel_id, sequence_number: f.sequence_number, error_code: r.error });
     }
     this.pool.shares.accepted.inc();
+    st.vardiff?.onShare();
     this.pool.emit('share', { user: st.ch.userIdentity, channelId: f.channel_id, ok: true, difficulty: r.difficulty });
     st.acceptedInBatch++;
     st.sumInBatch += r.difficulty;
@@ -330,6 +354,20 @@ class PoolConnection {
       this.send(SubmitSharesSuccess, { channel_id: f.channel_id, last_sequence_number: st.lastSeq, new_submits_accepted_count: st.acceptedInBatch, new_shares_sum: BigInt(Math.floor(st.sumInBatch)) });
       st.acceptedInBatch = 0;
       st.sumInBatch = 0;
+    }
+  }
+
+  /** Vardiff tick: a SetTarget for each channel whose share rate strayed from the goal. */
+  retarget(nowMs: number): void {
+    for (const [id, st] of this.channels) {
+      if (!st.vardiff) continue;
+      let t = st.vardiff.update(leToBigInt(st.ch.target), nowMs);
+      if (t === null) continue;
+      if (t > st.maxTarget) t = st.maxTarget; // never easier than the client asked for
+      if (t === leToBigInt(st.ch.target)) continue;
+      st.ch.setTarget(t);
+      this.send(SetTarget, { channel_id: id, maximum_target: bigIntToLe(t) });
+      this.pool.log(`channel ${id} ('${st.ch.userIdentity}'): difficulty ${st.ch.difficulty.toPrecision(4)} for ~${(st.vardiff.hashrate / 1e3).toFixed(1)} kH/s`);
     }
   }
 

@@ -35,7 +35,8 @@ export async function runPool(c: PoolConfig, log: (l: string) => void, opts: { p
         host: listen.host, port: p, authoritySecret: secret, certValiditySeconds: c.cert_validity_sec, source: chain,
         payoutScript: Uint8Array.from(Buffer.from(c.coinbase_reward_script, 'hex')), coinbaseTag: `/${c.pool_signature}/`, serverId: c.server_id,
         sharesPerMinute: c.shares_per_minute, shareBatchSize: c.share_batch_size, maxConnections: c.limits.max_connections,
-        maxChannelsPerConnection: c.limits.max_channels_per_connection, maxFramesPerSecond: c.limits.max_frames_per_second, log,
+        maxChannelsPerConnection: c.limits.max_channels_per_connection, maxFramesPerSecond: c.limits.max_frames_per_second,
+        vardiff: c.vardiff.enabled ? { minHashrate: c.vardiff.min_hashrate } : false, log,
       });
       return pool.start();
     },

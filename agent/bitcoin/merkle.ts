@@ -1,11 +1,14 @@
 // Merkle trees in Bitcoin's internal byte order (as SV2 sends merkle paths: raw, no reversal).
 import { sha256d } from './hash.js';
 
+// One reused scratch buffer: pair() is synchronous, and a fresh 64-byte array per node costs
+// more than its hash (small typed arrays live on V8's heap and are copied out for native code).
+const scratch = new Uint8Array(new ArrayBuffer(64));
+
 function pair(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(64);
-  buf.set(a);
-  buf.set(b, 32);
-  return sha256d(buf);
+  scratch.set(a);
+  scratch.set(b, 32);
+  return sha256d(scratch);
 }
 
 /** Root from the coinbase txid and the path of its siblings, deepest first. */

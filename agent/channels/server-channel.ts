@@ -19,6 +19,8 @@ interface ChannelJob extends PoolJob {
   jobId: number;
   /** Standard channels: the merkle root the device hashes (the whole extranonce is the prefix). */
   merkleRoot: Uint8Array | null;
+  /** Extended channels: prefix ‖ channel prefix ‖ [rollable] ‖ suffix, rollable bytes rewritten per share. */
+  coinbase: Uint8Array | null;
 }
 
 export interface ShareSubmission {
@@ -31,7 +33,8 @@ export interface ShareSubmission {
 }
 
 export type ShareResult =
-  | { ok: true; hash: Uint8Array; difficulty: number; block: boolean; job: PoolJob; coinbase: Uint8Array; header: Uint8Array }
+  /** `header` is the channel's scratch unless `block` (then a copy): use it before the next validate(). */
+  | { ok: true; hash: Uint8Array; difficulty: number; block: boolean; job: PoolJob; coinbase: () => Uint8Array; header: Uint8Array }
   | { ok: false; error: string };
 
 export interface PrevHash {
@@ -48,8 +51,12 @@ export class ServerChannel {
   private nextJobId = 1;
   private prev: PrevHash | null = null;
   private seen = new Set<string>();
-  /** Current share target (LE 32 bytes) and its difficulty. */
+  /** Header being checked; a share that is a block gets its own copy. */
+  private readonly headerScratch = new Uint8Array(80);
+  /** Current share target (LE 32 bytes). */
   target: Uint8Array;
+  /** Its difficulty, kept with it (a bigint division per share would cost more than the hash). */
+  difficulty: number;
   /** After a raise in difficulty, the easier previous target stays valid until the next job. */
   private graceTarget: Uint8Array | null = null;
 
@@ -63,16 +70,14 @@ export class ServerChannel {
     readonly userIdentity: string,
   ) {
     this.target = bigIntToLe(target);
-  }
-
-  get difficulty(): number {
-    return targetToDifficulty(leToBigInt(this.target));
+    this.difficulty = targetToDifficulty(target);
   }
 
   /** Changes the share target (SetTarget). Shares for the current jobs may still meet the old one. */
   setTarget(target: bigint): void {
     const old = this.target;
     this.target = bigIntToLe(target);
+    this.difficulty = targetToDifficulty(target);
     if (leToBigInt(old) > target) this.graceTarget = old;
   }
 
@@ -82,7 +87,8 @@ export class ServerChannel {
     this.graceTarget = null; // jobs from now on are mined at the new target
     const merkleRoot =
       this.kind === 'standard' ? merkleRootFromPath(sha256d(concat(job.coinbasePrefix, this.extranoncePrefix, job.coinbaseSuffix)), job.merklePath) : null;
-    this.jobs.set(jobId, { ...job, jobId, merkleRoot });
+    const coinbase = this.kind === 'extended' ? concat(job.coinbasePrefix, this.extranoncePrefix, new Uint8Array(this.extranonceSize), job.coinbaseSuffix) : null;
+    this.jobs.set(jobId, { ...job, jobId, merkleRoot, coinbase });
     this.byTemplate.set(job.templateId, jobId);
     // Bounded history: keep the last 16 jobs (SRI's default max_past_jobs).
     if (this.jobs.size > 16) this.jobs.delete(this.jobs.keys().next().value!);
@@ -110,22 +116,28 @@ export class ServerChannel {
     // ntime may roll forward at most one second per second since the prevhash (spec §5), with slack.
     if (s.ntime > prev.minNtime + Math.max(0, Math.ceil(now - prev.receivedAt)) + 60) return { ok: false, error: 'invalid-share' };
     if ((s.version & ~VERSION_ROLLING_MASK) !== (job.version & ~VERSION_ROLLING_MASK)) return { ok: false, error: 'invalid-non-rollable-version-bit' };
-    let coinbase: Uint8Array;
     let root: Uint8Array;
+    // The full coinbase is only needed to hash it (extended) or to build a block (rare): lazily.
+    let coinbase: () => Uint8Array;
     if (this.kind === 'standard') {
-      coinbase = concat(job.coinbasePrefix, this.extranoncePrefix, job.coinbaseSuffix);
+      coinbase = () => concat(job.coinbasePrefix, this.extranoncePrefix, job.coinbaseSuffix);
       root = job.merkleRoot!;
     } else {
       if (!s.extranonce || s.extranonce.length !== this.extranonceSize) return { ok: false, error: 'bad-extranonce-size' };
-      coinbase = concat(job.coinbasePrefix, this.extranoncePrefix, s.extranonce, job.coinbaseSuffix);
-      root = merkleRootFromPath(sha256d(coinbase), job.merklePath);
+      // Rewrite only the rolled bytes of this job's coinbase (validation is synchronous).
+      const cb = job.coinbase!;
+      cb.set(s.extranonce, job.coinbasePrefix.length + this.extranoncePrefix.length);
+      root = merkleRootFromPath(sha256d(cb), job.merklePath);
+      const en = s.extranonce.slice();
+      coinbase = () => concat(job.coinbasePrefix, this.extranoncePrefix, en, job.coinbaseSuffix);
     }
-    const header = buildHeader({ version: s.version, prevHash: prev.prevHash, merkleRoot: root, ntime: s.ntime, nbits: prev.nbits, nonce: s.nonce });
+    const header = buildHeader({ version: s.version, prevHash: prev.prevHash, merkleRoot: root, ntime: s.ntime, nbits: prev.nbits, nonce: s.nonce }, this.headerScratch);
     const hash = headerHash(header);
     if (!meetsTarget(hash, this.target) && !(this.graceTarget && meetsTarget(hash, this.graceTarget))) return { ok: false, error: 'difficulty-too-low' };
-    const key = Buffer.from(hash).toString('hex');
+    const key = Buffer.from(hash.buffer, hash.byteOffset, 32).toString('latin1'); // cheapest exact key
     if (this.seen.has(key)) return { ok: false, error: 'duplicate-share' };
     this.seen.add(key);
-    return { ok: true, hash, difficulty: this.difficulty, block: meetsTarget(hash, prev.networkTarget), job, coinbase, header };
+    const block = meetsTarget(hash, prev.networkTarget);
+    return { ok: true, hash, difficulty: this.difficulty, block, job, coinbase, header: block ? header.slice() : header };
   }
 }

@@ -3,10 +3,11 @@
 import type { Bench, BenchResult } from './types.js';
 import { codecBench } from './codec.js';
 import { noiseBench } from './noise.js';
+import { poolBench } from './pool.js';
 import { wireBench } from './wire.js';
 
 // One import per benchmark module; keep alphabetical.
-const benches: Bench[] = [codecBench, noiseBench, wireBench];
+const benches: Bench[] = [codecBench, noiseBench, poolBench, wireBench];
 
 const filters = process.argv.slice(2);
 const report = (r: BenchResult) => process.stdout.write(JSON.stringify(r) + '\n');

@@ -1,7 +1,6 @@
 // The CPU mining device: an SV2 client on a standard (header-only) or extended channel that
 // really hashes, in slices that keep the event loop responsive, and submits what meets the target.
 import { EventEmitter } from 'node:events';
-import { createHash } from 'node:crypto';
 import type { FrameConnection } from '../../net/frame-connection.js';
 import { Failover, type Endpoint } from '../../net/failover.js';
 import { decodeFrame, messageFrame, type Message } from '../../sv2/codec.js';
@@ -226,7 +225,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
       h[77] = (nonce >>> 8) & 0xff;
       h[78] = (nonce >>> 16) & 0xff;
       h[79] = nonce >>> 24;
-      const hash = createHash('sha256').update(createHash('sha256').update(h).digest()).digest();
+      const hash = sha256d(h);
       if (meetsTarget(hash, this.target)) this.submit(c, nonce);
       if (nonce === 0xffffffff) this.prepareHeader(); // new extranonce or new version bits
       else c.nonce = nonce + 1;

@@ -348,7 +348,7 @@ class PoolConnection {
     st.acceptedInBatch++;
     st.sumInBatch += r.difficulty;
     st.lastSeq = f.sequence_number;
-    if (r.block) void this.pool.solution(st.ch, r.job, r.coinbase, r.header);
+    if (r.block) void this.pool.solution(st.ch, r.job, r.coinbase(), r.header);
     // Successes are batched; a block is acknowledged at once.
     if (st.acceptedInBatch >= this.pool.opts.shareBatchSize || r.block) {
       this.send(SubmitSharesSuccess, { channel_id: f.channel_id, last_sequence_number: st.lastSeq, new_submits_accepted_count: st.acceptedInBatch, new_shares_sum: BigInt(Math.floor(st.sumInBatch)) });

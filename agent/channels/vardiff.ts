@@ -36,6 +36,13 @@ export class Vardiff {
     this.since = now;
   }
 
+  /** Starts over from a newly declared hashrate (UpdateChannel). */
+  reset(hashrate: number, nowMs: number): void {
+    this.hashrate = Math.max(hashrate, this.opts.minHashrate ?? 1);
+    this.shares = 0;
+    this.since = nowMs;
+  }
+
   onShare(): void {
     this.shares++;
   }

@@ -7,7 +7,7 @@ import type { FrameConnection } from '../../net/frame-connection.js';
 import { decodeFrame, messageFrame, type Message } from '../../sv2/codec.js';
 import {
   MiningFlags, NewExtendedMiningJob, NewMiningJob, OpenExtendedMiningChannelSuccess, OpenMiningChannelError,
-  OpenStandardMiningChannelSuccess, SetNewPrevHash, SetTarget, SetupConnectionError, SetupConnectionSuccess, SubmitSharesError, SubmitSharesSuccess, Protocol,
+  OpenStandardMiningChannelSuccess, SetNewPrevHash, SetTarget, SetupConnectionError, UpdateChannelError, SetupConnectionSuccess, SubmitSharesError, SubmitSharesSuccess, Protocol,
 } from '../../sv2/messages/index.js';
 import { Sv2Error } from '../../sv2/errors.js';
 import { ExtranonceAllocator } from '../../channels/extranonce.js';
@@ -239,7 +239,7 @@ class PoolConnection {
       case 'SubmitSharesExtended':
         return this.share(m);
       case 'UpdateChannel':
-        return; // vardiff and UpdateChannel handling come with the channels work
+        return this.update(m.fields);
       case 'CloseChannel': {
         const st = this.channels.get(m.fields.channel_id);
         if (st) this.closeChannel(m.fields.channel_id, st);
@@ -354,6 +354,23 @@ class PoolConnection {
       this.send(SubmitSharesSuccess, { channel_id: f.channel_id, last_sequence_number: st.lastSeq, new_submits_accepted_count: st.acceptedInBatch, new_shares_sum: BigInt(Math.floor(st.sumInBatch)) });
       st.acceptedInBatch = 0;
       st.sumInBatch = 0;
+    }
+  }
+
+  /** UpdateChannel: a new declared hashrate and maximum target; a smaller maximum obliges a SetTarget. */
+  private update(f: Extract<Message, { key: 'UpdateChannel' }>['fields']): void {
+    const st = this.channels.get(f.channel_id);
+    if (!st) return this.send(UpdateChannelError, { channel_id: f.channel_id, error_code: 'invalid-channel-id' });
+    if (!(f.nominal_hash_rate >= 0) || !Number.isFinite(f.nominal_hash_rate)) {
+      return this.send(UpdateChannelError, { channel_id: f.channel_id, error_code: 'invalid-nominal-hashrate' });
+    }
+    st.maxTarget = leToBigInt(f.maximum_target);
+    st.vardiff?.reset(f.nominal_hash_rate, Date.now());
+    let t = hashrateToTarget(Math.max(1, f.nominal_hash_rate), this.pool.opts.sharesPerMinute);
+    if (t > st.maxTarget) t = st.maxTarget;
+    if (t !== leToBigInt(st.ch.target)) {
+      st.ch.setTarget(t);
+      this.send(SetTarget, { channel_id: f.channel_id, maximum_target: bigIntToLe(t) });
     }
   }
 

@@ -7,3 +7,6 @@ export * from './tx.js';
 export * from './coinbase.js';
 export * from './tx-parse.js';
 export * from './errors.js';
+export * from './address.js';
+export * from './midstate.js';
+export * from './bip141.js';

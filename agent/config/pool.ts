@@ -1,7 +1,8 @@
 // pool.toml: the SV2 pool's configuration (names follow the reference pool's config where one exists).
 import { readFileSync } from 'node:fs';
 import type { Fields, Infer } from './schema.js';
-import { ConfigError, parseConfig } from './schema.js';
+import { ConfigError, locate, parseConfig } from './schema.js';
+import { addressToScript, type Network } from '../bitcoin/address.js';
 import { decodeSecretKey, publicKeyOf } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 
@@ -20,7 +21,9 @@ export const poolSchema = {
   listen_address: { type: 'string', doc: 'SV2 listener (Noise)', default: '0.0.0.0:34254', check: hostPort },
   authority_secret_key: { type: 'string', doc: 'authority secret key, base58check (hashagent keygen)', required: true, check: secret },
   cert_validity_sec: { type: 'integer', doc: 'lifetime of each connection certificate, seconds', default: 3600, min: 60, max: 31_536_000 },
-  coinbase_reward_script: { type: 'string', doc: 'payout scriptPubKey as hex (default OP_TRUE, for regtest)', default: '51', check: hex },
+  coinbase_reward_script: { type: 'string', doc: 'payout scriptPubKey as hex (default OP_TRUE, for regtest); ignored when coinbase_reward_address is set', default: '51', check: hex },
+  coinbase_reward_address: { type: 'string', doc: 'payout address (base58, bech32 or bech32m) on `network`' },
+  network: { type: 'string', doc: 'network of coinbase_reward_address', default: 'regtest', enum: ['mainnet', 'testnet', 'signet', 'regtest'] },
   pool_signature: { type: 'string', doc: 'tag in the coinbase scriptSig', default: 'hashagent' },
   server_id: { type: 'integer', doc: 'first extranonce byte; unique per pool server', default: 1, min: 0, max: 255 },
   shares_per_minute: { type: 'number', doc: 'share rate each channel is set up for', default: 6, min: 0.1, max: 6000 },
@@ -65,7 +68,21 @@ export function loadPoolConfig(file: string): PoolConfig {
   }
   const c = parseConfig(text, poolSchema, file);
   publicKeyOf(decodeSecretKey(c.authority_secret_key)); // validated by the schema; fails loudly if not
+  if (c.coinbase_reward_address !== undefined) {
+    try {
+      addressToScript(c.coinbase_reward_address, c.network as Network);
+    } catch (e) {
+      throw new ConfigError(file, locate(text, ['coinbase_reward_address']), 'coinbase_reward_address', e instanceof Error ? e.message : String(e));
+    }
+  }
   return c;
+}
+
+/** The payout scriptPubKey the configuration names. */
+export function payoutScript(c: PoolConfig): Uint8Array {
+  return c.coinbase_reward_address !== undefined
+    ? addressToScript(c.coinbase_reward_address, c.network as Network)
+    : Uint8Array.from(Buffer.from(c.coinbase_reward_script, 'hex'));
 }
 
 export function splitHostPort(v: string): { host: string; port: number } {

@@ -35,6 +35,7 @@ describe('hashagent pool --config', () => {
       [example.replace('share_batch_size = 10', 'share_batch_size = "ten"'), /pool\.toml:\d+: share_batch_size: expected an integer/],
       [example.replace('max_connections = 10000', 'max_connections = 0'), /pool\.toml:\d+: limits\.max_connections: 0 is below the minimum 1/],
       [example.replace(/authority_secret_key = ".*"/, 'authority_secret_key = "nope"'), /authority_secret_key: secret key: not valid base58check/],
+      [example.replace('network = "regtest"', 'network = "regtest"\ncoinbase_reward_address = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"'), /pool\.toml:\d+: coinbase_reward_address: .*prefix 'bc' is not 'bcrt'|is neither a regtest segwit address/],
     ];
     for (const [text, want] of cases) {
       const file = join(dir, 'pool.toml');

@@ -3,7 +3,7 @@ import type http from 'node:http';
 import { EmbeddedChain } from '../../templates/embedded-chain.js';
 import { Pool } from './pool.js';
 import { serveMetrics } from '../../api/metrics.js';
-import { splitHostPort, type PoolConfig } from '../../config/pool.js';
+import { payoutScript, splitHostPort, type PoolConfig } from '../../config/pool.js';
 import { decodeSecretKey, encodeAuthorityPublicKey, publicKeyOf } from '../../sv2/keys.js';
 
 export interface RunningPool {
@@ -33,7 +33,7 @@ export async function runPool(c: PoolConfig, log: (l: string) => void, opts: { p
     async (p) => {
       pool = new Pool({
         host: listen.host, port: p, authoritySecret: secret, certValiditySeconds: c.cert_validity_sec, source: chain,
-        payoutScript: Uint8Array.from(Buffer.from(c.coinbase_reward_script, 'hex')), coinbaseTag: `/${c.pool_signature}/`, serverId: c.server_id,
+        payoutScript: payoutScript(c), coinbaseTag: `/${c.pool_signature}/`, serverId: c.server_id,
         sharesPerMinute: c.shares_per_minute, shareBatchSize: c.share_batch_size, maxConnections: c.limits.max_connections,
         maxChannelsPerConnection: c.limits.max_channels_per_connection, maxFramesPerSecond: c.limits.max_frames_per_second,
         vardiff: c.vardiff.enabled ? { minHashrate: c.vardiff.min_hashrate } : false, log,

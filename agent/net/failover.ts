@@ -53,9 +53,27 @@ export class Failover {
     this.backoff = opts.backoff ?? new Backoff();
   }
 
+  /** A one-shot address for the next attempt at one pool slot (SV2 Reconnect). */
+  private redirectTo: { index: number; host: string; port: number } | null = null;
+
   private connect(i: number): Promise<FrameConnection> {
     const e = this.opts.endpoints[i]!;
-    return connectNoise({ host: e.host, port: e.port, authorityKey: e.authorityKey, insecure: e.insecure ?? false, timeoutMs: this.opts.connectTimeoutMs ?? 5000 });
+    let { host, port } = e;
+    if (this.redirectTo?.index === i) {
+      ({ host, port } = this.redirectTo);
+      this.redirectTo = null; // if the new address fails, the configured one is next
+    }
+    // The authority key stays the pool's own: a redirect cannot swap whom we trust.
+    return connectNoise({ host, port, authorityKey: e.authorityKey, insecure: e.insecure ?? false, timeoutMs: this.opts.connectTimeoutMs ?? 5000 });
+  }
+
+  /** Obeys a Reconnect from the current pool: reconnect to host:port (empty/0 = unchanged). */
+  redirect(host: string, port: number): void {
+    const i = this.activeIndex;
+    if (i < 0) return;
+    const e = this.opts.endpoints[i]!;
+    this.redirectTo = { index: i, host: host || e.host, port: port || e.port };
+    this.current?.close();
   }
 
   /** Runs until stop(): connect to the best pool, run the session, repeat. */

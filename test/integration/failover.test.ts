@@ -85,6 +85,17 @@ describe('reconnect and failover', () => {
     expect(primary.shares.rejected.get()).toBe(0);
   });
 
+  it('obeys Reconnect: moves to the new address, keeping the authority key', async () => {
+    const a = await startPool();
+    const b = await startPool();
+    const m = miner([a.port]);
+    await m.start();
+    await until(() => a.shares.accepted.get() >= 2, 10_000, 'shares on the first pool');
+    a.reconnectAll('127.0.0.1', b.port);
+    await until(() => b.shares.accepted.get() >= 2, 10_000, 'shares after Reconnect');
+    expect(b.shares.rejected.get()).toBe(0);
+  });
+
   it('no pool reachable at start: start() fails with the reason', async () => {
     const m = miner([await freePort()]);
     await expect(m.start()).rejects.toThrow(/ECONNREFUSED/);

@@ -168,8 +168,10 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
         this.emit('result', { accepted: 0, rejected: 1, error: m.fields.error_code });
         return;
       case 'Reconnect':
+        this.opts.log?.(`pool asks to reconnect to ${m.fields.new_host || '(same host)'}:${m.fields.new_port || '(same port)'}`);
+        return this.failover?.redirect(m.fields.new_host, m.fields.new_port);
       case 'CloseChannel':
-        return this.conn!.close(new Error(`pool sent ${m.def.name}`));
+        return this.conn!.close(new Error(`pool closed the channel: ${m.fields.reason_code}`));
       default:
         return;
     }

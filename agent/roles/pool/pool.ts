@@ -7,7 +7,7 @@ import type { FrameConnection } from '../../net/frame-connection.js';
 import { decodeFrame, messageFrame, type Message } from '../../sv2/codec.js';
 import {
   MiningFlags, NewExtendedMiningJob, NewMiningJob, OpenExtendedMiningChannelSuccess, OpenMiningChannelError,
-  OpenStandardMiningChannelSuccess, SetNewPrevHash, SetTarget, SetupConnectionError, UpdateChannelError, SetupConnectionSuccess, SubmitSharesError, SubmitSharesSuccess, Protocol,
+  OpenStandardMiningChannelSuccess, SetNewPrevHash, SetTarget, SetupConnectionError, UpdateChannelError, Reconnect, SetupConnectionSuccess, SubmitSharesError, SubmitSharesSuccess, Protocol,
 } from '../../sv2/messages/index.js';
 import { Sv2Error } from '../../sv2/errors.js';
 import { ExtranonceAllocator } from '../../channels/extranonce.js';
@@ -108,6 +108,11 @@ export class Pool extends EventEmitter<PoolEvents> {
       this.server!.listen(this.opts.port, this.opts.host, () => resolve());
     });
     return this.port;
+  }
+
+  /** Asks every client to reconnect elsewhere (maintenance, load shedding); same authority key. */
+  reconnectAll(host: string, port: number): void {
+    for (const c of this.conns) c.conn.send(messageFrame(Reconnect, { new_host: host, new_port: port }));
   }
 
   async stop(): Promise<void> {

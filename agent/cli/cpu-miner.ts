@@ -13,10 +13,11 @@ export const cpuMiner: Command = {
     '',
     '  --pool       one URL, or an ordered failover list separated by commas',
     '  --insecure   connect to a pool URL without a key, accepting any server (unauthenticated)',
+    '  --threads N  hash on N worker threads (default 1: the main thread)',
     '  --seconds N  stop after N seconds',
   ].join('\n'),
   async run(args) {
-    const { flags, positional } = parseArgs(args, ['pool', 'user', 'channel', 'seconds', 'hashrate'], ['insecure']);
+    const { flags, positional } = parseArgs(args, ['pool', 'user', 'channel', 'seconds', 'hashrate', 'threads'], ['insecure']);
     if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
     const poolText = flags.get('pool');
     if (typeof poolText !== 'string') throw new UsageError('--pool is required');
@@ -37,8 +38,11 @@ export const cpuMiner: Command = {
     if (channel !== 'standard' && channel !== 'extended') throw new UsageError('--channel must be standard or extended');
     const seconds = flags.has('seconds') ? Number(flags.get('seconds')) : undefined;
     if (seconds !== undefined && !(seconds > 0)) throw new UsageError('--seconds must be a positive number');
+    const threads = Number(flags.get('threads') ?? 1);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new UsageError('--threads must be an integer from 1 to 256');
     const log = (l: string) => process.stdout.write(`${new Date().toISOString()} ${l}\n`);
     const miner = new CpuMiner({
+      threads,
       pools, user: (flags.get('user') as string | undefined) ?? 'hashagent.cpu',
       channel, nominalHashrate: Number(flags.get('hashrate') ?? 500_000), log,
     });
@@ -48,10 +52,12 @@ export const cpuMiner: Command = {
       process.stderr.write(`hashagent cpu-miner: cannot connect to ${poolText}: ${e instanceof Error ? e.message : String(e)}\n`);
       return 1;
     }
-    miner.on('closed', (r) => log(`pool connection closed${r ? `: ${r.message}` : ''}; reconnecting`));
+    const onClosed = (r: Error | null) => log(`pool connection closed${r ? `: ${r.message}` : ''}; reconnecting`);
+    miner.on('closed', onClosed);
     const timer = setInterval(() => log(`${(miner.hashrate() / 1e3).toFixed(1)} kH/s, shares accepted ${miner.stats.accepted}, rejected ${miner.stats.rejected}, pool ${miner.activePool + 1}`), 10_000);
     await untilSignal(seconds);
     clearInterval(timer);
+    miner.off('closed', onClosed);
     miner.stop();
     log(`done: ${miner.stats.hashes} hashes, ${miner.stats.submitted} shares submitted, ${miner.stats.accepted} accepted, ${miner.stats.rejected} rejected`);
     return 0;

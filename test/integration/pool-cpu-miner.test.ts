@@ -33,12 +33,12 @@ function waitFor(cond: () => boolean, ms: number): Promise<void> {
   });
 }
 
-for (const channel of ['standard', 'extended'] as const) {
-  describe(`CPU miner on a ${channel} channel`, () => {
+for (const [channel, threads] of [['standard', 1], ['extended', 1], ['extended', 2], ['standard', 2]] as const) {
+  describe(`CPU miner on a ${channel} channel, ${threads} thread(s)`, () => {
     it('mines accepted shares and valid blocks that advance the chain', async () => {
       // About 65,536 hashes per block and 20,000 per share (200 kH/s declared, 600 shares/min).
       const { authority, chain, pool, port } = await setup(0x1f00ffff);
-      const miner = new CpuMiner({ pools: [{ host: '127.0.0.1', port, authorityKey: authority.publicKey }], user: `test.${channel}`, channel, nominalHashrate: 200_000, sliceSize: 2000 });
+      const miner = new CpuMiner({ pools: [{ host: '127.0.0.1', port, authorityKey: authority.publicKey }], user: `test.${channel}`, channel, threads, nominalHashrate: 200_000, sliceSize: 2000 });
       cleanups.push(() => miner.stop());
       const errors: string[] = [];
       pool.on('share', (s) => s.ok || errors.push(s.error!));

@@ -7,6 +7,7 @@ import { decodeFrame, messageFrame, type Message } from '../../sv2/codec.js';
 import { MiningFlags, OpenExtendedMiningChannel, OpenStandardMiningChannel, Protocol, SetupConnection, SubmitSharesExtended, SubmitSharesStandard } from '../../sv2/messages/index.js';
 import { buildHeader, concat, meetsTarget, merkleRootFromPath, sha256d, MAX_TARGET_LE } from '../../bitcoin/index.js';
 import { VERSION_ROLLING_MASK } from '../../channels/server-channel.js';
+import { HashWorkers } from './hash-workers.js';
 
 export interface CpuMinerOptions {
   /** Ordered failover list: the first that answers is used; better ones are re-tried meanwhile. */
@@ -17,8 +18,10 @@ export interface CpuMinerOptions {
   channel: 'standard' | 'extended';
   /** Declared to the pool so it can pick a target (H/s). */
   nominalHashrate: number;
-  /** Nonces hashed per event-loop slice. */
+  /** Nonces hashed per event-loop slice (in-thread mining). */
   sliceSize?: number;
+  /** Worker threads; 1 (the default) hashes on the main thread. */
+  threads?: number;
   log?: (line: string) => void;
 }
 
@@ -27,6 +30,13 @@ export interface CpuMinerEvents {
   submitted: [{ jobId: number; nonce: number }];
   result: [{ accepted: number; rejected: number; error?: string }];
   closed: [Error | null];
+}
+
+interface Lane {
+  header: Uint8Array;
+  extranonce: Uint8Array;
+  /** Next nonce (in-thread mining only; workers keep their own). */
+  nonce: number;
 }
 
 interface Work {
@@ -47,7 +57,11 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
   private extranonceSize = 0;
   private jobs = new Map<number, Work>();
   private prev: { prevHash: Uint8Array; minNtime: number; nbits: number; jobId: number } | null = null;
-  private current: { work: Work; header: Uint8Array; nonce: number; extranonce: Uint8Array } | null = null;
+  private current: { work: Work; gen: number; lanes: Lane[] } | null = null;
+  private generation = 0;
+  /** Lanes hashed in parallel: one per worker thread, or one in-thread. */
+  private readonly threads: number;
+  private readonly workers: HashWorkers | null;
   /** Rolled version bits (standard channels): a fresh search space on every job switch, since two
    * jobs can carry the same merkle root and would otherwise repeat the same nonces. */
   private versionRoll = 0;
@@ -58,6 +72,21 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
 
   constructor(readonly opts: CpuMinerOptions) {
     super();
+    this.threads = Math.max(1, Math.floor(opts.threads ?? 1));
+    this.workers = this.threads > 1 ? new HashWorkers(this.threads) : null;
+    if (this.workers) {
+      this.workers.on('hashes', (n) => (this.stats.hashes += n));
+      this.workers.on('found', (lane, gen, nonce) => {
+        const c = this.current;
+        if (c && c.gen === gen && this.conn && !this.conn.isClosed) this.submit(c.work, c.lanes[lane]!, nonce);
+      });
+      this.workers.on('exhausted', (lane, gen) => {
+        const c = this.current;
+        if (!c || c.gen !== gen) return;
+        c.lanes[lane] = this.makeLane(c.work);
+        this.workers!.assign(lane, gen, c.lanes[lane]!.header, this.target);
+      });
+    }
   }
 
   /** Resolves once a channel is open on some pool; rejects if no pool answers at first. */
@@ -86,6 +115,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
       conn.on('close', (reason) => {
         this.running = false;
         this.current = null;
+        this.workers?.idle();
         this.emit('closed', reason);
         resolve();
       }),
@@ -118,6 +148,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
     this.running = false;
     this.failover?.stop();
     this.conn?.close();
+    void this.workers?.stop();
   }
 
   private handle(m: Message): void {
@@ -157,6 +188,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
         return this.switchTo(m.fields.job_id);
       case 'SetTarget':
         this.target = m.fields.maximum_target.slice();
+        this.workers?.setTarget(this.target);
         return;
       case 'SubmitShares.Success':
         this.stats.accepted += m.fields.new_submits_accepted_count;
@@ -185,63 +217,66 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
   private switchTo(jobId: number): void {
     const work = this.jobs.get(jobId);
     if (!work || !this.prev) return;
-    this.current = { work, header: new Uint8Array(80), nonce: 0, extranonce: new Uint8Array(0) };
-    this.prepareHeader();
-    if (!this.running) {
+    const gen = ++this.generation;
+    this.current = { work, gen, lanes: Array.from({ length: this.threads }, () => this.makeLane(work)) };
+    if (this.workers) {
+      this.current.lanes.forEach((lane, i) => this.workers!.assign(i, gen, lane.header, this.target));
+    } else if (!this.running) {
       this.running = true;
       setImmediate(() => this.mine());
     }
   }
 
-  /** (Re)builds the header for the current work: new extranonce (extended) or rolled version bits. */
-  private prepareHeader(): void {
-    const c = this.current!;
+  /** A fresh search space for `work`: a new extranonce (extended) or new rolled version bits. */
+  private makeLane(work: Work): Lane {
     const p = this.prev!;
     let root: Uint8Array;
-    if (c.work.ext) {
-      const en = new Uint8Array(this.extranonceSize);
+    let extranonce = new Uint8Array(0);
+    if (work.ext) {
+      extranonce = new Uint8Array(this.extranonceSize);
       let v = this.extranonceCounter++;
-      for (let i = en.length - 1; i >= 0 && v > 0n; i--, v >>= 8n) en[i] = Number(v & 0xffn);
-      c.extranonce = en;
-      root = merkleRootFromPath(sha256d(concat(c.work.ext.prefix, this.extranoncePrefix, en, c.work.ext.suffix)), c.work.ext.path);
+      for (let i = extranonce.length - 1; i >= 0 && v > 0n; i--, v >>= 8n) extranonce[i] = Number(v & 0xffn);
+      root = merkleRootFromPath(sha256d(concat(work.ext.prefix, this.extranoncePrefix, extranonce, work.ext.suffix)), work.ext.path);
     } else {
-      root = c.work.merkleRoot!;
+      root = work.merkleRoot!;
       this.versionRoll = (this.versionRoll + 1) & 0xffff;
     }
-    const version = (c.work.version & ~VERSION_ROLLING_MASK) | ((this.versionRoll << 13) & VERSION_ROLLING_MASK);
-    buildHeader({ version, prevHash: p.prevHash, merkleRoot: root, ntime: Math.max(c.work.minNtime ?? p.minNtime, p.minNtime), nbits: p.nbits, nonce: 0 }, c.header);
-    c.nonce = 0;
+    const version = (work.version & ~VERSION_ROLLING_MASK) | ((this.versionRoll << 13) & VERSION_ROLLING_MASK);
+    const header = buildHeader({ version, prevHash: p.prevHash, merkleRoot: root, ntime: Math.max(work.minNtime ?? p.minNtime, p.minNtime), nbits: p.nbits, nonce: 0 });
+    return { header, extranonce, nonce: 0 };
   }
 
+  /** In-thread mining (threads = 1): lane 0 in slices that keep the event loop responsive. */
   private mine(): void {
     if (!this.running || !this.current || this.conn?.isClosed) {
       this.running = false;
       return;
     }
     const c = this.current;
-    const h = c.header;
+    let lane = c.lanes[0]!;
     const slice = this.opts.sliceSize ?? 20_000;
     for (let i = 0; i < slice; i++) {
-      const nonce = c.nonce;
+      const h = lane.header;
+      const nonce = lane.nonce;
       h[76] = nonce & 0xff;
       h[77] = (nonce >>> 8) & 0xff;
       h[78] = (nonce >>> 16) & 0xff;
       h[79] = nonce >>> 24;
-      const hash = sha256d(h);
-      if (meetsTarget(hash, this.target)) this.submit(c, nonce);
-      if (nonce === 0xffffffff) this.prepareHeader(); // new extranonce or new version bits
-      else c.nonce = nonce + 1;
+      if (meetsTarget(sha256d(h), this.target)) this.submit(c.work, lane, nonce);
+      if (nonce === 0xffffffff) lane = c.lanes[0] = this.makeLane(c.work); // space exhausted
+      else lane.nonce = nonce + 1;
     }
     this.stats.hashes += slice;
     setImmediate(() => this.mine());
   }
 
-  private submit(c: NonNullable<CpuMiner['current']>, nonce: number): void {
-    const dv = new DataView(c.header.buffer, c.header.byteOffset, 80);
-    const base = { channel_id: this.channelId, sequence_number: this.seq++, job_id: c.work.jobId, nonce, ntime: dv.getUint32(68, true), version: dv.getUint32(0, true) };
-    this.conn!.send(c.work.ext ? messageFrame(SubmitSharesExtended, { ...base, extranonce: c.extranonce }) : messageFrame(SubmitSharesStandard, base));
+  private submit(work: Work, lane: Lane, nonce: number): void {
+    const h = lane.header;
+    const u32 = (o: number) => (h[o]! | (h[o + 1]! << 8) | (h[o + 2]! << 16) | (h[o + 3]! << 24)) >>> 0;
+    const base = { channel_id: this.channelId, sequence_number: this.seq++, job_id: work.jobId, nonce, ntime: u32(68), version: u32(0) };
+    this.conn!.send(work.ext ? messageFrame(SubmitSharesExtended, { ...base, extranonce: lane.extranonce }) : messageFrame(SubmitSharesStandard, base));
     this.stats.submitted++;
-    this.emit('submitted', { jobId: c.work.jobId, nonce });
+    this.emit('submitted', { jobId: work.jobId, nonce });
   }
 
   hashrate(): number {

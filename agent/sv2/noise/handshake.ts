@@ -5,7 +5,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { Sv2Error } from '../errors.js';
 import type { Aead } from './aead.js';
 import { CERTIFICATE_SIZE, decodeCertificate, encodeCertificate, signCertificate, verifyCertificate, type Certificate } from './certificate.js';
-import { bip324Ecdh, ellswiftCreate, ellswiftDecode } from './ellswift.js';
+import { bip324Ecdh, ellswiftCreate, ellswiftDecode, xOnlyPublicKey } from './ellswift.js';
 import { SymmetricState } from './symmetric-state.js';
 import { NoiseSession, type NoiseSessionOptions } from '../encrypted-framing.js';
 
@@ -117,7 +117,7 @@ export class NoiseResponder {
     reply.set(ss.encryptAndHash(ellS), 64);
     ss.mixKey(bip324Ecdh(s, ellS, act1, false));
     const now = (this.opts.now ?? nowSeconds)();
-    const staticX = secp256k1.getPublicKey(s, true).subarray(1);
+    const staticX = xOnlyPublicKey(s);
     const cert = signCertificate(this.opts.authoritySecret, staticX, now, now + (this.opts.certValiditySeconds ?? 3600));
     reply.set(ss.encryptAndHash(encodeCertificate(cert)), 144);
     const [toResponder, toInitiator] = ss.split();

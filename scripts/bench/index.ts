@@ -4,12 +4,15 @@ import type { Bench, BenchResult } from './types.js';
 import { codecBench } from './codec.js';
 import { noiseBench } from './noise.js';
 import { poolBench } from './pool.js';
+import { poolScaleBench } from './pool-scale.js';
 import { wireBench } from './wire.js';
 
 // One import per benchmark module; keep alphabetical.
-const benches: Bench[] = [codecBench, noiseBench, poolBench, wireBench];
+const benches: Bench[] = [codecBench, noiseBench, poolBench, poolScaleBench, wireBench];
 
-const filters = process.argv.slice(2);
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+// The pool-scale benchmark re-runs this bundle as its pool process.
+if (process.argv.includes('--pool-scale-child')) await new Promise(() => {});
 const report = (r: BenchResult) => process.stdout.write(JSON.stringify(r) + '\n');
 for (const b of benches) {
   if (filters.length && !filters.some((f) => b.name.startsWith(f))) continue;

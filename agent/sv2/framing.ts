@@ -99,13 +99,15 @@ export class FrameDecoder {
         this.pendingLen = 0;
       }
     }
-    // Frames lying whole in this chunk are returned as views, without copying.
+    // Frames lying whole in this chunk are returned as views, without copying (header read inline:
+    // this loop runs for every frame received).
     while (chunk.length - off >= HEADER_SIZE) {
-      const h = parseHeader(chunk, off);
-      this.checkLength(h, off);
-      if (chunk.length - off - HEADER_SIZE < h.length) break;
-      frames.push(toFrame(h, chunk.subarray(off + HEADER_SIZE, off + HEADER_SIZE + h.length)));
-      off += HEADER_SIZE + h.length;
+      const len = chunk[off + 3]! | (chunk[off + 4]! << 8) | (chunk[off + 5]! << 16);
+      if (len > this.maxPayload) this.checkLength(parseHeader(chunk, off), off);
+      if (chunk.length - off - HEADER_SIZE < len) break;
+      const ext = chunk[off]! | (chunk[off + 1]! << 8);
+      frames.push({ extensionType: ext & 0x7fff, channelMsg: (ext & CHANNEL_MSG_BIT) !== 0, msgType: chunk[off + 2]!, payload: chunk.subarray(off + HEADER_SIZE, off + HEADER_SIZE + len) });
+      off += HEADER_SIZE + len;
     }
     if (off < chunk.length) this.append(chunk.subarray(off));
     return frames;

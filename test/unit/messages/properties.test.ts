@@ -1,7 +1,7 @@
 // Property tests: every message definition round-trips random field values byte for byte.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { messageDefs, type MessageDef } from '../../../agent/sv2/messages/index.js';
+import { messageDefs, type MessageDef, SubmitSharesStandard, SubmitSharesExtended, OpenExtendedMiningChannel, NewExtendedMiningJob } from '../../../agent/sv2/messages/index.js';
 import { decodeFrame, encodeMessage, encodePayload } from '../../../agent/sv2/codec.js';
 import { parseHeader, HEADER_SIZE } from '../../../agent/sv2/framing.js';
 import { Sv2Error } from '../../../agent/sv2/errors.js';
@@ -71,5 +71,20 @@ describe('data types refuse what they cannot carry', () => {
     const w = new Writer();
     w.f32(10);
     expect(Buffer.from(w.finish()).toString('hex')).toBe('00002041');
+  });
+});
+
+describe('generated encoders refuse what they cannot carry', () => {
+  const share = { channel_id: 1, sequence_number: 2, job_id: 3, nonce: 4, ntime: 5, version: 6 };
+  it.each([-1, 2 ** 32, 1.5, NaN, '5', null])('SubmitSharesStandard.nonce = %s', (nonce) => {
+    expect(() => encodeMessage(SubmitSharesStandard, { ...share, nonce } as never)).toThrow(Sv2Error);
+  });
+  it('U16, bytes and sequence bounds on compiled layouts', () => {
+    const open = { request_id: 1, user_identity: 'u', nominal_hash_rate: 1, max_target: new Uint8Array(32), min_extranonce_size: 65_536 };
+    expect(() => encodeMessage(OpenExtendedMiningChannel, open)).toThrow(/min_extranonce_size/);
+    const ext = { ...share, extranonce: new Uint8Array(33) };
+    expect(() => encodeMessage(SubmitSharesExtended, ext)).toThrow(/B0_32/);
+    const job = { channel_id: 1, job_id: 1, min_ntime: null, version: 1, version_rolling_allowed: true, merkle_path: [new Uint8Array(31)], coinbase_tx_prefix: new Uint8Array(0), coinbase_tx_suffix: new Uint8Array(0) };
+    expect(() => encodeMessage(NewExtendedMiningJob, job)).toThrow(/32 bytes/);
   });
 });

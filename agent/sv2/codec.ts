@@ -34,7 +34,7 @@ function fast(def: MessageDef): Compiled | null {
   return c;
 }
 
-function tlvSize(def: MessageDef, tlvs: readonly Tlv[] | undefined): number {
+function tlvSize(tlvs: readonly Tlv[] | undefined): number {
   let n = 0;
   if (tlvs) for (const t of tlvs) n += TLV_HEADER_SIZE + t.value.length;
   return n;
@@ -53,7 +53,7 @@ function writeTlvs(w: Writer, def: MessageDef, tlvs: readonly Tlv[]): void {
 /** Encodes with the generated code: one exact-size allocation, `prefix` spare bytes in front. */
 function encodeFast(c: Compiled, def: MessageDef, fields: Record<string, unknown>, tlvs: readonly Tlv[] | undefined, prefix: number): Uint8Array {
   const n = c.size(fields);
-  const out = allocBytes(prefix + n + tlvSize(def, tlvs));
+  const out = allocBytes(prefix + n + tlvSize(tlvs));
   c.write(fields, out, prefix);
   if (tlvs && tlvs.length) {
     const w = new Writer(0, out);

@@ -51,6 +51,11 @@ for (const [channel, threads] of [['standard', 1], ['extended', 1], ['extended',
       expect(pool.shares.rejected.get()).toBe(0);
       expect(pool.shares.stale.get()).toBeLessThanOrEqual(3 * chain.height);
       expect(pool.blocksFound.get()).toBe(chain.height);
+      // Accounting per user identity matches the pool's totals.
+      const acct = pool.accounting.account(`test.${channel}`)!;
+      expect(acct.accepted).toBe(pool.shares.accepted.get());
+      expect(acct.blocks).toBe(chain.height);
+      expect(acct.work).toBeGreaterThan(0);
       // Independent validation of every block: PoW, merkle root, BIP34 height, coinbase value.
       const target = bigIntToLe(nbitsToTarget(chain.nbits)!);
       let prev: Uint8Array = Uint8Array.from(Buffer.from('0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206', 'hex').reverse());

@@ -14,6 +14,7 @@ import { ExtranonceAllocator } from '../../channels/extranonce.js';
 import { ServerChannel, type PoolJob } from '../../channels/server-channel.js';
 import { jobFromTemplate } from '../../channels/job-factory.js';
 import { Vardiff } from '../../channels/vardiff.js';
+import { ShareAccounting } from '../../channels/accounting.js';
 import { hashrateToTarget, leToBigInt, concat, bigIntToLe } from '../../bitcoin/index.js';
 import type { TemplateSource, TemplatePrevHash } from '../../templates/source.js';
 import { Metrics } from '../../api/metrics.js';
@@ -60,6 +61,8 @@ export class Pool extends EventEmitter<PoolEvents> {
     // Work on a superseded prevhash or job: the unavoidable race with a new block, counted apart.
     stale: this.metrics.counter('hashagent_pool_shares_total', 'Shares received, by result', { result: 'stale' }),
   };
+  /** Per user identity; never a metrics label (unbounded). */
+  readonly accounting = new ShareAccounting();
   readonly blocksFound = this.metrics.counter('hashagent_pool_blocks_found_total', 'Blocks found and accepted by the template source');
   channelCount = 0;
 
@@ -344,10 +347,12 @@ class PoolConnection {
     );
     if (!r.ok) {
       (r.error === 'stale-share' ? this.pool.shares.stale : this.pool.shares.rejected).inc();
+      this.pool.accounting.rejected(st.ch.userIdentity, r.error === 'stale-share');
       this.pool.emit('share', { user: st.ch.userIdentity, channelId: f.channel_id, ok: false, error: r.error });
       return this.send(SubmitSharesError, { channel_id: f.channel_id, sequence_number: f.sequence_number, error_code: r.error });
     }
     this.pool.shares.accepted.inc();
+    this.pool.accounting.accepted(st.ch.userIdentity, r.difficulty, r.block);
     st.vardiff?.onShare();
     this.pool.emit('share', { user: st.ch.userIdentity, channelId: f.channel_id, ok: true, difficulty: r.difficulty });
     st.acceptedInBatch++;

@@ -81,9 +81,11 @@ export class ServerChannel {
     if (leToBigInt(old) > target) this.graceTarget = old;
   }
 
-  /** Binds a pool job to this channel; returns the channel's job id and, for standard channels, the merkle root. */
-  addJob(job: PoolJob): { jobId: number; merkleRoot: Uint8Array | null } {
-    const jobId = this.nextJobId++;
+  /** Binds a pool job to this channel (under the group's job id when it is a group member); returns the channel's job id and, for standard channels, the merkle root. */
+  addJob(job: PoolJob, groupJobId?: number): { jobId: number; merkleRoot: Uint8Array | null } {
+    // Members of a group channel share the group's job ids; a lone channel numbers its own.
+    const jobId = groupJobId ?? this.nextJobId;
+    this.nextJobId = jobId + 1;
     this.graceTarget = null; // jobs from now on are mined at the new target
     const merkleRoot =
       this.kind === 'standard' ? merkleRootFromPath(sha256d(concat(job.coinbasePrefix, this.extranoncePrefix, job.coinbaseSuffix)), job.merklePath) : null;

@@ -184,7 +184,10 @@ class PoolConnection {
   private setup = false;
   private standardOnly = false;
   private readonly channels = new Map<number, ChannelState>();
-  private nextChannelId = 1;
+  /** The connection's group channel: every extended channel on it is a member. Ids share one namespace. */
+  private readonly groupId = 1;
+  private nextChannelId = 2;
+  private nextGroupJobId = 1;
   private frameWindowStart = Date.now();
   private framesInWindow = 0;
 
@@ -293,7 +296,7 @@ class PoolConnection {
     this.channels.set(channelId, { ch, vardiff, maxTarget: max, allocIndex: alloc.index, acceptedInBatch: 0, sumInBatch: 0, lastSeq: 0 });
     this.pool.channelCount++;
     if (extended) {
-      this.send(OpenExtendedMiningChannelSuccess, { request_id: f.request_id, channel_id: channelId, target: bigIntToLe(target), extranonce_size: alloc.rollableSize, extranonce_prefix: prefix, group_channel_id: 0 });
+      this.send(OpenExtendedMiningChannelSuccess, { request_id: f.request_id, channel_id: channelId, target: bigIntToLe(target), extranonce_size: alloc.rollableSize, extranonce_prefix: prefix, group_channel_id: this.groupId });
     } else {
       this.send(OpenStandardMiningChannelSuccess, { request_id: f.request_id, channel_id: channelId, target: bigIntToLe(target), extranonce_prefix: prefix, group_channel_id: 0 });
     }
@@ -308,30 +311,63 @@ class PoolConnection {
   }
 
   private sendJob(channelId: number, ch: ServerChannel, job: PoolJob): void {
-    const { jobId, merkleRoot } = ch.addJob(job);
+    const { jobId, merkleRoot } = ch.addJob(job, ch.kind === 'extended' ? this.nextGroupJobId++ : undefined);
     const minNtime = job.future ? null : (this.pool.prevhash?.header_timestamp ?? null);
     if (ch.kind === 'standard') {
       this.send(NewMiningJob, { channel_id: channelId, job_id: jobId, min_ntime: minNtime, version: job.version, merkle_root: merkleRoot! });
     } else {
-      this.send(NewExtendedMiningJob, {
-        channel_id: channelId, job_id: jobId, min_ntime: minNtime, version: job.version, version_rolling_allowed: true,
-        merkle_path: job.merklePath, coinbase_tx_prefix: job.coinbasePrefix, coinbase_tx_suffix: job.coinbaseSuffix,
-      });
+      this.sendExtendedJob(channelId, jobId, minNtime, job);
     }
   }
 
+  private sendExtendedJob(channelId: number, jobId: number, minNtime: number | null, job: PoolJob): void {
+    this.send(NewExtendedMiningJob, {
+      channel_id: channelId, job_id: jobId, min_ntime: minNtime, version: job.version, version_rolling_allowed: true,
+      merkle_path: job.merklePath, coinbase_tx_prefix: job.coinbasePrefix, coinbase_tx_suffix: job.coinbaseSuffix,
+    });
+  }
+
   private sendPrevHash(channelId: number, ch: ServerChannel, p: TemplatePrevHash): void {
-    const jobId = ch.setPrevHash(p.template_id, { prevHash: p.prev_hash, minNtime: p.header_timestamp, nbits: p.n_bits, networkTarget: p.target, receivedAt: Date.now() / 1000 });
+    const jobId = ch.setPrevHash(p.template_id, this.prevOf(p));
     if (jobId !== null) this.send(SetNewPrevHash, { channel_id: channelId, job_id: jobId, prev_hash: p.prev_hash, min_ntime: p.header_timestamp, nbits: p.n_bits });
   }
 
+  private prevOf(p: TemplatePrevHash) {
+    return { prevHash: p.prev_hash, minNtime: p.header_timestamp, nbits: p.n_bits, networkTarget: p.target, receivedAt: Date.now() / 1000 };
+  }
+
+  private extendedMembers(): [number, ChannelState][] {
+    return [...this.channels].filter(([, st]) => st.ch.kind === 'extended');
+  }
+
+  /**
+   * A new job: standard channels each get their own NewMiningJob; the extended channels of this
+   * connection are one group, so they share one NewExtendedMiningJob sent on the group id.
+   */
   onJob(job: PoolJob): void {
     if (!this.setup) return;
-    for (const [id, st] of this.channels) this.sendJob(id, st.ch, job);
+    for (const [id, st] of this.channels) if (st.ch.kind === 'standard') this.sendJob(id, st.ch, job);
+    const members = this.extendedMembers();
+    if (members.length === 0) return;
+    const jobId = this.nextGroupJobId++;
+    for (const [, st] of members) st.ch.addJob(job, jobId);
+    const minNtime = job.future ? null : (this.pool.prevhash?.header_timestamp ?? null);
+    this.sendExtendedJob(members.length === 1 ? members[0]![0] : this.groupId, jobId, minNtime, job);
   }
 
   onPrevHash(p: TemplatePrevHash): void {
-    for (const [id, st] of this.channels) this.sendPrevHash(id, st.ch, p);
+    for (const [id, st] of this.channels) if (st.ch.kind === 'standard') this.sendPrevHash(id, st.ch, p);
+    const members = this.extendedMembers();
+    const ids = members.map(([, st]) => st.ch.setPrevHash(p.template_id, this.prevOf(p)));
+    // One message on the group id when every member knows the job under the same id.
+    if (members.length > 1 && ids.every((j) => j !== null && j === ids[0])) {
+      this.send(SetNewPrevHash, { channel_id: this.groupId, job_id: ids[0]!, prev_hash: p.prev_hash, min_ntime: p.header_timestamp, nbits: p.n_bits });
+      return;
+    }
+    members.forEach(([id], i) => {
+      const jobId = ids[i];
+      if (jobId !== null && jobId !== undefined) this.send(SetNewPrevHash, { channel_id: id, job_id: jobId, prev_hash: p.prev_hash, min_ntime: p.header_timestamp, nbits: p.n_bits });
+    });
   }
 
   private share(m: Extract<Message, { key: 'SubmitSharesStandard' | 'SubmitSharesExtended' }>): void {

@@ -1,0 +1,124 @@
+// An emulated bitcoind speaking Bitcoin Core's JSON-RPC over HTTP (Basic auth, getblocktemplate
+// with segwit rules and long polling, submitblock with Core's rejection strings). Its mempool holds
+// one real signed segwit transaction (BIP143's native P2WPKH example), so templates carry a witness
+// commitment and submitted blocks are checked for it. Inputs are not checked against a UTXO set.
+import http from 'node:http';
+import {
+  bip34HeightPush, bigIntToLe, concat, hashToHex, headerHash, meetsTarget, merkleRoot, nbitsToTarget, parseTx, sha256d, stripWitness,
+} from '../../agent/bitcoin/index.js';
+
+export const SEGWIT_TX =
+  '01000000000102fff7f7881a8099afa6940d42d1e7f6362bec38171ea3edf433541db4e4ad969f00000000494830450221008b9d1dc26ba6a9cb62127b02742fa9d754cd3bebf337f7a55d114c8e5cdd30be022040529b194ba3f9281a99f2b1c0a19c0489bc22ede944ccf4ecbab4cc618ef3ed01eeffffffef51e1b804cc89d182d279655c3aa89e815b1b309fe287d9b2b55d57b90ec68a0100000000ffffffff02202cb206000000001976a9148280b37df378db99f66f85c95a783a76ac7a6d5988ac9093510d000000001976a9143bde42dbee7e4dbe6a21b2d50ce2f0167faa815988ac000247304402203609e17b84f6a7d30c80bfa610b5b4542f32a8a0d5447a12fb1366d7f01cc44a0220573a954c4518331561406f90300e8f3358f51928d43c212a8caed02de67eebee0121025476c2e83188368da1ff3e292e7acafcdb3566bb0ad253f62fc70f07aeeb635711000000';
+
+const display = (b: Uint8Array) => hashToHex(b);
+
+export class BitcoindEmulator {
+  height = 100;
+  tip: Uint8Array = new Uint8Array(32).fill(0x11);
+  readonly nbits = 0x207fffff;
+  mempool: Uint8Array[] = [Uint8Array.from(Buffer.from(SEGWIT_TX, 'hex'))];
+  readonly rejections: string[] = [];
+  private server: http.Server | null = null;
+  private waiters: (() => void)[] = [];
+
+  constructor(readonly user = 'rpcuser', readonly password = 'rpcpass') {}
+
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
+    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+  }
+
+  stop(): void {
+    this.waiters.splice(0).forEach((w) => w());
+    this.server?.closeAllConnections();
+    this.server?.close();
+  }
+
+  private commitmentScript(): Uint8Array | null {
+    if (this.mempool.length === 0) return null;
+    const wroot = merkleRoot([new Uint8Array(32), ...this.mempool.map((t) => sha256d(t))]);
+    return concat(Uint8Array.from([0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed]), sha256d(concat(wroot, new Uint8Array(32))));
+  }
+
+  private template() {
+    const c = this.commitmentScript();
+    return {
+      version: 0x20000000,
+      rules: ['csv', '!segwit', 'taproot'],
+      previousblockhash: display(this.tip),
+      transactions: this.mempool.map((t) => ({ data: Buffer.from(t).toString('hex'), txid: display(sha256d(stripWitness(t))), hash: display(sha256d(t)), fee: 0, weight: t.length * 4 })),
+      coinbasevalue: 5_000_000_000,
+      longpollid: display(this.tip) + String(this.height),
+      target: display(bigIntToLe(nbitsToTarget(this.nbits)!)),
+      curtime: Math.floor(Date.now() / 1000),
+      bits: this.nbits.toString(16),
+      height: this.height + 1,
+      ...(c ? { default_witness_commitment: Buffer.from(c).toString('hex') } : {}),
+    };
+  }
+
+  private submit(hex: string): string | null {
+    const b = Uint8Array.from(Buffer.from(hex, 'hex'));
+    const header = b.subarray(0, 80);
+    if (Buffer.compare(header.subarray(4, 36), this.tip) !== 0) return 'inconclusive-not-best-prevblk';
+    const hash = headerHash(header);
+    if (!meetsTarget(hash, bigIntToLe(nbitsToTarget(this.nbits)!))) return 'high-hash';
+    const txBytes = this.mempool.reduce((n, t) => n + t.length, 0);
+    const coinbase = b.subarray(81, b.length - txBytes); // one-byte tx count: blocks here are small
+    let cb;
+    try {
+      cb = parseTx(coinbase);
+    } catch {
+      return 'bad-cb-length';
+    }
+    const txids = [sha256d(stripWitness(coinbase)), ...this.mempool.map((t) => sha256d(stripWitness(t)))];
+    if (Buffer.compare(merkleRoot(txids), header.subarray(36, 68)) !== 0) return 'bad-txnmrklroot';
+    const height = bip34HeightPush(this.height + 1);
+    if (Buffer.compare(cb.inputs[0]!.scriptSig.subarray(0, height.length), height) !== 0) return 'bad-cb-height';
+    const c = this.commitmentScript();
+    if (c) {
+      if (!cb.outputs.some((o) => Buffer.compare(o.script, c) === 0)) return 'bad-witness-merkle-match';
+      const w = cb.inputs[0]!.witness;
+      if (w.length !== 1 || w[0]!.length !== 32 || w[0]!.some((x) => x !== 0)) return 'bad-witness-nonce-size';
+    }
+    if (cb.outputs.reduce((n, o) => n + o.value, 0n) > 5_000_000_000n) return 'bad-cb-amount';
+    this.tip = hash;
+    this.height++;
+    this.mempool = [];
+    this.waiters.splice(0).forEach((w) => w());
+    return null;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const auth = 'Basic ' + Buffer.from(`${this.user}:${this.password}`).toString('base64');
+    if (req.headers.authorization !== auth) {
+      res.writeHead(401).end();
+      return;
+    }
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const { id, method, params } = JSON.parse(body) as { id: number; method: string; params: unknown[] };
+    const reply = (result: unknown, error: { code: number; message: string } | null = null): void => {
+      res.writeHead(error ? 500 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ result, error, id }));
+    };
+    if (method === 'getblocktemplate') {
+      const p = (params[0] ?? {}) as { rules?: string[]; longpollid?: string };
+      if (!p.rules?.includes('segwit')) return reply(null, { code: -8, message: 'getblocktemplate must be called with the segwit rule set (call with {"rules": ["segwit"]})' });
+      if (p.longpollid && p.longpollid === this.template().longpollid) {
+        // Long poll: answer when the tip changes (or after a while with the same template).
+        await new Promise<void>((r) => {
+          this.waiters.push(r);
+          setTimeout(r, 2000).unref();
+        });
+      }
+      return reply(this.template());
+    }
+    if (method === 'submitblock') {
+      const r = this.submit(String(params[0]));
+      if (r) this.rejections.push(r);
+      return reply(r);
+    }
+    reply(null, { code: -32601, message: 'Method not found' });
+  }
+}

@@ -5,7 +5,7 @@ import { EmbeddedChain } from '../../agent/templates/embedded-chain.js';
 import { Pool } from '../../agent/roles/pool/pool.js';
 import { CpuMiner } from '../../agent/roles/cpu-miner/miner.js';
 import { generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
-import { bigIntToLe, headerHash, meetsTarget, merkleRootFromPath, nbitsToTarget, parseHeader, parseTx, sha256d, bip34HeightPush, hashToHex } from '../../agent/bitcoin/index.js';
+import { bigIntToLe, concat, headerHash, meetsTarget, merkleRoot, nbitsToTarget, parseHeader, parseTx, sha256d, stripWitness, bip34HeightPush, hashToHex } from '../../agent/bitcoin/index.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -43,7 +43,7 @@ for (const [channel, threads] of [['standard', 1], ['extended', 1], ['extended',
       const errors: string[] = [];
       pool.on('share', (s) => s.ok || errors.push(s.error!));
       await miner.start();
-      await waitFor(() => chain.height >= 3 && pool.shares.accepted.get() >= 20, 30_000);
+      await waitFor(() => chain.blocks.some((b) => b.transactions.length > 0) && chain.height >= 3 && pool.shares.accepted.get() >= 20, 30_000);
       miner.stop();
       // Nothing invalid. Stale shares (sent before the miner heard of a new block) are the only
       // allowed rejection: at most a few in flight per block.
@@ -59,19 +59,31 @@ for (const [channel, threads] of [['standard', 1], ['extended', 1], ['extended',
       // Independent validation of every block: PoW, merkle root, BIP34 height, coinbase value.
       const target = bigIntToLe(nbitsToTarget(chain.nbits)!);
       let prev: Uint8Array = Uint8Array.from(Buffer.from('0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206', 'hex').reverse());
+      let withWitness = 0;
       for (const b of chain.blocks) {
         const h = parseHeader(b.header);
         expect(Buffer.from(h.prevHash).equals(Buffer.from(prev))).toBe(true);
         const hash = headerHash(b.header);
         expect(meetsTarget(hash, target)).toBe(true);
         expect(hashToHex(hash)).toBe(b.hash);
-        expect(Buffer.from(h.merkleRoot).equals(Buffer.from(merkleRootFromPath(sha256d(b.coinbase), [])))).toBe(true);
+        const txids = [b.coinbase, ...b.transactions].map((t) => sha256d(stripWitness(t)));
+        expect(Buffer.from(h.merkleRoot).equals(Buffer.from(merkleRoot(txids)))).toBe(true);
         const tx = parseTx(b.coinbase);
         const height = bip34HeightPush(b.height);
         expect(Buffer.from(tx.inputs[0]!.scriptSig.subarray(0, height.length)).equals(Buffer.from(height))).toBe(true);
-        expect(tx.outputs.reduce((n, o) => n + o.value, 0n)).toBeLessThanOrEqual(chain.subsidy(b.height));
+        expect(tx.outputs.reduce((n, o) => n + o.value, 0n)).toBeLessThanOrEqual(chain.subsidy(b.height) + 1000n * BigInt(b.transactions.length));
+        if (b.transactions.length) {
+          // BIP141: commitment = SHA256d(witness root ‖ reserved value), reserved value in the coinbase witness.
+          withWitness++;
+          const reserved = tx.inputs[0]!.witness[0]!;
+          const wroot = merkleRoot([new Uint8Array(32), ...b.transactions.map((t) => sha256d(t))]);
+          const commitment = sha256d(concat(wroot, reserved));
+          const out = tx.outputs.find((o) => o.script.length === 38 && o.script[0] === 0x6a && Buffer.from(o.script.subarray(2, 6)).toString('hex') === 'aa21a9ed');
+          expect(out && Buffer.from(out.script.subarray(6)).equals(Buffer.from(commitment))).toBe(true);
+        }
         prev = hash;
       }
+      expect(withWitness).toBeGreaterThan(0); // the simulated mempool put segwit transactions in blocks
     });
   });
 }

@@ -48,7 +48,7 @@ export const start: Command = {
       else log(`share rejected: ${s.error}`);
     });
     const status = () =>
-      log(`${(miner.hashrate() / 1e3).toFixed(0)} kH/s | shares accepted ${shares} (acknowledged ${miner.stats.accepted}), rejected ${running.pool.shares.rejected.get()}, stale ${running.pool.shares.stale.get()} | blocks ${running.chain.height}`);
+      log(`${(miner.hashrate() / 1e3).toFixed(0)} kH/s | shares accepted ${shares} (acknowledged ${miner.stats.accepted}), rejected ${running.pool.shares.rejected.get()}, stale ${running.pool.shares.stale.get()} | blocks ${running.pool.blocksFound.get()}`);
     const timer = setInterval(status, 5000);
     log('mining — Ctrl-C to stop');
     await untilSignal(seconds);

@@ -32,9 +32,14 @@ export const poolSchema = {
     type: 'table',
     doc: 'where templates come from',
     fields: {
-      type: { type: 'string', doc: 'template source', default: 'embedded', enum: ['embedded'] },
-      nbits: { type: 'integer', doc: 'embedded chain: compact network target', default: 0x1e00ffff, min: 1, max: 0xffffffff },
-      template_interval_ms: { type: 'integer', doc: 'embedded chain: a fresh template this often', default: 30_000, min: 100 },
+      type: { type: 'string', doc: 'embedded (regtest-style chain in process), bitcoind (JSON-RPC) or sv2 (a Template Provider such as sv2-tp)', default: 'embedded', enum: ['embedded', 'bitcoind', 'sv2'] },
+      nbits: { type: 'integer', doc: 'embedded: compact network target', default: 0x1e00ffff, min: 1, max: 0xffffffff },
+      template_interval_ms: { type: 'integer', doc: 'embedded: a fresh template (and a simulated mempool transaction) this often', default: 30_000, min: 100 },
+      rpc_url: { type: 'string', doc: 'bitcoind: JSON-RPC URL, e.g. http://127.0.0.1:18443', default: 'http://127.0.0.1:18443' },
+      rpc_user: { type: 'string', doc: 'bitcoind: rpcuser', default: '' },
+      rpc_password: { type: 'string', doc: 'bitcoind: rpcpassword', default: '' },
+      address: { type: 'string', doc: 'sv2: Template Provider host:port', default: '127.0.0.1:18447', check: hostPort },
+      public_key: { type: 'string', doc: "sv2: the Template Provider's authority public key (base58check)" },
     },
   },
   vardiff: {

@@ -1,14 +1,18 @@
 // Wires a pool from its configuration: template source, pool, /metrics.
 import type http from 'node:http';
 import { EmbeddedChain } from '../../templates/embedded-chain.js';
+import { BitcoindRpc } from '../../templates/bitcoind-rpc.js';
+import { TdpClient } from '../../templates/tdp-client.js';
+import type { TemplateSource } from '../../templates/source.js';
 import { Pool } from './pool.js';
 import { serveMetrics } from '../../api/metrics.js';
 import { payoutScript, splitHostPort, type PoolConfig } from '../../config/pool.js';
-import { decodeSecretKey, encodeAuthorityPublicKey, publicKeyOf } from '../../sv2/keys.js';
+import { decodeAuthorityPublicKey, decodeSecretKey, encodeAuthorityPublicKey, publicKeyOf } from '../../sv2/keys.js';
 
 export interface RunningPool {
   pool: Pool;
-  chain: EmbeddedChain;
+  /** The embedded chain, when that is the template source. */
+  chain: EmbeddedChain | null;
   url: string;
   metricsUrl: string;
   stop(): Promise<void>;
@@ -26,13 +30,21 @@ async function listenWithFallback<T>(bind: (port: number) => Promise<T>, port: n
 
 export async function runPool(c: PoolConfig, log: (l: string) => void, opts: { portFallback?: boolean } = {}): Promise<RunningPool> {
   const secret = decodeSecretKey(c.authority_secret_key);
-  const chain = new EmbeddedChain({ nbits: c.template_provider.nbits, templateIntervalMs: c.template_provider.template_interval_ms });
+  const tp = c.template_provider;
+  let chain: EmbeddedChain | null = null;
+  let source: TemplateSource;
+  if (tp.type === 'bitcoind') source = new BitcoindRpc({ url: tp.rpc_url, user: tp.rpc_user, password: tp.rpc_password });
+  else if (tp.type === 'sv2') {
+    const a = splitHostPort(tp.address);
+    source = new TdpClient({ host: a.host, port: a.port, authorityKey: tp.public_key ? decodeAuthorityPublicKey(tp.public_key) : null, insecure: !tp.public_key });
+    if (!tp.public_key) log(`template provider ${tp.address}: no public_key configured, its identity is NOT checked`);
+  } else source = chain = new EmbeddedChain({ nbits: tp.nbits, templateIntervalMs: tp.template_interval_ms });
   const listen = splitHostPort(c.listen_address);
   let pool!: Pool;
   const port = await listenWithFallback(
     async (p) => {
       pool = new Pool({
-        host: listen.host, port: p, authoritySecret: secret, certValiditySeconds: c.cert_validity_sec, source: chain,
+        host: listen.host, port: p, authoritySecret: secret, certValiditySeconds: c.cert_validity_sec, source,
         payoutScript: payoutScript(c), coinbaseTag: `/${c.pool_signature}/`, serverId: c.server_id,
         sharesPerMinute: c.shares_per_minute, shareBatchSize: c.share_batch_size, maxConnections: c.limits.max_connections,
         maxChannelsPerConnection: c.limits.max_channels_per_connection, maxFramesPerSecond: c.limits.max_frames_per_second,

@@ -76,6 +76,11 @@ export function hashrateToTarget(hashrate: number, sharesPerMinute: number): big
   return hs >= max ? 0n : (max - hs) / (hs + 1n);
 }
 
+/** The hashrate (H/s) at which `target` yields `sharesPerMinute` shares: the inverse of hashrateToTarget. */
+export function targetToHashrate(target: bigint, sharesPerMinute: number): number {
+  return (hashesPerShare(target) * sharesPerMinute) / 60;
+}
+
 /** Expected hashes to find one hash ≤ target. */
 export function hashesPerShare(target: bigint): number {
   return Number((1n << 256n) / (target + 1n));

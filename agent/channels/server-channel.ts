@@ -2,8 +2,10 @@
 // target, and share validation (job, target, duplicates, ntime, version bits), as the pool sees it.
 import { bigIntToLe, buildHeader, concat, headerHash, leToBigInt, meetsTarget, merkleRootFromPath, sha256d, targetToDifficulty } from '../bitcoin/index.js';
 
-/** BIP323 general-purpose version bits (the spec's mask since 2026; BIP320's 0x1FFFE000 is a subset). */
+/** BIP323 general-purpose version bits (the spec's mask since 2026). */
 export const VERSION_ROLLING_MASK = 0x1fffffe0;
+/** BIP320's older, narrower mask, which some peers still assume. */
+export const BIP320_VERSION_MASK = 0x1fffe000;
 
 /** A job as the pool made it from a template, before it is bound to a channel. */
 export interface PoolJob {
@@ -68,6 +70,8 @@ export class ServerChannel {
     readonly extranonceSize: number,
     target: bigint,
     readonly userIdentity: string,
+    /** Version bits a share may roll (BIP323 by default; BIP320 for pools that insist on it). */
+    readonly versionMask: number = VERSION_ROLLING_MASK,
   ) {
     this.target = bigIntToLe(target);
     this.difficulty = targetToDifficulty(target);
@@ -117,7 +121,7 @@ export class ServerChannel {
     if (s.ntime < prev.minNtime) return { ok: false, error: 'invalid-share' };
     // ntime may roll forward at most one second per second since the prevhash (spec §5), with slack.
     if (s.ntime > prev.minNtime + Math.max(0, Math.ceil(now - prev.receivedAt)) + 60) return { ok: false, error: 'invalid-share' };
-    if ((s.version & ~VERSION_ROLLING_MASK) !== (job.version & ~VERSION_ROLLING_MASK)) return { ok: false, error: 'invalid-non-rollable-version-bit' };
+    if ((s.version & ~this.versionMask) !== (job.version & ~this.versionMask)) return { ok: false, error: 'invalid-non-rollable-version-bit' };
     let root: Uint8Array;
     // The full coinbase is only needed to hash it (extended) or to build a block (rare): lazily.
     let coinbase: () => Uint8Array;

@@ -1,7 +1,7 @@
 // Variable difficulty per channel, after SRI's "classic" algorithm (sv2-protocol digest §5.7):
 // estimate the hashrate from the shares seen since the last change and retarget only when the
 // change is large for the time observed, so a miner is neither flooded nor starved.
-import { hashrateToTarget, hashesPerShare } from '../bitcoin/index.js';
+import { hashrateToTarget, targetToHashrate } from '../bitcoin/index.js';
 
 export interface VardiffOptions {
   sharesPerMinute: number;
@@ -59,7 +59,7 @@ export class Vardiff {
       next = old / (secs <= 30 ? 1.5 : secs < 60 ? 2 : 3);
     } else {
       const realizedPerMinute = this.shares / (secs / 60);
-      next = (hashesPerShare(currentTarget) * realizedPerMinute) / 60;
+      next = targetToHashrate(currentTarget, realizedPerMinute);
       const change = Math.abs(next - old) / old;
       if (next > old * 11) next = old * (secs <= 30 ? 10 : secs < 60 ? 5 : 3); // a >1000 % jump is capped
       else {

@@ -27,6 +27,7 @@ export const poolSchema = {
   pool_signature: { type: 'string', doc: 'tag in the coinbase scriptSig', default: 'hashagent' },
   server_id: { type: 'integer', doc: 'first extranonce byte; unique per pool server', default: 1, min: 0, max: 255 },
   shares_per_minute: { type: 'number', doc: 'share rate each channel is set up for', default: 6, min: 0.1, max: 6000 },
+  version_rolling_mask: { type: 'string', doc: 'version bits miners may roll, hex: 1fffffe0 (BIP323) or 1fffe000 (BIP320)', default: '1fffffe0', check: (v) => (/^[0-9a-fA-F]{1,8}$/.test(v) ? null : 'expected up to 8 hex digits') },
   share_batch_size: { type: 'integer', doc: 'accepted shares per SubmitShares.Success', default: 10, min: 1, max: 1000 },
   template_provider: {
     type: 'table',

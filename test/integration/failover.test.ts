@@ -13,9 +13,9 @@ afterEach(async () => {
   for (const s of stops.splice(0).reverse()) await s();
 });
 
-async function startPool(port = 0): Promise<Pool> {
+async function startPool(port = 0, host = '127.0.0.1'): Promise<Pool> {
   const pool = new Pool({
-    host: '127.0.0.1', port, authoritySecret: authority.secretKey, certValiditySeconds: 3600, source: new EmbeddedChain({ nbits: 0x1f00ffff }),
+    host, port, authoritySecret: authority.secretKey, certValiditySeconds: 3600, source: new EmbeddedChain({ nbits: 0x1f00ffff }),
     payoutScript: Uint8Array.of(0x51), coinbaseTag: '/t/', serverId: 1, sharesPerMinute: 600, shareBatchSize: 1,
     maxConnections: 100, maxChannelsPerConnection: 2, maxFramesPerSecond: 1000,
   });
@@ -94,6 +94,16 @@ describe('reconnect and failover', () => {
     a.reconnectAll('127.0.0.1', b.port);
     await until(() => b.shares.accepted.get() >= 2, 10_000, 'shares after Reconnect');
     expect(b.shares.rejected.get()).toBe(0);
+  });
+
+  it('connects by DNS name as well as by IP', async () => {
+    // Both sides resolve 'localhost' the same way, whether to 127.0.0.1 or ::1.
+    const p = await startPool(0, 'localhost');
+    const m = new CpuMiner({ pools: [{ host: 'localhost', port: p.port, authorityKey: authority.publicKey }], user: 'dns', channel: 'standard', nominalHashrate: 100_000, sliceSize: 1000 });
+    stops.push(() => m.stop());
+    await m.start();
+    await until(() => p.shares.accepted.get() >= 1, 10_000, 'a share via localhost');
+    expect(m.activePool).toBe(0);
   });
 
   it('no pool reachable at start: start() fails with the reason', async () => {

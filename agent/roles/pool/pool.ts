@@ -33,6 +33,8 @@ export interface PoolOptions {
   maxConnections: number;
   maxChannelsPerConnection: number;
   maxFramesPerSecond: number;
+  /** Version bits shares may roll (default BIP323 0x1FFFFFE0). */
+  versionRollingMask?: number;
   /** Per-channel vardiff (false to keep each channel's opening target). */
   vardiff?: false | { minHashrate?: number; minIntervalMs?: number; tickMs?: number };
   log?: (line: string) => void;
@@ -283,7 +285,7 @@ class PoolConnection {
     const alloc = this.pool.allocate();
     const channelId = this.nextChannelId++;
     const prefix = extended ? alloc.prefix : concat(alloc.prefix, new Uint8Array(alloc.rollableSize));
-    const ch = new ServerChannel(channelId, extended ? 'extended' : 'standard', prefix, extended ? alloc.rollableSize : 0, target, f.user_identity);
+    const ch = new ServerChannel(channelId, extended ? 'extended' : 'standard', prefix, extended ? alloc.rollableSize : 0, target, f.user_identity, this.pool.opts.versionRollingMask);
     const vd = this.pool.opts.vardiff;
     const vardiff =
       vd === false

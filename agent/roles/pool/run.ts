@@ -48,6 +48,7 @@ export async function runPool(c: PoolConfig, log: (l: string) => void, opts: { p
         payoutScript: payoutScript(c), coinbaseTag: `/${c.pool_signature}/`, serverId: c.server_id,
         sharesPerMinute: c.shares_per_minute, shareBatchSize: c.share_batch_size, maxConnections: c.limits.max_connections,
         maxChannelsPerConnection: c.limits.max_channels_per_connection, maxFramesPerSecond: c.limits.max_frames_per_second,
+        versionRollingMask: parseInt(c.version_rolling_mask, 16),
         vardiff: c.vardiff.enabled ? { minHashrate: c.vardiff.min_hashrate } : false, log,
       });
       return pool.start();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  bigIntToLe, bip34HeightPush, buildHeader, DIFF1, hashToHex, hashrateToTarget, headerHash, leToBigInt, meetsTarget,
+  bigIntToLe, bip34HeightPush, buildHeader, DIFF1, targetToHashrate, hashToHex, hashrateToTarget, headerHash, leToBigInt, meetsTarget,
   merklePathForFirst, merkleRoot, merkleRootFromPath, nbitsToTarget, sha256d, targetToDifficulty, targetToNbits, difficultyToTarget,
 } from '../../../agent/bitcoin/index.js';
 
@@ -64,6 +64,7 @@ describe('targets', () => {
   it('SRI hash_rate_to_target: 10 TH/s at 6 shares/min (digest §5.7)', () => {
     const t = hashrateToTarget(10e12, 6);
     expect(t.toString(16).padStart(64, '0')).toBe('000000000002d09370d4256b73ff9e7dfb16785f7724e8cbabbaac90ae0eae8c');
+    expect(targetToHashrate(t, 6) / 10e12).toBeCloseTo(1, 9); // and back
   });
   it('meetsTarget compares as little-endian integers', () => {
     const t = bigIntToLe(1000n);

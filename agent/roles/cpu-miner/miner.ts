@@ -8,6 +8,7 @@ import { MiningFlags, OpenExtendedMiningChannel, OpenStandardMiningChannel, Prot
 import { buildHeader, concat, meetsTarget, merkleRootFromPath, sha256d, MAX_TARGET_LE } from '../../bitcoin/index.js';
 import { VERSION_ROLLING_MASK } from '../../channels/server-channel.js';
 import { HashWorkers } from './hash-workers.js';
+import { ClientChannel, type ActiveWork } from '../../channels/client-channel.js';
 
 export interface CpuMinerOptions {
   /** Ordered failover list: the first that answers is used; better ones are re-tried meanwhile. */
@@ -39,25 +40,14 @@ interface Lane {
   nonce: number;
 }
 
-interface Work {
-  jobId: number;
-  version: number;
-  merkleRoot: Uint8Array | null; // standard
-  ext: { prefix: Uint8Array; suffix: Uint8Array; path: Uint8Array[] } | null;
-  minNtime: number | null;
-}
 
 export class CpuMiner extends EventEmitter<CpuMinerEvents> {
   private conn: FrameConnection | null = null;
   private failover: Failover | null = null;
   private poolIndex = -1;
-  private channelId = -1;
-  private target: Uint8Array = MAX_TARGET_LE;
-  private extranoncePrefix = new Uint8Array(0);
-  private extranonceSize = 0;
-  private jobs = new Map<number, Work>();
-  private prev: { prevHash: Uint8Array; minNtime: number; nbits: number; jobId: number } | null = null;
-  private current: { work: Work; gen: number; lanes: Lane[] } | null = null;
+  /** The open channel's state (jobs, prevhash, target), from agent/channels. */
+  private channel: ClientChannel | null = null;
+  private current: { work: ActiveWork; gen: number; lanes: Lane[] } | null = null;
   private generation = 0;
   /** Lanes hashed in parallel: one per worker thread, or one in-thread. */
   private readonly threads: number;
@@ -84,7 +74,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
         const c = this.current;
         if (!c || c.gen !== gen) return;
         c.lanes[lane] = this.makeLane(c.work);
-        this.workers!.assign(lane, gen, c.lanes[lane]!.header, this.target);
+        this.workers!.assign(lane, gen, c.lanes[lane]!.header, this.channel!.target);
       });
     }
   }
@@ -108,8 +98,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
   private session(conn: FrameConnection, index: number): Promise<void> {
     this.conn = conn;
     this.poolIndex = index;
-    this.jobs.clear();
-    this.prev = null;
+    this.channel = null;
     this.current = null;
     const ended = new Promise<void>((resolve) =>
       conn.on('close', (reason) => {
@@ -161,35 +150,41 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
       case 'SetupConnection.Error':
         return this.conn!.close(new Error(`pool refused the connection: ${m.fields.error_code}`));
       case 'OpenStandardMiningChannel.Success':
-        this.channelId = m.fields.channel_id;
-        this.target = m.fields.target.slice();
-        this.extranoncePrefix = m.fields.extranonce_prefix.slice();
+      case 'OpenExtendedMiningChannel.Success': {
+        const f = m.fields;
+        this.channel = new ClientChannel(
+          f.channel_id, m.key === 'OpenExtendedMiningChannel.Success' ? 'extended' : 'standard', f.group_channel_id,
+          f.target.slice(), f.extranonce_prefix.slice(), 'extranonce_size' in f ? f.extranonce_size : 0,
+        );
         this.emit('ready', this.poolIndex);
         return;
-      case 'OpenExtendedMiningChannel.Success':
-        this.channelId = m.fields.channel_id;
-        this.target = m.fields.target.slice();
-        this.extranoncePrefix = m.fields.extranonce_prefix.slice();
-        this.extranonceSize = m.fields.extranonce_size;
-        this.emit('ready', this.poolIndex);
-        return;
+      }
       case 'OpenMiningChannel.Error':
         return this.conn!.close(new Error(`pool refused the channel: ${m.fields.error_code}`));
       case 'NewMiningJob':
-        return this.addJob({ jobId: m.fields.job_id, version: m.fields.version, merkleRoot: m.fields.merkle_root.slice(), ext: null, minNtime: m.fields.min_ntime });
       case 'NewExtendedMiningJob':
-        return this.addJob({
-          jobId: m.fields.job_id, version: m.fields.version, merkleRoot: null, minNtime: m.fields.min_ntime,
-          ext: { prefix: m.fields.coinbase_tx_prefix.slice(), suffix: m.fields.coinbase_tx_suffix.slice(), path: m.fields.merkle_path.map((p) => p.slice()) },
-        });
       case 'SetNewPrevHash':
-        this.prev = { prevHash: m.fields.prev_hash.slice(), minNtime: m.fields.min_ntime, nbits: m.fields.nbits, jobId: m.fields.job_id };
-        for (const id of [...this.jobs.keys()]) if (id !== m.fields.job_id) this.jobs.delete(id);
-        return this.switchTo(m.fields.job_id);
-      case 'SetTarget':
-        this.target = m.fields.maximum_target.slice();
-        this.workers?.setTarget(this.target);
+      case 'SetTarget': {
+        const ch = this.channel;
+        if (!ch || !ch.addressedBy(m.fields.channel_id)) return;
+        let work: ActiveWork | null = null;
+        if (m.key === 'NewMiningJob') {
+          work = ch.addJob({ jobId: m.fields.job_id, version: m.fields.version, merkleRoot: m.fields.merkle_root, extended: null, minNtime: m.fields.min_ntime });
+        } else if (m.key === 'NewExtendedMiningJob') {
+          const f = m.fields;
+          work = ch.addJob({
+            jobId: f.job_id, version: f.version, merkleRoot: null, minNtime: f.min_ntime,
+            extended: { coinbasePrefix: f.coinbase_tx_prefix, coinbaseSuffix: f.coinbase_tx_suffix, merklePath: f.merkle_path, versionRollingAllowed: f.version_rolling_allowed },
+          });
+        } else if (m.key === 'SetNewPrevHash') {
+          work = ch.setPrevHash({ jobId: m.fields.job_id, prevHash: m.fields.prev_hash, minNtime: m.fields.min_ntime, nbits: m.fields.nbits });
+        } else {
+          ch.target = m.fields.maximum_target.slice();
+          this.workers?.setTarget(ch.target);
+        }
+        if (work) this.switchTo(work);
         return;
+      }
       case 'SubmitShares.Success':
         this.stats.accepted += m.fields.new_submits_accepted_count;
         this.emit('result', { accepted: m.fields.new_submits_accepted_count, rejected: 0 });
@@ -209,18 +204,11 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
     }
   }
 
-  private addJob(w: Work): void {
-    this.jobs.set(w.jobId, w);
-    if (w.minNtime !== null && this.prev) this.switchTo(w.jobId); // active at once on the current prevhash
-  }
-
-  private switchTo(jobId: number): void {
-    const work = this.jobs.get(jobId);
-    if (!work || !this.prev) return;
+  private switchTo(work: ActiveWork): void {
     const gen = ++this.generation;
     this.current = { work, gen, lanes: Array.from({ length: this.threads }, () => this.makeLane(work)) };
     if (this.workers) {
-      this.current.lanes.forEach((lane, i) => this.workers!.assign(i, gen, lane.header, this.target));
+      this.current.lanes.forEach((lane, i) => this.workers!.assign(i, gen, lane.header, this.channel!.target));
     } else if (!this.running) {
       this.running = true;
       setImmediate(() => this.mine());
@@ -228,21 +216,24 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
   }
 
   /** A fresh search space for `work`: a new extranonce (extended) or new rolled version bits. */
-  private makeLane(work: Work): Lane {
-    const p = this.prev!;
+  private makeLane(work: ActiveWork): Lane {
+    const ch = this.channel!;
+    const { job, prev: p } = work;
     let root: Uint8Array;
     let extranonce = new Uint8Array(0);
-    if (work.ext) {
-      extranonce = new Uint8Array(this.extranonceSize);
+    let roll = this.versionRoll;
+    if (job.extended) {
+      extranonce = new Uint8Array(ch.extranonceSize);
       let v = this.extranonceCounter++;
       for (let i = extranonce.length - 1; i >= 0 && v > 0n; i--, v >>= 8n) extranonce[i] = Number(v & 0xffn);
-      root = merkleRootFromPath(sha256d(concat(work.ext.prefix, this.extranoncePrefix, extranonce, work.ext.suffix)), work.ext.path);
+      root = merkleRootFromPath(sha256d(concat(job.extended.coinbasePrefix, ch.extranoncePrefix, extranonce, job.extended.coinbaseSuffix)), job.extended.merklePath);
+      if (!job.extended.versionRollingAllowed) roll = 0;
     } else {
-      root = work.merkleRoot!;
-      this.versionRoll = (this.versionRoll + 1) & 0xffff;
+      root = job.merkleRoot!;
+      roll = this.versionRoll = (this.versionRoll + 1) & 0xffff;
     }
-    const version = (work.version & ~VERSION_ROLLING_MASK) | ((this.versionRoll << 13) & VERSION_ROLLING_MASK);
-    const header = buildHeader({ version, prevHash: p.prevHash, merkleRoot: root, ntime: Math.max(work.minNtime ?? p.minNtime, p.minNtime), nbits: p.nbits, nonce: 0 });
+    const version = (job.version & ~VERSION_ROLLING_MASK) | ((roll << 13) & VERSION_ROLLING_MASK);
+    const header = buildHeader({ version, prevHash: p.prevHash, merkleRoot: root, ntime: work.ntime, nbits: p.nbits, nonce: 0 });
     return { header, extranonce, nonce: 0 };
   }
 
@@ -262,7 +253,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
       h[77] = (nonce >>> 8) & 0xff;
       h[78] = (nonce >>> 16) & 0xff;
       h[79] = nonce >>> 24;
-      if (meetsTarget(sha256d(h), this.target)) this.submit(c.work, lane, nonce);
+      if (meetsTarget(sha256d(h), this.channel!.target)) this.submit(c.work, lane, nonce);
       if (nonce === 0xffffffff) lane = c.lanes[0] = this.makeLane(c.work); // space exhausted
       else lane.nonce = nonce + 1;
     }
@@ -270,13 +261,13 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
     setImmediate(() => this.mine());
   }
 
-  private submit(work: Work, lane: Lane, nonce: number): void {
+  private submit(work: ActiveWork, lane: Lane, nonce: number): void {
     const h = lane.header;
     const u32 = (o: number) => (h[o]! | (h[o + 1]! << 8) | (h[o + 2]! << 16) | (h[o + 3]! << 24)) >>> 0;
-    const base = { channel_id: this.channelId, sequence_number: this.seq++, job_id: work.jobId, nonce, ntime: u32(68), version: u32(0) };
-    this.conn!.send(work.ext ? messageFrame(SubmitSharesExtended, { ...base, extranonce: lane.extranonce }) : messageFrame(SubmitSharesStandard, base));
+    const base = { channel_id: this.channel!.channelId, sequence_number: this.seq++, job_id: work.job.jobId, nonce, ntime: u32(68), version: u32(0) };
+    this.conn!.send(work.job.extended ? messageFrame(SubmitSharesExtended, { ...base, extranonce: lane.extranonce }) : messageFrame(SubmitSharesStandard, base));
     this.stats.submitted++;
-    this.emit('submitted', { jobId: work.jobId, nonce });
+    this.emit('submitted', { jobId: work.job.jobId, nonce });
   }
 
   hashrate(): number {

@@ -10,7 +10,7 @@ import {
   OpenStandardMiningChannelSuccess, SetNewPrevHash, SetTarget, SetupConnectionError, UpdateChannelError, Reconnect, SetupConnectionSuccess, SubmitSharesError, SubmitSharesSuccess, Protocol,
 } from '../../sv2/messages/index.js';
 import { Sv2Error } from '../../sv2/errors.js';
-import { ExtranonceAllocator } from '../../channels/extranonce.js';
+import { ExtranonceAllocator, ExtranonceExhaustedError } from '../../channels/extranonce.js';
 import { ServerChannel, type PoolJob } from '../../channels/server-channel.js';
 import { jobFromTemplate } from '../../channels/job-factory.js';
 import { Vardiff } from '../../channels/vardiff.js';
@@ -282,7 +282,13 @@ class PoolConnection {
     let target = hashrateToTarget(Math.max(1, f.nominal_hash_rate), this.pool.opts.sharesPerMinute);
     const max = leToBigInt(f.max_target);
     if (target > max) target = max;
-    const alloc = this.pool.allocate();
+    let alloc;
+    try {
+      alloc = this.pool.allocate();
+    } catch (e) {
+      if (!(e instanceof ExtranonceExhaustedError)) throw e;
+      return this.send(OpenMiningChannelError, { request_id: f.request_id, error_code: 'extranonce-space-exhausted' });
+    }
     const channelId = this.nextChannelId++;
     const prefix = extended ? alloc.prefix : concat(alloc.prefix, new Uint8Array(alloc.rollableSize));
     const ch = new ServerChannel(channelId, extended ? 'extended' : 'standard', prefix, extended ? alloc.rollableSize : 0, target, f.user_identity, this.pool.opts.versionRollingMask);
@@ -396,7 +402,9 @@ class PoolConnection {
     st.acceptedInBatch++;
     st.sumInBatch += r.difficulty;
     st.lastSeq = f.sequence_number;
-    if (r.block) void this.pool.solution(st.ch, r.job, r.coinbase(), r.header);
+    if (r.block) {
+      this.pool.solution(st.ch, r.job, r.coinbase(), r.header).catch((e: unknown) => this.pool.log(`block submission failed: ${e instanceof Error ? e.message : String(e)}`));
+    }
     // Successes are batched; a block is acknowledged at once.
     if (st.acceptedInBatch >= this.pool.opts.shareBatchSize || r.block) {
       this.send(SubmitSharesSuccess, { channel_id: f.channel_id, last_sequence_number: st.lastSeq, new_submits_accepted_count: st.acceptedInBatch, new_shares_sum: BigInt(Math.floor(st.sumInBatch)) });

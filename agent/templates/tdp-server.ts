@@ -94,7 +94,10 @@ export class TdpServer {
             return void conn.send(messageFrame(RequestTransactionDataSuccess, { template_id: id, excess_data: new Uint8Array(0), transaction_list: [] }));
           }
           case 'SubmitSolution':
-            void this.opts.source.submitSolution(m.fields).then((r) => this.opts.log?.(r.accepted === true ? `solution accepted: block ${r.height} ${r.hash}` : `solution: ${r.accepted === false ? r.reason : 'forwarded'}`));
+            this.opts.source.submitSolution(m.fields).then(
+              (r) => this.opts.log?.(r.accepted === true ? `solution accepted: block ${r.height} ${r.hash}` : `solution: ${r.accepted === false ? r.reason : 'forwarded'}`),
+              (e: unknown) => this.opts.log?.(`solution failed: ${e instanceof Error ? e.message : String(e)}`),
+            );
             return;
           default:
             throw new Sv2Error('handshake', `unexpected ${m.def.name} from a template client`);

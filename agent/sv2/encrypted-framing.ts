@@ -50,6 +50,11 @@ export class NoiseSession {
     if (this.failed) throw new Sv2Error('session-closed', `session ended after: ${this.failed.message}`);
   }
 
+  /** One encrypted frame: enc(header) ‖ enc(chunk) ‖ … (same as encode, named for readers of the spec). */
+  encryptFrame(frame: Frame): Uint8Array {
+    return this.encode(frame);
+  }
+
   /** One encrypted frame: enc(header) ‖ enc(chunk) ‖ … */
   encode(frame: Frame): Uint8Array {
     this.check();
@@ -76,6 +81,7 @@ export class NoiseSession {
     return this.have;
   }
 
+  /** Decrypts any split of the incoming byte stream; returns the frames it completes. */
   decode(chunk: Uint8Array): Frame[] {
     this.check();
     const frames: Frame[] = [];

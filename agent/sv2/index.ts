@@ -14,3 +14,4 @@ export * from './noise/symmetric-state.js';
 export * from './noise/certificate.js';
 export * from './noise/ellswift.js';
 export * from './noise/handshake.js';
+export * from './noise/collect.js';

@@ -14,7 +14,14 @@ export interface Certificate {
   signature: Uint8Array;
 }
 
+const isU32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+
 function header(version: number, validFrom: number, notValidAfter: number): Uint8Array {
+  // DataView would wrap out-of-range values silently; a wrapped time would sign the wrong window.
+  if (!Number.isInteger(version) || version < 0 || version > 0xffff) throw new Sv2Error('certificate', `certificate version ${version} is not a U16`);
+  if (!isU32(validFrom) || !isU32(notValidAfter)) {
+    throw new Sv2Error('certificate', `certificate validity ${validFrom}…${notValidAfter} is not a pair of U32 unix times`);
+  }
   const b = new Uint8Array(10);
   const v = new DataView(b.buffer);
   v.setUint16(0, version, true);

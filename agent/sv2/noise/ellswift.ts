@@ -88,22 +88,75 @@ export function ellswiftDecode(ell: Uint8Array): Uint8Array {
   return toBytes32(xswiftec(fromBytes(ell.subarray(0, 32)), fromBytes(ell.subarray(32))));
 }
 
-/** Encodes the x coordinate of a point as 64 random-looking bytes (fresh randomness each call). */
-export function ellswiftEncodeX(x32: Uint8Array, rand: (n: number) => Uint8Array = randomBytes): Uint8Array {
-  const x = fromBytes(x32);
-  if (x >= P || !isValidX(x)) throw new Sv2Error('key', 'not the x coordinate of a curve point');
-  for (;;) {
-    const r = rand(33);
-    const u = mod(fromBytes(r.subarray(0, 32)));
-    if (u === 0n) continue;
-    const t = xswiftecInv(x, u, r[32]! & 7);
-    if (t !== null) {
-      const out = new Uint8Array(64);
-      out.set(toBytes32(u));
-      out.set(toBytes32(t), 32);
-      return out;
+/** Decodes a 64-byte encoding to a 33-byte compressed public key: y has the parity of t (libsecp256k1). */
+export function ellswiftDecodePubkey(ell: Uint8Array): Uint8Array {
+  const out = new Uint8Array(33);
+  out.set(ellswiftDecode(ell), 1);
+  out[0] = 0x02 | Number(mod(fromBytes(ell.subarray(32))) & 1n);
+  return out;
+}
+
+type Hasher = ReturnType<typeof sha256.create>;
+const utf8 = (s: string) => new TextEncoder().encode(s);
+/** SHA256 of the tags libsecp256k1 uses for its encoders and BIP324 uses for the ECDH hash. */
+export const ELLSWIFT_ENCODE_TAG = sha256(utf8('secp256k1_ellswift_encode'));
+export const ELLSWIFT_CREATE_TAG = sha256(utf8('secp256k1_ellswift_create'));
+export const BIP324_ECDH_TAG = sha256(utf8('bip324_ellswift_xonly_ecdh'));
+const ZEROS_32 = new Uint8Array(32);
+
+/** BIP340-style tagged-hash state (SHA256(tag) twice), ready for the seed. */
+export function taggedHasher(tagHash: Uint8Array): Hasher {
+  return sha256.create().update(tagHash).update(tagHash);
+}
+
+/**
+ * libsecp256k1's encoder (secp256k1_ellswift_elligatorswift_var): u values and 3-bit branch
+ * choices come from SHA256(seeded hasher ‖ u32le(counter)); the first (u, branch) with an inverse
+ * wins, and t's sign is set to carry y's parity. Same seed → same 64 bytes as libsecp256k1, so
+ * SRI's deterministic encodings (rnd32 = zeros) are reproducible.
+ */
+function elligatorSwift(x: bigint, yOdd: boolean, seeded: Hasher): Uint8Array {
+  const counter = new Uint8Array(4);
+  const prng = (cnt: number): Uint8Array => {
+    new DataView(counter.buffer).setUint32(0, cnt, true);
+    return seeded.clone().update(counter).digest();
+  };
+  let branches: Uint8Array = ZEROS_32;
+  let left = 0;
+  for (let cnt = 0; ; ) {
+    if (left === 0) {
+      branches = prng(cnt++);
+      left = 64;
     }
+    left--;
+    const branch = (branches[left >> 1]! >> ((left & 1) << 2)) & 7;
+    const u32 = prng(cnt++); // written out unreduced, as libsecp256k1 does
+    let t = xswiftecInv(x, mod(fromBytes(u32)), branch);
+    if (t === null) continue;
+    if ((t & 1n) !== (yOdd ? 1n : 0n)) t = Fp.neg(t);
+    const out = new Uint8Array(64);
+    out.set(u32);
+    out.set(toBytes32(t), 32);
+    return out;
   }
+}
+
+function liftCompressed(pubkey: Uint8Array): bigint {
+  if (pubkey.length !== 33 || (pubkey[0] !== 2 && pubkey[0] !== 3)) throw new Sv2Error('key', 'public key must be 33 bytes, compressed (02/03 prefix)');
+  const x = fromBytes(pubkey.subarray(1));
+  if (x >= P || !isValidX(x)) throw new Sv2Error('key', 'not the x coordinate of a curve point');
+  return x;
+}
+
+/**
+ * ElligatorSwift encoding of a compressed public key, as libsecp256k1's secp256k1_ellswift_encode:
+ * the seed is pubkey33 ‖ 31 zero bytes ‖ rnd32 under the "secp256k1_ellswift_encode" tag.
+ * Fresh randomness unless `rnd32` is given (SRI passes 32 zero bytes).
+ */
+export function ellswiftEncode(pubkey: Uint8Array, rnd32: Uint8Array = randomBytes(32)): Uint8Array {
+  const x = liftCompressed(pubkey);
+  if (rnd32.length !== 32) throw new Sv2Error('key', `ElligatorSwift randomness must be 32 bytes, got ${rnd32.length}`);
+  return elligatorSwift(x, pubkey[0] === 3, taggedHasher(ELLSWIFT_ENCODE_TAG).update(pubkey).update(ZEROS_32.subarray(1)).update(rnd32));
 }
 
 // Native secp256k1 ECDH (OpenSSL) is ~20× faster than a pure-JS variable-base multiplication;
@@ -124,9 +177,9 @@ function checkSecret(secret: Uint8Array): void {
 }
 
 /** Compressed public key (33 bytes) of a secret key. */
-function publicKey(secret: Uint8Array): Uint8Array {
+export function compressedPublicKey(secret: Uint8Array): Uint8Array {
+  checkSecret(secret);
   if (nativeEcdh) {
-    checkSecret(secret);
     const e = nativeEcdh.createECDH('secp256k1');
     e.setPrivateKey(secret);
     return e.getPublicKey(null, 'compressed');
@@ -134,14 +187,23 @@ function publicKey(secret: Uint8Array): Uint8Array {
   return secp256k1.getPublicKey(secret, true);
 }
 
-/** The 64-byte ElligatorSwift public key of a 32-byte secret key. */
-export function ellswiftCreate(secret: Uint8Array, rand?: (n: number) => Uint8Array): Uint8Array {
-  return ellswiftEncodeX(publicKey(secret).subarray(1), rand);
+/**
+ * The 64-byte ElligatorSwift public key of a secret key, as libsecp256k1's secp256k1_ellswift_create:
+ * the seed is secret ‖ 32 zero bytes [‖ auxRnd32] under the "secp256k1_ellswift_create" tag. Fresh
+ * auxiliary randomness by default; null gives the deterministic encoding (rust-secp256k1
+ * `from_seckey(sk, None)`).
+ */
+export function ellswiftCreate(secret: Uint8Array, auxRnd32: Uint8Array | null = randomBytes(32)): Uint8Array {
+  const pub = compressedPublicKey(secret);
+  if (auxRnd32 && auxRnd32.length !== 32) throw new Sv2Error('key', `ElligatorSwift randomness must be 32 bytes, got ${auxRnd32.length}`);
+  const seeded = taggedHasher(ELLSWIFT_CREATE_TAG).update(secret).update(ZEROS_32);
+  if (auxRnd32) seeded.update(auxRnd32);
+  return elligatorSwift(fromBytes(pub.subarray(1)), pub[0] === 3, seeded);
 }
 
 /** x-only (BIP340) public key of a secret key. */
 export function xOnlyPublicKey(secret: Uint8Array): Uint8Array {
-  return publicKey(secret).subarray(1);
+  return compressedPublicKey(secret).subarray(1);
 }
 
 /**
@@ -162,15 +224,13 @@ export function ellswiftXdh(ellTheirs: Uint8Array, secret: Uint8Array, native = 
   return secp256k1.Point.fromBytes(peer).multiply(secp256k1.Point.Fn.fromBytes(secret)).toBytes(true).subarray(1);
 }
 
-const ECDH_TAG = sha256(new TextEncoder().encode('bip324_ellswift_xonly_ecdh'));
-
 /**
  * BIP324 v2 ECDH: SHA256(tag ‖ tag ‖ ell_initiator ‖ ell_responder ‖ x). The initiator's
  * encoding always comes first, whichever side computes it.
  */
 export function bip324Ecdh(secret: Uint8Array, ellOurs: Uint8Array, ellTheirs: Uint8Array, initiating: boolean): Uint8Array {
   const x = ellswiftXdh(ellTheirs, secret);
-  const h = sha256.create().update(ECDH_TAG).update(ECDH_TAG);
+  const h = taggedHasher(BIP324_ECDH_TAG);
   if (initiating) h.update(ellOurs).update(ellTheirs);
   else h.update(ellTheirs).update(ellOurs);
   return h.update(x).digest();

@@ -27,11 +27,28 @@ export interface InitiatorOptions extends NoiseSessionOptions {
   aead?: Aead;
   /** Ephemeral secret (tests only). */
   ephemeralSecret?: Uint8Array;
+  /** 32 bytes of EllSwift encoding randomness instead of fresh ones (tests only: reproducible acts). */
+  encodingRandomness?: Uint8Array;
+}
+
+/** Ends a handshake object for good: its first failure is remembered and every later call refused. */
+class Once {
+  private failure: Sv2Error | null = null;
+  run<T>(fn: () => T): T {
+    if (this.failure) throw new Sv2Error('session-closed', `handshake ended after: ${this.failure.message}`);
+    try {
+      return fn();
+    } catch (e) {
+      this.failure = e instanceof Sv2Error ? e : new Sv2Error('handshake', String(e));
+      throw this.failure;
+    }
+  }
 }
 
 export class NoiseInitiator {
   private readonly ss: SymmetricState;
   private readonly e: Uint8Array;
+  private readonly guard = new Once();
   private ellE: Uint8Array | null = null;
   private done = false;
   /** The server's certificate, after act 2. */
@@ -50,15 +67,25 @@ export class NoiseInitiator {
 
   /** Act 1: `-> e`, 64 bytes. */
   act1(): Uint8Array {
-    if (this.ellE) throw new Sv2Error('handshake', 'act 1 was already produced');
-    this.ellE = ellswiftCreate(this.e);
-    this.ss.mixHash(this.ellE);
-    this.ss.encryptAndHash(EMPTY);
-    return this.ellE;
+    return this.guard.run(() => {
+      if (this.ellE) throw new Sv2Error('handshake', 'act 1 was already produced');
+      this.ellE = ellswiftCreate(this.e, this.opts.encodingRandomness);
+      this.ss.mixHash(this.ellE);
+      this.ss.encryptAndHash(EMPTY);
+      return this.ellE;
+    });
   }
 
-  /** Act 2: `<- e, ee, s, es, SIGNATURE_NOISE_MESSAGE`; verifies the certificate; returns the session. */
+  /**
+   * Act 2: `<- e, ee, s, es, SIGNATURE_NOISE_MESSAGE`; verifies the certificate; returns the
+   * session. Any failure (Sv2Error 'handshake', 'auth-failed', 'certificate') ends the
+   * handshake: later calls throw 'session-closed'.
+   */
   act2(msg: Uint8Array): NoiseSession {
+    return this.guard.run(() => this.processAct2(msg));
+  }
+
+  private processAct2(msg: Uint8Array): NoiseSession {
     if (!this.ellE || this.done) throw new Sv2Error('handshake', 'act 2 received out of order');
     this.done = true;
     if (msg.length !== ACT2_SIZE) throw new Sv2Error('handshake', `act 2 must be ${ACT2_SIZE} bytes, got ${msg.length}`);
@@ -88,10 +115,14 @@ export interface ResponderOptions extends NoiseSessionOptions {
   certValiditySeconds?: number;
   now?: () => number;
   aead?: Aead;
+  /** Ephemeral secret (tests only). */
   ephemeralSecret?: Uint8Array;
+  /** 32 bytes of EllSwift encoding randomness instead of fresh ones (tests only). */
+  encodingRandomness?: Uint8Array;
 }
 
 export class NoiseResponder {
+  private readonly guard = new Once();
   private used = false;
   constructor(private readonly opts: ResponderOptions) {
     if (opts.authoritySecret.length !== 32) throw new Sv2Error('key', 'authority secret must be 32 bytes');
@@ -99,6 +130,10 @@ export class NoiseResponder {
 
   /** Takes act 1, returns act 2 and the established session. */
   act2(act1: Uint8Array): { reply: Uint8Array; session: NoiseSession } {
+    return this.guard.run(() => this.processAct1(act1));
+  }
+
+  private processAct1(act1: Uint8Array): { reply: Uint8Array; session: NoiseSession } {
     if (this.used) throw new Sv2Error('handshake', 'responder already used');
     this.used = true;
     if (act1.length !== ACT1_SIZE) throw new Sv2Error('handshake', `act 1 must be ${ACT1_SIZE} bytes, got ${act1.length}`);
@@ -108,8 +143,8 @@ export class NoiseResponder {
 
     const e = this.opts.ephemeralSecret ?? secp256k1.utils.randomSecretKey();
     const s = this.opts.staticSecret ?? secp256k1.utils.randomSecretKey();
-    const ellE = ellswiftCreate(e);
-    const ellS = ellswiftCreate(s);
+    const ellE = ellswiftCreate(e, this.opts.encodingRandomness);
+    const ellS = ellswiftCreate(s, this.opts.encodingRandomness);
     const reply = new Uint8Array(ACT2_SIZE);
     reply.set(ellE, 0);
     ss.mixHash(ellE);

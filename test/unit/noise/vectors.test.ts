@@ -1,7 +1,21 @@
 // BIP324 ElligatorSwift and BIP340 Schnorr against their published vectors (test/vectors/README.md).
 import { describe, expect, it } from 'vitest';
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { bip324Ecdh, ellswiftCreate, ellswiftDecode, ellswiftXdh, xswiftecInv, xswiftec } from '../../../agent/sv2/noise/ellswift.js';
+import {
+  BIP324_ECDH_TAG,
+  ELLSWIFT_CREATE_TAG,
+  ELLSWIFT_ENCODE_TAG,
+  bip324Ecdh,
+  compressedPublicKey,
+  ellswiftCreate,
+  ellswiftDecode,
+  ellswiftDecodePubkey,
+  ellswiftEncode,
+  ellswiftXdh,
+  taggedHasher,
+  xswiftecInv,
+  xswiftec,
+} from '../../../agent/sv2/noise/ellswift.js';
 import { certificateDigest, signCertificate, verifyCertificate } from '../../../agent/sv2/noise/certificate.js';
 import { PROTOCOL_NAME, SymmetricState } from '../../../agent/sv2/noise/symmetric-state.js';
 import { bytesToHex, hexToBytes, readCsv } from '../../support/vectors.js';
@@ -57,6 +71,50 @@ describe('BIP324 packet_encoding_test_vectors.csv (ECDH columns)', () => {
     expect(bytesToHex(a)).not.toBe(bytesToHex(b));
     expect(bytesToHex(ellswiftDecode(a))).toBe(rows[0]!.mid_x_ours);
     expect(bytesToHex(ellswiftDecode(b))).toBe(rows[0]!.mid_x_ours);
+  });
+});
+
+describe('libsecp256k1-compatible encoders (secp256k1_ellswift_encode / _create)', () => {
+  const rows = readCsv('bip-0324_packet_encoding_test_vectors.csv');
+  // The tagged-hash midstates libsecp256k1 hard-codes (bitcoin-core/secp256k1
+  // src/modules/ellswift/main_impl.h, secp256k1_ellswift_sha256_init_{encode,create,bip324}):
+  // equal states prove our tags and seeds start where libsecp256k1's do.
+  const midstate = (tag: Uint8Array) => (taggedHasher(tag) as unknown as { get(): number[] }).get().map((w) => (w >>> 0).toString(16).padStart(8, '0')).join('');
+  it('tag midstates equal libsecp256k1 constants', () => {
+    expect(midstate(ELLSWIFT_ENCODE_TAG)).toBe('d1a6524b028594b396e42f4e1037a1771b8fcb8b560238852560ede1d626b715');
+    expect(midstate(ELLSWIFT_CREATE_TAG)).toBe('d29e1bf5f7025f429b024773094cb7d5e59ed78903bc978668335b354e363b53');
+    expect(midstate(BIP324_ECDH_TAG)).toBe('8c12d730827bd3929e4fb2ee207b373e2292bd7aaa5441bc15c3779fcfb52549');
+    expect(bytesToHex(BIP324_ECDH_TAG)).toBe('98f15cda57c93e51b1aff022215ca652855bc791bad28d1ed7674c994004ae63'); // digest §3.1
+  });
+  it('encodings of the vector keys decode to the same point (x and y parity), deterministic per randomness', () => {
+    for (const r of rows) {
+      const priv = hexToBytes(r.in_priv_ours!);
+      const pub = compressedPublicKey(priv);
+      expect(bytesToHex(pub.subarray(1))).toBe(r.mid_x_ours);
+      const zero = ellswiftEncode(pub, new Uint8Array(32)); // what SRI sends (rnd32 = zeros)
+      expect(bytesToHex(ellswiftEncode(pub, new Uint8Array(32)))).toBe(bytesToHex(zero));
+      expect(bytesToHex(ellswiftDecodePubkey(zero))).toBe(bytesToHex(pub));
+      const other = ellswiftEncode(pub, new Uint8Array(32).fill(1));
+      expect(bytesToHex(other)).not.toBe(bytesToHex(zero));
+      expect(bytesToHex(ellswiftDecodePubkey(other))).toBe(bytesToHex(pub));
+      const created = ellswiftCreate(priv, null);
+      expect(bytesToHex(ellswiftCreate(priv, null))).toBe(bytesToHex(created));
+      expect(bytesToHex(ellswiftDecodePubkey(created))).toBe(bytesToHex(pub));
+      // x-only ECDH does not care which encoding of a key is used.
+      const theirs = hexToBytes(r.in_ellswift_theirs!);
+      expect(bytesToHex(ellswiftXdh(theirs, priv))).toBe(r.mid_x_shared);
+    }
+  });
+  it('rejects bad keys and randomness with typed errors', () => {
+    const pub = compressedPublicKey(hexToBytes(rows[0]!.in_priv_ours!));
+    expect(() => ellswiftEncode(pub.subarray(1))).toThrow(/33 bytes/);
+    expect(() => ellswiftEncode(pub, new Uint8Array(31))).toThrow(/32 bytes/);
+    const offCurve = new Uint8Array(33);
+    offCurve[0] = 2;
+    offCurve[32] = 5; // x = 5: 5³ + 7 = 132 is not a square mod p
+    expect(() => ellswiftEncode(offCurve)).toThrow(/curve point/);
+    expect(() => ellswiftCreate(new Uint8Array(32))).toThrow(/valid secp256k1 scalar/);
+    expect(() => ellswiftDecode(new Uint8Array(63))).toThrow(/64 bytes/);
   });
 });
 

@@ -1,0 +1,3 @@
+export * from './serial-link.js';
+export * from './serialport-link.js';
+export * from './socket-link.js';

@@ -1,0 +1,25 @@
+// One interface for a hash chain's serial line, whatever carries it (a tty, a USB serial stick,
+// a socket to a QEMU chardev or a remote emulator, or an in-process pipe), as serialport's
+// bindings interface has one shape with real and mock bindings.
+import { EventEmitter } from 'node:events';
+
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+}
+
+export interface SerialLinkEvents {
+  data: [Uint8Array];
+  close: [Error | null];
+}
+
+export interface SerialLink extends EventEmitter<SerialLinkEvents> {
+  readonly baudRate: number;
+  write(bytes: Uint8Array): Promise<void>;
+  /** Changes the line rate (both ends must agree: chips switch after a UART_BAUD write). */
+  setBaudRate(baud: number): Promise<void>;
+  /** Resolves when everything written has left. */
+  drain(): Promise<void>;
+  /** Drops unread input. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}

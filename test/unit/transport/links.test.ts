@@ -1,0 +1,79 @@
+// SerialLink implementations on real parts: `serialport` on a pty pair made by socat, and the
+// socket link on a real TCP server.
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { SerialPortLink } from '../../../drivers/transport/serialport-link.js';
+import { SocketLink } from '../../../drivers/transport/socket-link.js';
+import type { SerialLink } from '../../../drivers/transport/serial-link.js';
+
+const haveSocat = spawnSync('socat', ['-V']).status === 0;
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function collect(link: SerialLink, n: number): Promise<Uint8Array> {
+  return new Promise((resolve) => {
+    const parts: Uint8Array[] = [];
+    let have = 0;
+    const on = (b: Uint8Array) => {
+      parts.push(b);
+      have += b.length;
+      if (have >= n) {
+        link.off('data', on);
+        resolve(Buffer.concat(parts));
+      }
+    };
+    link.on('data', on);
+  });
+}
+
+async function ptyPair(): Promise<[string, string]> {
+  const dir = mkdtempSync(join(tmpdir(), 'hashagent-pty-'));
+  const a = join(dir, 'a');
+  const b = join(dir, 'b');
+  const socat: ChildProcess = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
+  cleanups.push(() => socat.kill());
+  for (let i = 0; i < 100 && !(existsSync(a) && existsSync(b)); i++) await new Promise((r) => setTimeout(r, 20));
+  return [a, b];
+}
+
+describe.skipIf(!haveSocat)('SerialPortLink on a pty pair (socat)', () => {
+  it('carries bytes both ways and changes baud rate', async () => {
+    const [pa, pb] = await ptyPair();
+    const a = await SerialPortLink.open(pa, 115_200);
+    const b = await SerialPortLink.open(pb, 115_200);
+    cleanups.push(() => a.close(), () => b.close());
+    const frame = Uint8Array.from(Buffer.from('55aa520500000a', 'hex'));
+    const got = collect(b, frame.length);
+    await a.write(frame);
+    await a.drain();
+    expect(Buffer.from(await got).toString('hex')).toBe('55aa520500000a');
+    await a.setBaudRate(1_000_000);
+    expect(a.baudRate).toBe(1_000_000);
+    const back = collect(a, 3);
+    await b.write(Uint8Array.of(1, 2, 3));
+    expect([...(await back)]).toEqual([1, 2, 3]);
+  });
+  it('a missing device is a clear TransportError', async () => {
+    await expect(SerialPortLink.open('/nonexistent/ttyX', 115_200)).rejects.toThrow(/cannot open \/nonexistent\/ttyX/);
+  });
+});
+
+describe('SocketLink', () => {
+  it('talks to a real TCP server (how a QEMU chardev is reached)', async () => {
+    const srv = net.createServer((s) => s.pipe(s)); // echo
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise((r) => srv.close(r)));
+    const link = await SocketLink.connect(`tcp://127.0.0.1:${(srv.address() as net.AddressInfo).port}`, 115_200);
+    cleanups.push(() => link.close());
+    const got = collect(link, 4);
+    await link.write(Uint8Array.of(0xaa, 0x55, 1, 2));
+    expect([...(await got)]).toEqual([0xaa, 0x55, 1, 2]);
+    await expect(SocketLink.connect('serial:/dev/x', 1)).rejects.toThrow(/expected tcp/);
+  });
+});

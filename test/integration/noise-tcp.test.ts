@@ -8,6 +8,9 @@ import { generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
 import { decodeFrame, messageFrame } from '../../agent/sv2/codec.js';
 import { SetupConnection, SetupConnectionSuccess, NewExtendedMiningJob, SubmitSharesExtended } from '../../agent/sv2/messages/index.js';
 import type { Frame } from '../../agent/sv2/framing.js';
+import { ACT1_SIZE, ACT2_SIZE, NoiseInitiator, NoiseResponder } from '../../agent/sv2/noise/handshake.js';
+import { ExactBytes } from '../../agent/sv2/noise/collect.js';
+import type { NoiseSession } from '../../agent/sv2/encrypted-framing.js';
 
 const authority = generateAuthorityKeyPair();
 const servers: net.Server[] = [];
@@ -36,6 +39,85 @@ function startEchoServer(): Promise<number> {
 function next(conn: FrameConnection): Promise<Frame> {
   return new Promise((resolve) => conn.once('frame', resolve));
 }
+
+/** Feeds socket data to a collector until it completes; resolves with the message and the rest. */
+function collect(sock: net.Socket, size: number): Promise<{ bytes: Uint8Array; rest: Uint8Array }> {
+  const c = new ExactBytes(size);
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      const got = c.push(chunk);
+      if (got) {
+        sock.off('data', onData);
+        sock.pause();
+        resolve(got);
+      }
+    };
+    sock.on('data', onData);
+    sock.once('error', reject);
+  });
+}
+
+/** Resolves with the first `n` frames the session decodes from the socket (after `rest`). */
+function frames(sock: net.Socket, session: NoiseSession, rest: Uint8Array, n: number): Promise<Frame[]> {
+  const out = session.decode(rest);
+  return new Promise((resolve, reject) => {
+    if (out.length >= n) return resolve(out);
+    sock.on('data', (chunk) => {
+      try {
+        out.push(...session.decode(chunk));
+      } catch (e) {
+        reject(e);
+      }
+      if (out.length >= n) resolve(out);
+    });
+    sock.resume();
+  });
+}
+
+describe('the pure library on raw node:net sockets', () => {
+  it('handshakes, then carries frames both ways, with act 2 and the first frame in one write', async () => {
+    const big = Uint8Array.from({ length: 150_000 }, (_, i) => (i * 31) & 0xff); // three chunks
+    const toServer: Frame[] = [
+      { extensionType: 0, channelMsg: false, msgType: 0x00, payload: Uint8Array.of(1, 2, 3) },
+      { extensionType: 0, channelMsg: true, msgType: 0x1f, payload: big },
+      { extensionType: 0x4001, channelMsg: false, msgType: 7, payload: new Uint8Array(0) },
+    ];
+    const greeting: Frame = { extensionType: 0, channelMsg: false, msgType: 0x01, payload: Uint8Array.of(9) };
+    const srv = net.createServer();
+    servers.push(srv);
+    const serverGot = new Promise<Frame[]>((resolve, reject) =>
+      srv.on('connection', async (sock) => {
+        try {
+          const { bytes, rest } = await collect(sock, ACT1_SIZE);
+          const { reply, session } = new NoiseResponder({ authoritySecret: authority.secretKey }).act2(bytes);
+          sock.write(Buffer.concat([reply, session.encryptFrame(greeting)]));
+          const got = await frames(sock, session, rest, toServer.length);
+          sock.write(Buffer.concat(got.map((f) => session.encryptFrame(f)))); // send them back
+          resolve(got);
+        } catch (e) {
+          reject(e);
+        }
+      }),
+    );
+    const port = await new Promise<number>((r) => srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)));
+    const sock = net.connect(port, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    const init = new NoiseInitiator({ authorityKey: authority.publicKey });
+    sock.write(init.act1());
+    const { bytes, rest } = await collect(sock, ACT2_SIZE);
+    expect(rest.length).toBeGreaterThan(0); // the greeting rode along with act 2
+    const session = init.act2(bytes);
+    const [hello] = await frames(sock, session, rest, 1);
+    expect(hello).toEqual(greeting);
+    sock.removeAllListeners('data');
+    for (const f of toServer) sock.write(session.encryptFrame(f));
+    const [got, echoed] = await Promise.all([serverGot, frames(sock, session, new Uint8Array(0), toServer.length)]);
+    sock.end();
+    expect(got.map((f) => f.payload.length)).toEqual([3, 150_000, 0]);
+    expect(Buffer.from(got[1]!.payload).equals(Buffer.from(big))).toBe(true);
+    expect(echoed).toEqual(toServer);
+  });
+});
 
 describe('Noise over TCP', () => {
   it('handshakes and carries messages both ways, large and empty ones too', async () => {

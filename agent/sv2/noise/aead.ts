@@ -2,7 +2,20 @@
 // Three implementations: node:crypto (native, fastest for large messages but with a fixed cost
 // of microseconds per call), our allocation-free JS for small messages (chacha-small.ts: the
 // 6-byte frame headers and share-sized payloads), and @noble/ciphers. The default uses the
-// small one up to SMALL_MAX bytes and node:crypto above; without node:crypto, noble.
+// small one up to a crossover size and node:crypto above; without node:crypto, noble above.
+//
+// Why (seal + open per second, Node 20 on x86-64, `npm run bench -- noise` prints the same columns):
+//   size    node:crypto   chacha-small   @noble/ciphers
+//   6 B        102k          293k           43k
+//   64 B        90k          212k           50k
+//   256 B       70k           81k           33k
+//   320 B       72k           73k           32k
+//   384 B       68k           59k           29k
+//   1 KiB       73k           26k           29k
+//   16 KiB      37k            —            4.5k
+// node:crypto's cost is mostly per call (cipher object, setAAD, getAuthTag), so it is flat up to
+// ~1 KiB and 8× noble at 16 KiB; the small JS path wins below ~320 B (frame headers are 6 B,
+// shares ~60 B), and beats noble up to ~1 KiB.
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 // Loaded without a static import so the library also runs where node:crypto does not exist.
 const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:crypto') as
@@ -75,16 +88,18 @@ function nodeHasChaCha(): boolean {
 
 export const smallAead: Aead = { name: 'hashagent small-message', seal: sealSmall, sealInto: sealSmallInto, open: openSmall };
 
-/** Where the JS version stops beating node:crypto's per-call cost (measured by `npm run bench -- noise`). */
-export const SMALL_MAX = 512;
+/** Largest plaintext the JS path takes before node:crypto's per-call cost is worth paying (table above). */
+export const SMALL_MAX = 320;
+/** The same crossover against @noble/ciphers, where node:crypto is missing. */
+export const SMALL_MAX_NOBLE = 1024;
 
-function hybrid(large: Aead): Aead {
+function hybrid(large: Aead, max: number): Aead {
   return {
-    name: `small ≤ ${SMALL_MAX} B, ${large.name} above`,
-    seal: (k, n, ad, pt) => (pt.length <= SMALL_MAX ? sealSmall(k, n, ad, pt) : large.seal(k, n, ad, pt)),
-    sealInto: (k, n, ad, pt, out, off) => (pt.length <= SMALL_MAX ? sealSmallInto(k, n, ad, pt, out, off) : large.sealInto(k, n, ad, pt, out, off)),
-    open: (k, n, ad, ct) => (ct.length <= SMALL_MAX + MAC_SIZE ? openSmall(k, n, ad, ct) : large.open(k, n, ad, ct)),
+    name: `small ≤ ${max} B, ${large.name} above`,
+    seal: (k, n, ad, pt) => (pt.length <= max ? sealSmall(k, n, ad, pt) : large.seal(k, n, ad, pt)),
+    sealInto: (k, n, ad, pt, out, off) => (pt.length <= max ? sealSmallInto(k, n, ad, pt, out, off) : large.sealInto(k, n, ad, pt, out, off)),
+    open: (k, n, ad, ct) => (ct.length <= max + MAC_SIZE ? openSmall(k, n, ad, ct) : large.open(k, n, ad, ct)),
   };
 }
 
-export const defaultAead: Aead = hybrid(nodeHasChaCha() ? nodeAead : nobleAead);
+export const defaultAead: Aead = nodeHasChaCha() ? hybrid(nodeAead, SMALL_MAX) : hybrid(nobleAead, SMALL_MAX_NOBLE);

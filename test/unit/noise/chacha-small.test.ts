@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { openSmall, sealSmall } from '../../../agent/sv2/noise/chacha-small.js';
-import { nodeAead, nobleAead } from '../../../agent/sv2/noise/aead.js';
+import { SMALL_MAX_NOBLE, nodeAead, nobleAead } from '../../../agent/sv2/noise/aead.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -17,8 +17,8 @@ describe('small-message ChaCha20-Poly1305', () => {
     expect(hex(sealed.subarray(sealed.length - 16))).toBe('1ae10b594f09e26a7e902ecbd0600691');
     expect(new TextDecoder().decode(openSmall(key, nonce, ad, sealed)!)).toBe(new TextDecoder().decode(pt));
   });
-  it('matches node:crypto and @noble/ciphers on random inputs of every size up to 300 bytes', () => {
-    for (let len = 0; len <= 300; len++) {
+  it('matches node:crypto and @noble/ciphers on random inputs of every size up to 300 bytes, then to SMALL_MAX_NOBLE', () => {
+    for (let len = 0; len <= SMALL_MAX_NOBLE + 17; len += len < 300 ? 1 : 37) {
       const key = randomBytes(32);
       const nonce = randomBytes(12);
       const ad = randomBytes(len % 3 === 0 ? 0 : len % 40);

@@ -1,5 +1,5 @@
-// SerialLink implementations on real parts: `serialport` on a pty pair made by socat, and the
-// socket link on a real TCP server.
+// SerialLink implementations: `serialport` on a real pty pair made by socat, the socket link on a
+// real TCP server, and the in-process pair the emulator will use.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -9,6 +9,7 @@ import net from 'node:net';
 import { SerialPortLink } from '../../../drivers/transport/serialport-link.js';
 import { SocketLink } from '../../../drivers/transport/socket-link.js';
 import type { SerialLink } from '../../../drivers/transport/serial-link.js';
+import { linkedPair } from '../../../drivers/transport/in-process-link.js';
 
 const haveSocat = spawnSync('socat', ['-V']).status === 0;
 const cleanups: (() => unknown)[] = [];
@@ -75,5 +76,34 @@ describe('SocketLink', () => {
     await link.write(Uint8Array.of(0xaa, 0x55, 1, 2));
     expect([...(await got)]).toEqual([0xaa, 0x55, 1, 2]);
     await expect(SocketLink.connect('serial:/dev/x', 1)).rejects.toThrow(/expected tcp/);
+  });
+});
+
+
+describe('in-process linked pair', () => {
+  it('delivers asynchronously, in order, both ways', async () => {
+    const [drv, dev] = linkedPair(115_200);
+    let sync = true;
+    const got = collect(dev, 6);
+    void drv.write(Uint8Array.of(1, 2, 3));
+    void drv.write(Uint8Array.of(4, 5, 6));
+    dev.once('data', () => expect(sync).toBe(false));
+    sync = false;
+    expect([...(await got)]).toEqual([1, 2, 3, 4, 5, 6]);
+    const back = collect(drv, 1);
+    await dev.write(Uint8Array.of(9));
+    expect([...(await back)]).toEqual([9]);
+  });
+  it('paces bytes at the line rate and garbles them across a baud mismatch', async () => {
+    const [drv, dev] = linkedPair(10_000, { paced: true }); // 1,000 bytes/s
+    const t0 = performance.now();
+    const got = collect(dev, 50);
+    await drv.write(new Uint8Array(50));
+    await got;
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(45); // 50 bytes at 1 ms each
+    await dev.setBaudRate(20_000);
+    const garbled = collect(dev, 4);
+    await drv.write(Uint8Array.of(0x55, 0xaa, 0x52, 0x05));
+    expect([...(await garbled)]).not.toEqual([0x55, 0xaa, 0x52, 0x05]);
   });
 });

@@ -1,0 +1,56 @@
+// A linked pair of SerialLinks in one process (the emulator's side and the driver's side). Bytes
+// arrive asynchronously, as on a wire, paced at the line rate (10 bits per byte) when `paced`;
+// bytes sent while the two ends disagree on the baud rate arrive as garbage, as on a real UART.
+import { EventEmitter } from 'node:events';
+import { TransportError, type SerialLink, type SerialLinkEvents } from './serial-link.js';
+
+class End extends EventEmitter<SerialLinkEvents> implements SerialLink {
+  peer!: End;
+  closed = false;
+  private busyUntil = 0;
+
+  constructor(
+    public baudRate: number,
+    private readonly paced: boolean,
+  ) {
+    super();
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.closed) throw new TransportError('link closed');
+    const copy = bytes.slice();
+    if (this.peer.baudRate !== this.baudRate) copy.forEach((b, i) => (copy[i] = (b * 167 + 13) & 0xff)); // framing errors
+    const now = performance.now();
+    const wireMs = this.paced ? (copy.length * 10 * 1000) / this.baudRate : 0;
+    const at = Math.max(now, this.busyUntil) + wireMs;
+    this.busyUntil = at;
+    const peer = this.peer;
+    setTimeout(() => peer.closed || peer.emit('data', copy), Math.max(0, at - now));
+  }
+
+  async setBaudRate(baud: number): Promise<void> {
+    this.baudRate = baud;
+  }
+
+  drain(): Promise<void> {
+    return new Promise((r) => setTimeout(r, Math.max(0, this.busyUntil - performance.now())));
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit('close', null);
+    if (!this.peer.closed) void this.peer.close();
+  }
+}
+
+/** Two connected ends: [driver side, device side]. */
+export function linkedPair(baudRate: number, opts: { paced?: boolean } = {}): [SerialLink, SerialLink] {
+  const a = new End(baudRate, opts.paced ?? false);
+  const b = new End(baudRate, opts.paced ?? false);
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}

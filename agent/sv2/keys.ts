@@ -89,11 +89,48 @@ export function parsePoolUrl(text: string): PoolUrl {
   if (!m) throw new Sv2Error('key', `pool URL '${text}': expected stratum2+tcp://host:port/<authority_pubkey> or stratum+tcp://host:port`);
   const scheme = m[1] as PoolUrl['scheme'];
   const host = m[2]!.startsWith('[') ? m[2]!.slice(1, -1) : m[2]!;
+  const hostProblem = m[2]!.startsWith('[') ? checkIpv6(host) : checkHost(host);
+  if (hostProblem) throw new Sv2Error('key', `pool URL '${text}': ${hostProblem}`);
   const port = Number(m[3]);
   if (port < 1 || port > 65535) throw new Sv2Error('key', `pool URL '${text}': port ${port} out of range`);
   const keyText = m[4] ?? '';
   if (scheme === 'stratum+tcp' && keyText) throw new Sv2Error('key', `pool URL '${text}': stratum+tcp (SV1) URLs carry no key`);
   return { scheme, host, port, authorityKey: keyText ? decodeAuthorityPublicKey(keyText) : null };
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** Why `host` is neither a dotted IPv4 address nor a DNS name, or null when it is one. */
+function checkHost(host: string): string | null {
+  const v4 = IPV4.exec(host);
+  if (v4) return v4.slice(1).every((o) => Number(o) <= 255) ? null : `'${host}' is not an IPv4 address (octet above 255)`;
+  if (/^[\d.]+$/.test(host)) return `'${host}' is not an IPv4 address`;
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  if (name.length > 253 || !name.split('.').every((l) => DNS_LABEL.test(l))) return `'${host}' is not a valid host name`;
+  return null;
+}
+
+/** Why `host` (the text between brackets) is not an IPv6 address, or null when it is one. */
+function checkIpv6(host: string): string | null {
+  let rest = host;
+  let groups = 0;
+  const v4 = /(?:^|:)(\d+\.\d+\.\d+\.\d+)$/.exec(host);
+  if (v4) {
+    if (checkHost(v4[1]!) !== null || !IPV4.test(v4[1]!)) return `'${host}' is not an IPv6 address`;
+    rest = host.slice(0, host.length - v4[1]!.length) + '0:0'; // an embedded IPv4 counts as two groups
+  }
+  const halves = rest.split('::');
+  if (halves.length > 2) return `'${host}' is not an IPv6 address (more than one '::')`;
+  for (const half of halves) {
+    if (half === '') continue;
+    for (const g of half.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return `'${host}' is not an IPv6 address`;
+      groups++;
+    }
+  }
+  if (halves.length === 1 ? groups !== 8 : groups > 7) return `'${host}' is not an IPv6 address (wrong number of groups)`;
+  return null;
 }
 
 export function formatPoolUrl(u: PoolUrl): string {

@@ -58,9 +58,16 @@ describe('pool URLs', () => {
     expect(hex(parsePoolUrl(`stratum2+tcp://10.0.0.1:3333/${key}`).authorityKey!)).toBe('76637000979c1c11af0c300bcd8c7fe48610fce9b9c11e3daee35ae0b08a7455');
     expect(parsePoolUrl('stratum+tcp://solo.ckpool.org:3333')).toMatchObject({ scheme: 'stratum+tcp', authorityKey: null });
     expect(parsePoolUrl('stratum2+tcp://127.0.0.1:34254').authorityKey).toBeNull();
+    for (const h of ['[2001:db8::8a2e:370:7334]', '[::]', '[1:2:3:4:5:6:7:8]', '[::ffff:192.0.2.1]', 'a-b.c0.example.', 'localhost']) {
+      expect(formatPoolUrl(parsePoolUrl(`stratum2+tcp://${h}:1/${key}`)), h).toBe(`stratum2+tcp://${h}:1/${key}`);
+    }
   });
   it('rejects malformed URLs with typed errors', () => {
-    for (const bad of ['http://x:1', 'stratum2+tcp://host', 'stratum2+tcp://host:99999/' + key, `stratum+tcp://h:1/${key}`, 'stratum2+tcp://h:1/notakey']) {
+    for (const bad of [
+      'http://x:1', 'stratum2+tcp://host', 'stratum2+tcp://host:99999/' + key, 'stratum2+tcp://host:0', `stratum+tcp://h:1/${key}`, 'stratum2+tcp://h:1/notakey',
+      'stratum2+tcp://256.1.1.1:3333', 'stratum2+tcp://1.2.3:3333', 'stratum2+tcp://ho$t:3333', 'stratum2+tcp://-bad.example:3333',
+      'stratum2+tcp://[1::2::3]:3333', 'stratum2+tcp://[12345::1]:3333', 'stratum2+tcp://[1:2:3:4:5:6:7]:3333', 'stratum2+tcp://::1:3333',
+    ]) {
       expect(() => parsePoolUrl(bad), bad).toThrow(Sv2Error);
     }
   });

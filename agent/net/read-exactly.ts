@@ -1,6 +1,7 @@
 // Reads handshake messages of known size from a socket before framing starts; bytes that
 // arrive beyond the message are handed back so the first frame is never lost.
 import type { Socket } from 'node:net';
+import { ExactBytes } from '../sv2/noise/collect.js';
 
 export class ReadTimeoutError extends Error {
   override readonly name = 'ReadTimeoutError';
@@ -12,8 +13,7 @@ export class ReadTimeoutError extends Error {
  */
 export function readExactly(socket: Socket, n: number, timeoutMs: number, what: string): Promise<{ bytes: Uint8Array; rest: Uint8Array }> {
   return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let have = 0;
+    const collector = new ExactBytes(n);
     const done = (err: Error | null, value?: { bytes: Uint8Array; rest: Uint8Array }) => {
       clearTimeout(timer);
       socket.off('data', onData);
@@ -24,16 +24,12 @@ export function readExactly(socket: Socket, n: number, timeoutMs: number, what: 
       else resolve(value!);
     };
     const onData = (chunk: Buffer) => {
-      parts.push(chunk);
-      have += chunk.length;
-      if (have >= n) {
-        const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-        done(null, { bytes: all.subarray(0, n), rest: all.subarray(n) });
-      }
+      const got = collector.push(chunk);
+      if (got) done(null, got);
     };
     const onError = (e: Error) => done(e);
-    const onClose = () => done(new Error(`connection closed while waiting for ${what} (${have}/${n} bytes)`));
-    const timer = setTimeout(() => done(new ReadTimeoutError(`timed out after ${timeoutMs} ms waiting for ${what} (${have}/${n} bytes)`)), timeoutMs);
+    const onClose = () => done(new Error(`connection closed while waiting for ${what} (${collector.received}/${n} bytes)`));
+    const timer = setTimeout(() => done(new ReadTimeoutError(`timed out after ${timeoutMs} ms waiting for ${what} (${collector.received}/${n} bytes)`)), timeoutMs);
     socket.on('data', onData);
     socket.on('error', onError);
     socket.on('close', onClose);

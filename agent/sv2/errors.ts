@@ -13,6 +13,7 @@ export type Sv2ErrorCode =
   | 'handshake' // malformed or out-of-order handshake
   | 'certificate' // certificate invalid, expired, not yet valid or wrongly signed
   | 'key' // malformed key encoding
+  | 'url' // malformed pool URL (scheme, host, port)
   | 'nonce-exhausted' // a cipher state ran out of nonces
   | 'session-closed'; // use of a session after a failure ended it
 

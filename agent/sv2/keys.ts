@@ -86,15 +86,15 @@ export interface PoolUrl {
 /** Parses `stratum2+tcp://host:port/<authority_pubkey>` or `stratum+tcp://host:port` (IPv4, [IPv6], DNS). */
 export function parsePoolUrl(text: string): PoolUrl {
   const m = /^(stratum2\+tcp|stratum\+tcp):\/\/(\[[0-9a-fA-F:.]+\]|[^/:\s\[\]]+):(\d{1,5})(?:\/([^/\s]*))?\/?$/.exec(text.trim());
-  if (!m) throw new Sv2Error('key', `pool URL '${text}': expected stratum2+tcp://host:port/<authority_pubkey> or stratum+tcp://host:port`);
+  if (!m) throw new Sv2Error('url', `pool URL '${text}': expected stratum2+tcp://host:port/<authority_pubkey> or stratum+tcp://host:port`);
   const scheme = m[1] as PoolUrl['scheme'];
   const host = m[2]!.startsWith('[') ? m[2]!.slice(1, -1) : m[2]!;
   const hostProblem = m[2]!.startsWith('[') ? checkIpv6(host) : checkHost(host);
-  if (hostProblem) throw new Sv2Error('key', `pool URL '${text}': ${hostProblem}`);
+  if (hostProblem) throw new Sv2Error('url', `pool URL '${text}': ${hostProblem}`);
   const port = Number(m[3]);
-  if (port < 1 || port > 65535) throw new Sv2Error('key', `pool URL '${text}': port ${port} out of range`);
+  if (port < 1 || port > 65535) throw new Sv2Error('url', `pool URL '${text}': port ${port} out of range`);
   const keyText = m[4] ?? '';
-  if (scheme === 'stratum+tcp' && keyText) throw new Sv2Error('key', `pool URL '${text}': stratum+tcp (SV1) URLs carry no key`);
+  if (scheme === 'stratum+tcp' && keyText) throw new Sv2Error('url', `pool URL '${text}': stratum+tcp (SV1) URLs carry no key`);
   return { scheme, host, port, authorityKey: keyText ? decodeAuthorityPublicKey(keyText) : null };
 }
 

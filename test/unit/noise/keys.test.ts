@@ -68,7 +68,15 @@ describe('pool URLs', () => {
       'stratum2+tcp://256.1.1.1:3333', 'stratum2+tcp://1.2.3:3333', 'stratum2+tcp://ho$t:3333', 'stratum2+tcp://-bad.example:3333',
       'stratum2+tcp://[1::2::3]:3333', 'stratum2+tcp://[12345::1]:3333', 'stratum2+tcp://[1:2:3:4:5:6:7]:3333', 'stratum2+tcp://::1:3333',
     ]) {
-      expect(() => parsePoolUrl(bad), bad).toThrow(Sv2Error);
+      let err: unknown;
+      try {
+        parsePoolUrl(bad);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, bad).toBeInstanceOf(Sv2Error);
+      // A malformed URL is a 'url' error; a well-formed URL with a bad key is a 'key' error.
+      expect((err as Sv2Error).code, bad).toBe(bad.endsWith('/notakey') ? 'key' : 'url');
     }
   });
 });

@@ -43,6 +43,7 @@ const fromDisplayHex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex').reve
 export class BitcoindRpc extends EventEmitter<TemplateSourceEvents> implements TemplateSource {
   private best: { template: Template; prevhash: TemplatePrevHash } | null = null;
   private readonly gbts = new Map<bigint, Gbt>();
+  private readonly paths = new Map<bigint, Uint8Array[]>();
   private nextId = 1n;
   private running = false;
   private lastPrev = '';
@@ -123,7 +124,12 @@ export class BitcoindRpc extends EventEmitter<TemplateSourceEvents> implements T
       merkle_path: merklePathForFirst([new Uint8Array(32), ...g.transactions.map((t) => fromDisplayHex(t.txid))]),
     };
     this.gbts.set(template.template_id, g);
-    if (this.gbts.size > 64) this.gbts.delete(this.gbts.keys().next().value!);
+    this.paths.set(template.template_id, template.merkle_path);
+    if (this.gbts.size > 64) {
+      const oldest = this.gbts.keys().next().value!;
+      this.gbts.delete(oldest);
+      this.paths.delete(oldest);
+    }
     this.emit('template', template);
     if (newTip) {
       this.lastPrev = g.previousblockhash;
@@ -153,7 +159,8 @@ export class BitcoindRpc extends EventEmitter<TemplateSourceEvents> implements T
     } catch (e) {
       return { accepted: false, reason: `bad-coinbase: ${e instanceof Error ? e.message : String(e)}` };
     }
-    const root = merkleRootFromPath(sha256d(stripWitness(coinbase)), merklePathForFirst([new Uint8Array(32), ...g.transactions.map((t) => fromDisplayHex(t.txid))]));
+    // The template carried this block's merkle path; the solution names that template.
+    const root = merkleRootFromPath(sha256d(stripWitness(coinbase)), this.paths.get(s.template_id)!);
     const header = buildHeader({ version: s.version, prevHash: fromDisplayHex(g.previousblockhash), merkleRoot: root, ntime: s.header_timestamp, nbits: parseInt(g.bits, 16), nonce: s.header_nonce });
     const block = concat(header, compactSize(1 + g.transactions.length), coinbase, ...g.transactions.map((t) => Buffer.from(t.data, 'hex')));
     try {

@@ -16,7 +16,7 @@ import { jobFromTemplate } from '../../channels/job-factory.js';
 import { Vardiff } from '../../channels/vardiff.js';
 import { ShareAccounting } from '../../channels/accounting.js';
 import { hashrateToTarget, leToBigInt, concat, bigIntToLe } from '../../bitcoin/index.js';
-import type { TemplateSource, TemplatePrevHash } from '../../templates/source.js';
+import type { Template, TemplateSource, TemplatePrevHash } from '../../templates/source.js';
 import { Metrics } from '../../api/metrics.js';
 
 export interface PoolOptions {
@@ -74,7 +74,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     this.metrics.gauge('hashagent_pool_connections', 'Open SV2 connections', () => this.conns.size);
     this.metrics.gauge('hashagent_pool_channels', 'Open mining channels', () => this.channelCount);
     opts.source.on('template', (t) => {
-      const job = jobFromTemplate(t, { payoutScript: opts.payoutScript, tag: opts.coinbaseTag, extranonceSize: FULL_EXTRANONCE });
+      const job = this.makeJob(t);
       this.jobs.set(t.template_id, job);
       if (this.jobs.size > 32) this.jobs.delete(this.jobs.keys().next().value!);
       for (const c of this.conns) c.onJob(job);
@@ -83,6 +83,11 @@ export class Pool extends EventEmitter<PoolEvents> {
       this.prevhash = p;
       for (const c of this.conns) c.onPrevHash(p);
     });
+  }
+
+  /** A template as this pool's job: its payout, its tag, room for the full extranonce. */
+  private makeJob(t: Template): PoolJob {
+    return jobFromTemplate(t, { payoutScript: this.opts.payoutScript, tag: this.opts.coinbaseTag, extranonceSize: FULL_EXTRANONCE });
   }
 
   log(line: string): void {
@@ -97,7 +102,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     await this.opts.source.start();
     const cur = this.opts.source.current();
     if (cur) {
-      this.jobs.set(cur.template.template_id, jobFromTemplate(cur.template, { payoutScript: this.opts.payoutScript, tag: this.opts.coinbaseTag, extranonceSize: FULL_EXTRANONCE }));
+      this.jobs.set(cur.template.template_id, this.makeJob(cur.template));
       this.prevhash = cur.prevhash;
     }
     if (this.opts.vardiff !== false) {

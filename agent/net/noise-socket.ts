@@ -12,7 +12,8 @@ export interface ConnectOptions extends InitiatorOptions, FrameConnectionOptions
   timeoutMs?: number;
 }
 
-function dial(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
+/** TCP connect with a timeout (shared by the SV2 and SV1 clients). */
+export function dial(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ host, port });
     const timer = setTimeout(() => {

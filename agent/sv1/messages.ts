@@ -212,3 +212,28 @@ export function parseReconnect(params: unknown[]): { host: string | null; port: 
   const w = wait === undefined ? 0 : Number(wait);
   return { host: h, port: p, waitSeconds: Number.isFinite(w) && w >= 0 ? Math.min(w, 3600) : 0 };
 }
+
+/** mining.configure result: which extensions the pool accepted, and its version-rolling mask. */
+export function parseConfigureResult(result: unknown): { versionRollingMask: number | null } {
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) throw new Sv1Error('bad-params', 'mining.configure result must be an object');
+  const o = result as Record<string, unknown>;
+  if (o['version-rolling'] !== true) return { versionRollingMask: null };
+  return { versionRollingMask: u32Param(o['version-rolling.mask'] ?? '00000000', 'version-rolling.mask') };
+}
+
+/** mining.set_extranonce: [extranonce1, extranonce2_size] for the jobs that follow. */
+export function parseSetExtranonce(params: unknown[]): { extranonce1: Uint8Array; extranonce2Size: number } {
+  const [en1, size] = params;
+  const n = typeof size === 'string' ? Number(size) : size;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 32) throw new Sv1Error('bad-params', `mining.set_extranonce: extranonce2_size ${JSON.stringify(size)}`);
+  const extranonce1 = hexBytes(en1, 'mining.set_extranonce extranonce1');
+  if (extranonce1.length > 32) throw new Sv1Error('bad-params', 'mining.set_extranonce: extranonce1 over 32 bytes');
+  return { extranonce1, extranonce2Size: n };
+}
+
+/** mining.suggest_difficulty (also the legacy `mining.suggest_difficulty(1234)` method-name form). */
+export function parseSuggestDifficulty(method: string, params: unknown[]): number | null {
+  const legacy = /^mining\.suggest_difficulty\((\d+(?:\.\d+)?)\)$/.exec(method);
+  const v = legacy ? Number(legacy[1]) : typeof params[0] === 'string' ? Number(params[0]) : params[0];
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null;
+}

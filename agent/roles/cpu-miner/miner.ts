@@ -8,7 +8,8 @@ import { MiningFlags, OpenExtendedMiningChannel, OpenStandardMiningChannel, Prot
 import { buildHeader, concat, meetsTarget, merkleRootFromPath, sha256d, MAX_TARGET_LE } from '../../bitcoin/index.js';
 import { VERSION_ROLLING_MASK } from '../../channels/server-channel.js';
 import { HashWorkers } from './hash-workers.js';
-import { ClientChannel, type ActiveWork } from '../../channels/client-channel.js';
+import { ClientChannel, type ActiveWork, type ClientJob } from '../../channels/client-channel.js';
+import type { JobSource, MiningJob } from '../../channels/mining-job.js';
 
 export interface CpuMinerOptions {
   /** Ordered failover list: the first that answers is used; better ones are re-tried meanwhile. */
@@ -24,6 +25,8 @@ export interface CpuMinerOptions {
   /** Worker threads; 1 (the default) hashes on the main thread. */
   threads?: number;
   log?: (line: string) => void;
+  /** Mine the jobs of this source (e.g. an Sv1JobSource) instead of opening SV2 channels on `pools`. */
+  source?: JobSource;
 }
 
 export interface CpuMinerEvents {
@@ -58,6 +61,9 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
   private seq = 0;
   private running = false;
   private extranonceCounter = 0n;
+  /** Source mode: the MiningJob each mined job came from (shares go back to the source with it). */
+  private readonly sourceJobs = new WeakMap<ClientJob, MiningJob>();
+  private sourceUp = false;
   readonly stats = { hashes: 0, submitted: 0, accepted: 0, rejected: 0, startedAt: Date.now() };
 
   constructor(readonly opts: CpuMinerOptions) {
@@ -68,7 +74,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
       this.workers.on('hashes', (n) => (this.stats.hashes += n));
       this.workers.on('found', (lane, gen, nonce) => {
         const c = this.current;
-        if (c && c.gen === gen && this.conn && !this.conn.isClosed) this.submit(c.work, c.lanes[lane]!, nonce);
+        if (c && c.gen === gen && this.connected) this.submit(c.work, c.lanes[lane]!, nonce);
       });
       this.workers.on('exhausted', (lane, gen) => {
         const c = this.current;
@@ -81,6 +87,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
 
   /** Resolves once a channel is open on some pool; rejects if no pool answers at first. */
   async start(): Promise<void> {
+    if (this.opts.source) return this.startSource(this.opts.source);
     this.failover = new Failover({
       endpoints: this.opts.pools,
       probeIntervalMs: this.opts.probeIntervalMs ?? 30_000,
@@ -92,6 +99,43 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
     const run = this.failover.run();
     await Promise.race([ready, run]);
     run.catch(() => {}); // later failures are retried and logged, not thrown
+  }
+
+  /** Source mode: every MiningJob becomes the work to mine; shares go back through the source. */
+  private async startSource(src: JobSource): Promise<void> {
+    src.on('job', (j) => {
+      this.channel = new ClientChannel(0, 'extended', 0, j.target.slice(), new Uint8Array(0), j.extranonceSize);
+      // Its coinbasePrefix already carries the upstream's fixed extranonce part.
+      const job: ClientJob = {
+        jobId: j.jobId, version: j.version, merkleRoot: null, minNtime: j.ntime,
+        extended: { coinbasePrefix: j.coinbasePrefix, coinbaseSuffix: j.coinbaseSuffix, merklePath: [...j.merklePath], versionRollingAllowed: false },
+      };
+      this.sourceJobs.set(job, j);
+      this.switchTo({ job, prev: { jobId: j.jobId, prevHash: j.prevHash, minNtime: j.ntime, nbits: j.nbits }, ntime: j.ntime });
+    });
+    src.on('target', (t) => {
+      if (!this.channel) return;
+      this.channel.target = t.slice();
+      this.workers?.setTarget(this.channel.target);
+    });
+    src.on('result', (r) => {
+      this.stats.accepted += r.accepted;
+      this.stats.rejected += r.rejected;
+      this.emit('result', r);
+    });
+    src.on('state', (state) => {
+      this.sourceUp = state === 'up';
+      if (state === 'up') return void this.emit('ready', 0);
+      this.running = false;
+      this.current = null;
+      this.workers?.idle();
+      this.emit('closed', null);
+    });
+    await src.start();
+  }
+
+  private get connected(): boolean {
+    return this.opts.source ? this.sourceUp : this.conn !== null && !this.conn.isClosed;
   }
 
   /** One connection's life: set up, open a channel, mine until it closes. */
@@ -130,6 +174,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
 
   /** The pool in use (index into `pools`), or −1. */
   get activePool(): number {
+    if (this.opts.source) return this.sourceUp ? 0 : -1;
     return this.conn && !this.conn.isClosed ? this.poolIndex : -1;
   }
 
@@ -137,6 +182,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
     this.running = false;
     this.failover?.stop();
     this.conn?.close();
+    this.opts.source?.stop();
     void this.workers?.stop();
   }
 
@@ -232,14 +278,15 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
       root = job.merkleRoot!;
       roll = this.versionRoll = (this.versionRoll + 1) & 0xffff;
     }
-    const version = (job.version & ~VERSION_ROLLING_MASK) | ((roll << 13) & VERSION_ROLLING_MASK);
+    // Without rolling the job's version is hashed as it is (SV1 jobs may carry bits in the mask).
+    const version = roll ? (job.version & ~VERSION_ROLLING_MASK) | ((roll << 13) & VERSION_ROLLING_MASK) : job.version;
     const header = buildHeader({ version, prevHash: p.prevHash, merkleRoot: root, ntime: work.ntime, nbits: p.nbits, nonce: 0 });
     return { header, extranonce, nonce: 0 };
   }
 
   /** In-thread mining (threads = 1): lane 0 in slices that keep the event loop responsive. */
   private mine(): void {
-    if (!this.running || !this.current || this.conn?.isClosed) {
+    if (!this.running || !this.current || !this.connected) {
       this.running = false;
       return;
     }
@@ -264,6 +311,13 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
   private submit(work: ActiveWork, lane: Lane, nonce: number): void {
     const h = lane.header;
     const u32 = (o: number) => (h[o]! | (h[o + 1]! << 8) | (h[o + 2]! << 16) | (h[o + 3]! << 24)) >>> 0;
+    const fromSource = this.sourceJobs.get(work.job);
+    if (fromSource) {
+      this.opts.source!.submit({ job: fromSource, extranonce: lane.extranonce.slice(), ntime: u32(68), version: u32(0), nonce });
+      this.stats.submitted++;
+      this.emit('submitted', { jobId: work.job.jobId, nonce });
+      return;
+    }
     const base = { channel_id: this.channel!.channelId, sequence_number: this.seq++, job_id: work.job.jobId, nonce, ntime: u32(68), version: u32(0) };
     this.conn!.send(work.job.extended ? messageFrame(SubmitSharesExtended, { ...base, extranonce: lane.extranonce }) : messageFrame(SubmitSharesStandard, base));
     this.stats.submitted++;

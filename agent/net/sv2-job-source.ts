@@ -1,0 +1,63 @@
+// The agent's SV2 upstream as a JobSource: one extended channel on an Sv2Upstream (ordered
+// failover over stratum2+tcp endpoints), its jobs and shares in the internal job model.
+import { EventEmitter } from 'node:events';
+import type { JobSource, JobSourceEvents, MiningShare } from '../channels/mining-job.js';
+import type { Endpoint } from './failover.js';
+import { Sv2Upstream, type Sv2Channel } from './sv2-upstream.js';
+
+export interface Sv2JobSourceOptions {
+  pools: Endpoint[];
+  user: string;
+  /** Declared to the pool so it can pick a target (H/s). */
+  nominalHashrate: number;
+  /** Rollable extranonce bytes wanted (default 8). */
+  minExtranonceSize?: number;
+  probeIntervalMs?: number;
+  connectTimeoutMs?: number;
+  /** start() rejects when the first round fails (default true): what a fallback needs. */
+  failFast?: boolean;
+  log?: (line: string) => void;
+}
+
+export class Sv2JobSource extends EventEmitter<JobSourceEvents> implements JobSource {
+  readonly upstream: Sv2Upstream;
+  readonly channel: Sv2Channel;
+
+  constructor(readonly opts: Sv2JobSourceOptions) {
+    super();
+    this.upstream = new Sv2Upstream({
+      pools: opts.pools,
+      ...(opts.probeIntervalMs !== undefined ? { probeIntervalMs: opts.probeIntervalMs } : {}),
+      ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
+    this.channel = this.upstream.channel({ user: opts.user, nominalHashrate: opts.nominalHashrate, minExtranonceSize: opts.minExtranonceSize ?? 8 });
+    this.channel.on('job', (j) => this.emit('job', j));
+    this.channel.on('target', (t) => this.emit('target', t));
+    this.channel.on('result', (r) => this.emit('result', r));
+    this.channel.on('state', (s, info) => this.emit('state', s, info));
+  }
+
+  /** Resolves once the channel is open (its first job follows); see Sv2Upstream.start. */
+  async start(): Promise<void> {
+    const open = new Promise<void>((resolve) => this.channel.once('state', () => resolve()));
+    // A refused channel closes the connection, which ends the session like a set-up failure.
+    const down = new Promise<never>((_, reject) => this.upstream.once('down', (r) => reject(r ?? new Error('the pool closed the connection'))));
+    down.catch(() => {});
+    try {
+      await this.upstream.start(this.opts.failFast ?? true);
+      await Promise.race([open, down]);
+    } catch (e) {
+      if (this.opts.failFast ?? true) this.stop();
+      throw e;
+    }
+  }
+
+  submit(share: MiningShare): void {
+    this.channel.submit(share);
+  }
+
+  stop(): void {
+    this.upstream.stop();
+  }
+}

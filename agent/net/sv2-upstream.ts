@@ -1,0 +1,398 @@
+// An SV2 mining client connection that carries extended channels: ordered failover (Failover),
+// SetupConnection with version rolling, optional extension negotiation (0x0002), and any number
+// of extended channels, each of which turns NewExtendedMiningJob/SetNewPrevHash/SetTarget into
+// the agent's MiningJob model. The agent's SV2 JobSource is one upstream with one channel; the
+// translator opens one aggregated channel or one channel per SV1 miner on the same connection.
+import { EventEmitter } from 'node:events';
+import { Failover, type Endpoint } from './failover.js';
+import type { FrameConnection } from './frame-connection.js';
+import { decodeFrame, messageFrame, type Message } from '../sv2/codec.js';
+import {
+  CloseChannel, MiningFlags, OpenExtendedMiningChannel, Protocol, RequestExtensions, SetupConnection, SubmitSharesExtended, UpdateChannel,
+  WORKER_HASHRATE_TRACKING, userIdentityTlv, type Tlv,
+} from '../sv2/messages/index.js';
+import { ClientChannel, type ActiveWork } from '../channels/client-channel.js';
+import type { JobSourceEvents, MiningJob, MiningShare } from '../channels/mining-job.js';
+import { concat, MAX_TARGET_LE, stripCoinbaseParts } from '../bitcoin/index.js';
+import { VERSION_ROLLING_MASK } from '../channels/server-channel.js';
+
+export interface Sv2UpstreamOptions {
+  /** Ordered failover list: the first that answers is used; better ones are re-tried meanwhile. */
+  pools: Endpoint[];
+  probeIntervalMs?: number;
+  connectTimeoutMs?: number;
+  /** Extensions to request after SetupConnection (e.g. [0x0002]); used only if the pool grants them. */
+  extensions?: number[];
+  /** SetupConnection device strings. */
+  vendor?: string;
+  hardwareVersion?: string;
+  log?: (line: string) => void;
+}
+
+export interface ChannelRequest {
+  user: string;
+  /** Declared hashrate, H/s. */
+  nominalHashrate: number;
+  minExtranonceSize: number;
+  /** Easiest share target accepted (32 bytes LE; default all 0xff). */
+  maxTarget?: Uint8Array;
+}
+
+export interface Sv2UpstreamEvents {
+  /** A connection was set up (SetupConnection.Success) on pool `index`. */
+  up: [index: number];
+  /** The connection went away; channels are down until the next `up`. */
+  down: [reason: Error | null];
+  /** The pool granted these of the requested extensions. */
+  extensions: [number[]];
+}
+
+/** One extended channel: its jobs as MiningJobs, shares as SubmitSharesExtended. */
+export class Sv2Channel extends EventEmitter<JobSourceEvents> {
+  /** Client-side channel state for the current connection (null while not open). */
+  state: ClientChannel | null = null;
+  private readonly emitted = new WeakSet<MiningJob>();
+  private seq = 0;
+  private target: Uint8Array = MAX_TARGET_LE;
+  /** SV1 translators pass per-miner identities in TLV 0x0002 when the pool granted it. */
+  userIdentityTlvs = false;
+
+  constructor(
+    private readonly upstream: Sv2Upstream,
+    public request: ChannelRequest,
+  ) {
+    super();
+  }
+
+  get isOpen(): boolean {
+    return this.state !== null;
+  }
+
+  /** The channel's extranonce_prefix (already part of every job's coinbasePrefix). */
+  get extranoncePrefix(): Uint8Array {
+    return this.state?.extranoncePrefix ?? new Uint8Array(0);
+  }
+
+  get extranonceSize(): number {
+    return this.state?.extranonceSize ?? 0;
+  }
+
+  /** @internal the pool opened it on this connection */
+  opened(state: ClientChannel): void {
+    this.state = state;
+    this.target = state.target;
+    this.emit('state', 'up', this.upstream.describe());
+  }
+
+  /** @internal the connection ended or the pool closed the channel */
+  closed(): void {
+    if (!this.state) return;
+    this.state = null;
+    this.emit('state', 'down', this.upstream.describe());
+  }
+
+  /** @internal a message addressed to this channel (or its group) */
+  handle(m: Message): void {
+    const ch = this.state!;
+    switch (m.key) {
+      case 'NewExtendedMiningJob': {
+        const f = m.fields;
+        const work = ch.addJob({
+          jobId: f.job_id, version: f.version, merkleRoot: null, minNtime: f.min_ntime,
+          extended: { coinbasePrefix: f.coinbase_tx_prefix, coinbaseSuffix: f.coinbase_tx_suffix, merklePath: f.merkle_path, versionRollingAllowed: f.version_rolling_allowed },
+        });
+        if (work) this.emitJob(work, false);
+        return;
+      }
+      case 'SetNewPrevHash': {
+        const work = ch.setPrevHash({ jobId: m.fields.job_id, prevHash: m.fields.prev_hash, minNtime: m.fields.min_ntime, nbits: m.fields.nbits });
+        if (work) this.emitJob(work, true);
+        return;
+      }
+      case 'SetTarget':
+        ch.target = this.target = m.fields.maximum_target.slice();
+        this.emit('target', this.target);
+        return;
+      case 'SetExtranoncePrefix':
+        // Applies to jobs that follow; the pool sends a fresh job after it.
+        ch.extranoncePrefix = m.fields.extranonce_prefix.slice();
+        return;
+      default:
+    }
+  }
+
+  private emitJob(work: ActiveWork, clean: boolean): void {
+    const ext = work.job.extended!;
+    // Some pools send the coinbase with its BIP141 fields; the txid is of the stripped form.
+    const { prefix, suffix } = stripCoinbaseParts(ext.coinbasePrefix, ext.coinbaseSuffix);
+    const job: MiningJob = {
+      jobId: work.job.jobId,
+      version: work.job.version,
+      versionMask: ext.versionRollingAllowed ? VERSION_ROLLING_MASK : 0,
+      prevHash: work.prev.prevHash,
+      nbits: work.prev.nbits,
+      ntime: work.ntime,
+      coinbasePrefix: concat(prefix, this.state!.extranoncePrefix),
+      coinbaseSuffix: suffix,
+      extranonceSize: this.state!.extranonceSize,
+      merklePath: ext.merklePath,
+      target: this.target,
+      clean,
+    };
+    this.emitted.add(job);
+    this.emit('job', job);
+  }
+
+  /** SubmitSharesExtended for a job this channel emitted; false if it cannot be sent. */
+  submit(share: MiningShare, userIdentity?: string): boolean {
+    const ch = this.state;
+    if (!ch || !this.emitted.has(share.job) || share.extranonce.length !== ch.extranonceSize) return false;
+    const tlvs: Tlv[] = [];
+    if (userIdentity && this.userIdentityTlvs) tlvs.push(userIdentityTlv(truncateUtf8(userIdentity, 32)));
+    return this.upstream.send(
+      messageFrame(
+        SubmitSharesExtended,
+        { channel_id: ch.channelId, sequence_number: this.seq++, job_id: share.job.jobId, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0, extranonce: share.extranonce },
+        tlvs.length ? tlvs : undefined,
+      ),
+    );
+  }
+
+  /** @internal a share result from the pool */
+  result(r: { accepted: number; rejected: number; error?: string }): void {
+    this.emit('result', r);
+  }
+
+  /** UpdateChannel with a new nominal hashrate (and the same max target). */
+  updateHashrate(hashrate: number): void {
+    this.request = { ...this.request, nominalHashrate: hashrate };
+    const ch = this.state;
+    if (ch) this.upstream.send(messageFrame(UpdateChannel, { channel_id: ch.channelId, nominal_hash_rate: hashrate, maximum_target: this.request.maxTarget ?? MAX_TARGET_LE }));
+  }
+
+  /** CloseChannel and forget it (it is not reopened on reconnect). */
+  close(): void {
+    const ch = this.state;
+    if (ch) this.upstream.send(messageFrame(CloseChannel, { channel_id: ch.channelId, reason_code: 'miner-disconnected' }));
+    this.upstream.forget(this);
+    this.closed();
+  }
+}
+
+/** The longest prefix of `s` that is at most `max` bytes of UTF-8 (never splits a character). */
+export function truncateUtf8(s: string, max: number): string {
+  const enc = new TextEncoder();
+  if (enc.encode(s).length <= max) return s;
+  let out = '';
+  for (const ch of s) {
+    if (enc.encode(out + ch).length > max) break;
+    out += ch;
+  }
+  return out;
+}
+
+export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
+  private failover: Failover | null = null;
+  private conn: FrameConnection | null = null;
+  private poolIndex = -1;
+  private readonly channels = new Set<Sv2Channel>();
+  /** request_id → channel waiting for OpenExtendedMiningChannel.Success on this connection. */
+  private pending = new Map<number, Sv2Channel>();
+  private open = new Map<number, Sv2Channel>();
+  private nextRequest = 1;
+  private setUp = false;
+  /** Extensions the current pool granted. */
+  granted: number[] = [];
+
+  constructor(readonly opts: Sv2UpstreamOptions) {
+    super();
+  }
+
+  /** Registers a channel; it is opened now if connected, and again after every reconnect. */
+  channel(request: ChannelRequest): Sv2Channel {
+    const c = new Sv2Channel(this, request);
+    this.channels.add(c);
+    if (this.setUp) this.openChannel(c);
+    return c;
+  }
+
+  /** @internal */
+  forget(c: Sv2Channel): void {
+    this.channels.delete(c);
+    for (const [id, ch] of this.pending) if (ch === c) this.pending.delete(id);
+    for (const [id, ch] of this.open) if (ch === c) this.open.delete(id);
+  }
+
+  describe(): { url: string; protocol: 'sv2' } {
+    const e = this.opts.pools[Math.max(0, this.poolIndex)]!;
+    return { url: `stratum2+tcp://${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`, protocol: 'sv2' };
+  }
+
+  get activePool(): number {
+    return this.conn && !this.conn.isClosed ? this.poolIndex : -1;
+  }
+
+  /** Bytes on the wire of the current connection (benchmarks, metrics). */
+  get connection(): FrameConnection | null {
+    return this.conn;
+  }
+
+  /**
+   * Resolves once a connection is set up. With `failFast`, rejects when the first round fails:
+   * no pool reachable, or the first session ends (handshake, SetupConnection) before set-up.
+   */
+  start(failFast = true): Promise<void> {
+    let settle: { resolve: () => void; reject: (e: unknown) => void } | null = null;
+    const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    const onUp = () => {
+      settle?.resolve();
+      settle = null;
+    };
+    this.once('up', onUp);
+    this.failover = new Failover({
+      endpoints: this.opts.pools,
+      probeIntervalMs: this.opts.probeIntervalMs ?? 30_000,
+      ...(this.opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.opts.connectTimeoutMs } : {}),
+      failFast,
+      ...(this.opts.log ? { log: this.opts.log } : {}),
+      session: async (conn, index) => {
+        const reason = await this.session(conn, index);
+        if (settle && failFast) {
+          this.off('up', onUp);
+          settle.reject(reason ?? new Error('the pool closed the connection during set-up'));
+          settle = null;
+          this.stop();
+        }
+      },
+    });
+    const run = this.failover.run();
+    run.catch((e) => {
+      this.off('up', onUp);
+      settle?.reject(e);
+      settle = null;
+    });
+    return ready;
+  }
+
+  stop(): void {
+    this.failover?.stop();
+    this.conn?.close();
+  }
+
+  /** @internal */
+  send(frame: Parameters<FrameConnection['send']>[0]): boolean {
+    return this.conn !== null && this.setUp && this.conn.send(frame);
+  }
+
+  private session(conn: FrameConnection, index: number): Promise<Error | null> {
+    this.conn = conn;
+    this.poolIndex = index;
+    this.setUp = false;
+    this.granted = [];
+    this.pending = new Map();
+    this.open = new Map();
+    const ended = new Promise<Error | null>((resolve) =>
+      conn.on('close', (reason) => {
+        const wasUp = this.setUp;
+        this.setUp = false;
+        for (const c of this.channels) c.closed();
+        if (wasUp) this.emit('down', reason);
+        resolve(reason);
+      }),
+    );
+    conn.on('frame', (f) => {
+      try {
+        const m = decodeFrame(f);
+        if (m.key !== null) this.handle(conn, m);
+      } catch (e) {
+        conn.close(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    const ep = this.opts.pools[index]!;
+    conn.send(
+      messageFrame(SetupConnection, {
+        protocol: Protocol.Mining, min_version: 2, max_version: 2, flags: MiningFlags.RequiresVersionRolling,
+        endpoint_host: ep.host, endpoint_port: ep.port, vendor: this.opts.vendor ?? 'hashagent', hardware_version: this.opts.hardwareVersion ?? '', firmware: '', device_id: '',
+      }),
+    );
+    return ended;
+  }
+
+  private openChannel(c: Sv2Channel): void {
+    const id = this.nextRequest++ & 0xffffffff;
+    this.pending.set(id, c);
+    const r = c.request;
+    this.conn!.send(
+      messageFrame(OpenExtendedMiningChannel, { request_id: id, user_identity: r.user, nominal_hash_rate: r.nominalHashrate, max_target: r.maxTarget ?? MAX_TARGET_LE, min_extranonce_size: r.minExtranonceSize }),
+    );
+  }
+
+  /** The channel a result is for (by its own id, else the first of the addressed group). */
+  private addressed(channelId: number): Sv2Channel | undefined {
+    const own = this.open.get(channelId);
+    if (own) return own;
+    for (const c of this.open.values()) if (c.state?.addressedBy(channelId)) return c;
+    return undefined;
+  }
+
+  private handle(conn: FrameConnection, m: Message): void {
+    switch (m.key) {
+      case 'SetupConnection.Success':
+        this.setUp = true;
+        // Not waited for: a pool that ignores extension negotiation simply never grants any.
+        if (this.opts.extensions?.length) conn.send(messageFrame(RequestExtensions, { request_id: 0, requested_extensions: this.opts.extensions }));
+        for (const c of this.channels) this.openChannel(c);
+        this.emit('up', this.poolIndex);
+        return;
+      case 'SetupConnection.Error':
+        return conn.close(new Error(`pool refused the connection: ${m.fields.error_code}`));
+      case 'RequestExtensions.Success':
+        this.granted = m.fields.supported_extensions.filter((e) => this.opts.extensions?.includes(e));
+        for (const c of this.channels) c.userIdentityTlvs = this.granted.includes(WORKER_HASHRATE_TRACKING);
+        this.emit('extensions', this.granted);
+        return;
+      case 'OpenExtendedMiningChannel.Success': {
+        const f = m.fields;
+        const c = this.pending.get(f.request_id);
+        if (!c) return;
+        this.pending.delete(f.request_id);
+        this.open.set(f.channel_id, c);
+        c.userIdentityTlvs = this.granted.includes(WORKER_HASHRATE_TRACKING);
+        c.opened(new ClientChannel(f.channel_id, 'extended', f.group_channel_id, f.target.slice(), f.extranonce_prefix.slice(), f.extranonce_size));
+        return;
+      }
+      case 'OpenMiningChannel.Error': {
+        const c = this.pending.get(m.fields.request_id);
+        this.pending.delete(m.fields.request_id);
+        this.opts.log?.(`pool refused a channel for '${c?.request.user ?? '?'}': ${m.fields.error_code}`);
+        // The only channel of a JobSource: nothing to mine here, so the session is over.
+        if (c && this.channels.size === 1) conn.close(new Error(`pool refused the channel: ${m.fields.error_code}`));
+        return;
+      }
+      case 'NewExtendedMiningJob':
+      case 'SetNewPrevHash':
+      case 'SetTarget':
+      case 'SetExtranoncePrefix':
+        for (const c of this.open.values()) if (c.state?.addressedBy(m.fields.channel_id)) c.handle(m);
+        return;
+      case 'SubmitShares.Success':
+        this.addressed(m.fields.channel_id)?.result({ accepted: m.fields.new_submits_accepted_count, rejected: 0 });
+        return;
+      case 'SubmitShares.Error':
+        this.opts.log?.(`share ${m.fields.sequence_number} rejected: ${m.fields.error_code}`);
+        this.addressed(m.fields.channel_id)?.result({ accepted: 0, rejected: 1, error: m.fields.error_code });
+        return;
+      case 'CloseChannel': {
+        const c = this.open.get(m.fields.channel_id);
+        this.open.delete(m.fields.channel_id);
+        c?.closed();
+        if (c && this.channels.size === 1) conn.close(new Error(`pool closed the channel: ${m.fields.reason_code}`));
+        return;
+      }
+      case 'Reconnect':
+        this.opts.log?.(`pool asks to reconnect to ${m.fields.new_host || '(same host)'}:${m.fields.new_port || '(same port)'}`);
+        return this.failover?.redirect(m.fields.new_host, m.fields.new_port);
+      default:
+    }
+  }
+}

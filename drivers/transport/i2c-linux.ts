@@ -3,6 +3,7 @@
 import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { BusError, type I2cBus } from './bus.js';
+import { checkAddress } from './i2c-address.js';
 
 // The addon ships no types; this is the part of its promise API we use.
 interface PromisifiedBus {
@@ -106,8 +107,4 @@ export class LinuxI2cBus implements I2cBus {
     this.closed = true;
     await this.bus.close();
   }
-}
-
-export function checkAddress(address: number): void {
-  if (!Number.isInteger(address) || address < 0x03 || address > 0x77) throw new BusError(`0x${address.toString(16)} is not a 7-bit device address`, address);
 }

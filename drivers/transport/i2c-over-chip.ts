@@ -4,7 +4,7 @@
 // command", bits 23..16 the 8-bit device address (bit 16 = read), 15..8 register, 7..0 data.
 // Layout from bOSminer's BM1387 driver as summarised in the digest; not yet checked on hardware.
 import { BusError, type I2cBus } from './bus.js';
-import { checkAddress } from './i2c-linux.js';
+import { checkAddress } from './i2c-address.js';
 
 export interface ChipRegisterAccess {
   readRegister(chip: number, register: number): Promise<number>;

@@ -1,0 +1,351 @@
+// An emulated hash chain: N BM13xx chips behind one serial line, byte-exact on the wire. It
+// parses what the host sends as chips do (CRC-checked, bad frames dropped), answers register reads
+// in chain order, takes addresses after chain-inactive, switches its line rate when told, and
+// hashes for real: SHA-256 midstate continuation (BM1387/BM1397) or the full header with in-chip
+// version rolling (BM1362+). Only the difficulty is scaled: every hash it computes stands for
+// 2^shift hashes of the real chip, so it samples one point in 2^shift of the chip's search space
+// and reports those that pass a ticket 2^shift times easier. Nonce rates, job lifetimes and
+// duplicates after an exhausted search space therefore match the real chain.
+import { EventEmitter } from 'node:events';
+import { finishFromMidstate, sha256, sha256d } from '../../agent/bitcoin/index.js';
+import { CommandParser, type HostCommand } from '../../drivers/asic/command-parser.js';
+import type { DecodedJob } from '../../drivers/asic/job.js';
+import type { ChipProfile } from '../../drivers/asic/profiles.js';
+import { composeNonce, counterSpan, encodeNonceReply, encodeRegisterReply, type NonceSplit } from '../../drivers/asic/nonce.js';
+import { leadingZeroBits } from '../../drivers/asic/hash.js';
+import { CLKI_HZ, RESET_BAUD, baudFromDivider, decodePll, decodeTicketMask, pllFrequencyMHz, versionMaskFromRegister } from '../../drivers/asic/registers.js';
+import type { SerialLink } from '../../drivers/transport/serial-link.js';
+
+export interface EmulatedChainOptions {
+  profile: ChipProfile;
+  chips: number;
+  /** Every emulated hash stands for 2^shift real ones (the board profile's difficulty scale). */
+  difficultyShift: number;
+  /** Multiplies the chips' nominal rate (frequency × hashes per clock); 1 = the real chip. */
+  hashrateScale?: number;
+  /** How often the chips hash and report, ms. */
+  tickMs?: number;
+  /** Pace replies at the line rate here (socket and pty links); in-process links pace themselves. */
+  paceOutput?: boolean;
+}
+
+export interface ChainFaults {
+  /** Probability that a reply leaves with a corrupted byte (its CRC then fails). */
+  crcNoise: number;
+  /** Probability that a burst of random bytes precedes a reply. */
+  garbage: number;
+  /** Extra delay of nonce replies, ms. */
+  lateMs: number;
+}
+
+interface ChipJob {
+  job: DecodedJob;
+  receivedAt: number;
+  /** Samples hashed so far: sample j is search position j·stride. */
+  sample: number;
+}
+
+class EmulatedChip {
+  address: number | null = 0;
+  /** Set by chain-inactive: the chip waits for set-address and forwards until then. */
+  registers = new Map<number, number>();
+  job: ChipJob | null = null;
+  dead = false;
+  hashing = true;
+  nonces = 0;
+  constructor(readonly index: number) {}
+}
+
+export interface EmulatedChainStats {
+  /** Hashes actually computed. */
+  hashes: number;
+  /** Nonce replies sent. */
+  nonces: number;
+  /** Samples taken after a chip had finished its job's whole search space (it re-hashes). */
+  rehashed: number;
+  /** Host frames dropped for a bad CRC. */
+  crcErrors: number;
+  jobs: number;
+}
+
+export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip: number; nonce: number }] }> {
+  readonly profile: ChipProfile;
+  readonly chips: EmulatedChip[];
+  readonly faults: ChainFaults = { crcNoise: 0, garbage: 0, lateMs: 0 };
+  readonly stats: EmulatedChainStats = { hashes: 0, nonces: 0, rehashed: 0, crcErrors: 0, jobs: 0 };
+  private parser: CommandParser;
+  private baud = RESET_BAUD;
+  private replyLength: number;
+  private timer: NodeJS.Timeout | null = null;
+  private outBusyUntil = 0;
+  private powered = true;
+  private readonly stride: number;
+  private readonly header = new Uint8Array(80);
+  private readonly tail = new Uint8Array(16);
+  private readonly onData = (b: Uint8Array) => this.receive(b);
+
+  constructor(
+    private readonly link: SerialLink,
+    readonly opts: EmulatedChainOptions,
+  ) {
+    super();
+    this.profile = opts.profile;
+    this.parser = new CommandParser(opts.profile);
+    this.replyLength = opts.profile.initialReplyLength;
+    this.chips = Array.from({ length: opts.chips }, (_, i) => new EmulatedChip(i));
+    // An odd stride visits every residue of the version/core dimensions, so samples spread over
+    // the whole search space instead of one version or one core.
+    this.stride = 2 ** opts.difficultyShift + 1;
+    link.on('data', this.onData);
+    this.timer = setInterval(() => this.tick(), opts.tickMs ?? 10);
+    this.timer.unref?.();
+  }
+
+  /** Chips reachable from the host: those before the first dead chip. */
+  private reachable(): EmulatedChip[] {
+    if (!this.powered) return [];
+    const d = this.chips.findIndex((c) => c.dead);
+    return d < 0 ? this.chips : this.chips.slice(0, d);
+  }
+
+  /** A dead chip stops answering and forwarding: every chip behind it vanishes too. */
+  killChip(i: number): void {
+    this.chips[i]!.dead = true;
+  }
+  /** A chip that stays on the chain but finds nothing. */
+  stopHashing(i: number): void {
+    this.chips[i]!.hashing = false;
+  }
+  /** Power off resets every chip to its power-on state (addresses, registers, jobs, line rate). */
+  setPowered(on: boolean): void {
+    if (on === this.powered) return;
+    this.powered = on;
+    if (!on) {
+      for (const c of this.chips) Object.assign(c, { address: 0, job: null, registers: new Map() });
+      this.replyLength = this.profile.initialReplyLength;
+      this.setBaud(RESET_BAUD);
+    }
+  }
+
+  get lineRate(): number {
+    return this.baud;
+  }
+
+  /** Nominal hash rate of the chain (H/s) at its programmed frequencies. */
+  nominalHashrate(): number {
+    return this.reachable().reduce((s, c) => s + (c.hashing ? this.chipRate(c) : 0), 0);
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.link.off('data', this.onData);
+  }
+
+  // ---- host → chips -------------------------------------------------------------------------
+
+  private receive(bytes: Uint8Array): void {
+    if (!this.powered) return;
+    const before = this.parser.crcErrors;
+    for (const cmd of this.parser.push(bytes)) this.execute(cmd);
+    this.stats.crcErrors += this.parser.crcErrors - before;
+  }
+
+  private execute(cmd: HostCommand): void {
+    const chips = this.reachable();
+    switch (cmd.kind) {
+      case 'chainInactive':
+        for (const c of chips) c.address = null;
+        return;
+      case 'setAddress': {
+        const c = chips.find((x) => x.address === null);
+        if (c) c.address = cmd.address;
+        return;
+      }
+      case 'read': {
+        for (const c of chips) if (cmd.broadcast || c.address === cmd.address) this.replyRegister(c, cmd.register);
+        return;
+      }
+      case 'write': {
+        const targets = chips.filter((c) => cmd.broadcast || c.address === cmd.address);
+        for (const c of targets) c.registers.set(cmd.register, cmd.value);
+        if (targets.length) this.afterWrite(cmd.register, cmd.value);
+        return;
+      }
+      case 'job': {
+        const now = performance.now();
+        this.stats.jobs++;
+        for (const c of chips) c.job = { job: cmd.job, receivedAt: now, sample: 0 };
+        this.emit('job', cmd.job.jobId);
+        return;
+      }
+    }
+  }
+
+  private afterWrite(register: number, value: number): void {
+    const r = this.profile.registers;
+    if (register === r.versionRolling) this.replyLength = this.profile.replyLength;
+    if (register === r.baud) {
+      const div = this.profile.baudDividerOf(value);
+      // The chip switches once the frame is in; the host has to follow.
+      this.setBaud(baudFromDivider(div));
+    }
+  }
+
+  private setBaud(baud: number): void {
+    this.baud = baud;
+    void this.link.setBaudRate(Math.round(baud));
+  }
+
+  private replyRegister(c: EmulatedChip, register: number): void {
+    const p = this.profile;
+    let value = c.registers.get(register) ?? 0;
+    const address = c.address ?? 0;
+    if (register === p.registers.chipId) {
+      value = ((p.chipId << 16) | (p.chipIdByte << 8) | (p.framing === 'bm1387' ? address : 0)) >>> 0;
+    }
+    this.send(encodeRegisterReply(p, this.replyLength, { value, address, register }), 0);
+  }
+
+  // ---- chips → host -------------------------------------------------------------------------
+
+  private send(body: Uint8Array, delayMs: number): void {
+    const f = this.faults;
+    let out = this.profile.framing === 'bm1397' ? Buffer.concat([Buffer.from([0xaa, 0x55]), body]) : Buffer.from(body);
+    if (f.crcNoise > 0 && Math.random() < f.crcNoise) {
+      out = Buffer.from(out);
+      out[out.length - 2]! ^= 1 << Math.floor(Math.random() * 8);
+    }
+    if (f.garbage > 0 && Math.random() < f.garbage) {
+      out = Buffer.concat([Buffer.from(Array.from({ length: 1 + Math.floor(Math.random() * 12) }, () => Math.floor(Math.random() * 256))), out]);
+    }
+    const write = () => void this.link.write(out).catch(() => {});
+    if (!this.opts.paceOutput && delayMs <= 0) return write();
+    const now = performance.now();
+    const wire = this.opts.paceOutput ? (out.length * 10 * 1000) / this.baud : 0;
+    const at = Math.max(now + delayMs, this.outBusyUntil) + wire;
+    this.outBusyUntil = at;
+    setTimeout(write, at - now);
+  }
+
+  // ---- hashing ------------------------------------------------------------------------------
+
+  private frequencyMHz(c: EmulatedChip): number {
+    const v = c.registers.get(this.profile.registers.pll);
+    if (v === undefined) return 50; // power-on PLL: slow, until the host programs it
+    const d = decodePll(this.profile.pll.layout, v);
+    return d.refdiv && d.postdiv1 && d.postdiv2 ? pllFrequencyMHz(d) : 0;
+  }
+
+  private chipRate(c: EmulatedChip): number {
+    return this.frequencyMHz(c) * 1e6 * this.profile.hashesPerClock * (this.opts.hashrateScale ?? 1);
+  }
+
+  private split(): NonceSplit {
+    const step = this.addressStep();
+    if (this.profile.nonceSplit !== 'offset') return { addressStep: step };
+    return { addressStep: step, offsets: this.chips.map((c) => (c.registers.get(this.profile.registers.nonceOffset) ?? 0) & 0xffff) };
+  }
+
+  /** The address step the host used (distance between the first two addresses; 256 for one chip). */
+  private addressStep(): number {
+    const a0 = this.chips[0]?.address ?? 0;
+    const a1 = this.chips[1]?.address;
+    const step = a1 === undefined || a1 === null ? 256 : a1 - a0;
+    return step > 0 && (step & (step - 1)) === 0 ? step : 1;
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    const chips = this.reachable();
+    if (!chips.length) return;
+    const p = this.profile;
+    const ticketDiff = decodeTicketMask(chips[0]!.registers.get(p.registers.ticketMask) ?? 0);
+    const needZeros = 32 + Math.log2(ticketDiff) - this.opts.difficultyShift;
+    const split = this.split();
+    const versionMask = p.registers.versionRolling !== null ? versionMaskFromRegister(chips[0]!.registers.get(p.registers.versionRolling) ?? 0) : 0;
+    const versionBits = bitPositions(versionMask);
+    for (const c of chips) {
+      const cj = c.job;
+      if (!cj || !c.hashing || c.address === null) continue;
+      const rate = this.chipRate(c);
+      const job = cj.job;
+      const slots = p.jobFormat === 'midstate' ? job.midstates.length : 2 ** versionBits.length;
+      let span = counterSpan(p, split, c.index);
+      if (p.jobFormat === 'header') {
+        // HASH_COUNTING_NUMBER ends each version batch after that many 25 MHz ticks.
+        const hcn = c.registers.get(p.registers.hashCountingNumber) ?? 0;
+        if (hcn > 0) span = Math.min(span, Math.max(1, Math.floor((hcn / CLKI_HZ) * this.frequencyMHz(c) * 1e6)));
+      }
+      const space = slots * p.cores * span;
+      const reached = Math.floor(((now - cj.receivedAt) / 1000) * rate / this.stride);
+      // Cap the work per tick so a stalled event loop cannot turn into an unbounded burst.
+      const until = Math.min(reached, cj.sample + 50_000);
+      for (; cj.sample < until; cj.sample++) {
+        let q = cj.sample * this.stride;
+        if (q >= space) {
+          this.stats.rehashed++;
+          q %= space;
+        }
+        const slot = q % slots;
+        const r = Math.floor(q / slots);
+        const core = r % p.cores;
+        const counter = Math.floor(r / p.cores);
+        const nonce = composeNonce(p, split, c.index, core, counter);
+        this.stats.hashes++;
+        let version = 0;
+        let hash: Uint8Array;
+        if (p.jobFormat === 'midstate') {
+          hash = this.hashMidstate(job, slot, nonce);
+        } else {
+          version = depositBits(slot, versionBits);
+          hash = this.hashHeader(job, ((job.version & ~versionMask) | version) >>> 0, nonce);
+        }
+        if (leadingZeroBits(hash) < needZeros) continue;
+        c.nonces++;
+        this.stats.nonces++;
+        this.emit('nonce', { chip: c.index, nonce });
+        const excess = Math.max(0, Math.min(255, 2 * (leadingZeroBits(hash) - needZeros)));
+        this.send(encodeNonceReply(p, { nonce, jobId: job.jobId, slot: p.jobFormat === 'header' ? slot % p.subCores : slot, versionField: version >>> 13, excess }), this.faults.lateMs);
+      }
+    }
+  }
+
+  private hashMidstate(job: DecodedJob, slot: number, nonce: number): Uint8Array {
+    const t = this.tail;
+    t.set(job.merkleTail!, 0);
+    putLe(t, 4, job.ntime);
+    putLe(t, 8, job.nbits);
+    putLe(t, 12, nonce);
+    return sha256(finishFromMidstate(job.midstates[slot]!, t));
+  }
+
+  private hashHeader(job: DecodedJob, version: number, nonce: number): Uint8Array {
+    const h = this.header;
+    putLe(h, 0, version);
+    h.set(job.prevHash!, 4);
+    h.set(job.merkleRoot!, 36);
+    putLe(h, 68, job.ntime);
+    putLe(h, 72, job.nbits);
+    putLe(h, 76, nonce);
+    return sha256d(h);
+  }
+}
+
+const putLe = (b: Uint8Array, o: number, v: number) => {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+  b[o + 2] = (v >>> 16) & 0xff;
+  b[o + 3] = v >>> 24;
+};
+
+/** The bit positions set in `mask`, lowest first. */
+const bitPositions = (mask: number): number[] => Array.from({ length: 32 }, (_, i) => i).filter((i) => (mask >>> i) & 1);
+
+/** Spreads the low bits of `v` over `positions` (a software PDEP): the chip's rolled version bits. */
+function depositBits(v: number, positions: readonly number[]): number {
+  let out = 0;
+  for (let i = 0; i < positions.length; i++) if ((v >>> i) & 1) out |= 1 << positions[i]!;
+  return out >>> 0;
+}
+

@@ -8,7 +8,7 @@ import type { JobSource, JobSourceEvents, MiningJob, MiningShare } from '../chan
 import { bigIntToLe, concat, difficultyToTarget } from '../bitcoin/index.js';
 import {
   LineDecoder, Sv1Error, encodeLine, parseConfigureResult, parseLine, parseNotify, parseReconnect, parseSetDifficulty, parseSetExtranonce, parseSubscribeResult,
-  prevhashToHeaderBytes, u32Param, type Sv1Message,
+  hex8, prevhashToHeaderBytes, u32Param, type Sv1Message,
 } from '../sv1/index.js';
 import { Backoff } from './failover.js';
 import { dial } from './noise-socket.js';
@@ -289,5 +289,3 @@ export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSo
     s.socket.write(encodeLine({ id: submitId, method: 'mining.submit', params }));
   }
 }
-
-export const hex8 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');

@@ -201,6 +201,10 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
   private open = new Map<number, Sv2Channel>();
   private nextRequest = 1;
   private setUp = false;
+  /** RequestExtensions sent on this connection and not answered yet. */
+  private extensionsPending = false;
+  /** Pools (by index) that dropped the connection on RequestExtensions: not asked again. */
+  private readonly noExtensions = new Set<number>();
   /** Extensions the current pool granted. */
   granted: number[] = [];
 
@@ -295,6 +299,11 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
       conn.on('close', (reason) => {
         const wasUp = this.setUp;
         this.setUp = false;
+        if (this.extensionsPending) {
+          this.extensionsPending = false;
+          this.noExtensions.add(index);
+          this.opts.log?.(`pool ${index + 1} closed the connection after RequestExtensions; not requesting extensions from it again`);
+        }
         for (const c of this.channels) c.closed();
         if (wasUp) this.emit('down', reason);
         resolve(reason);
@@ -340,13 +349,20 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
       case 'SetupConnection.Success':
         this.setUp = true;
         // Not waited for: a pool that ignores extension negotiation simply never grants any.
-        if (this.opts.extensions?.length) conn.send(messageFrame(RequestExtensions, { request_id: 0, requested_extensions: this.opts.extensions }));
+        if (this.opts.extensions?.length && !this.noExtensions.has(this.poolIndex)) {
+          this.extensionsPending = true;
+          conn.send(messageFrame(RequestExtensions, { request_id: 0, requested_extensions: this.opts.extensions }));
+        }
         for (const c of this.channels) this.openChannel(c);
         this.emit('up', this.poolIndex);
         return;
       case 'SetupConnection.Error':
         return conn.close(new Error(`pool refused the connection: ${m.fields.error_code}`));
+      case 'RequestExtensions.Error':
+        this.extensionsPending = false;
+        return;
       case 'RequestExtensions.Success':
+        this.extensionsPending = false;
         this.granted = m.fields.supported_extensions.filter((e) => this.opts.extensions?.includes(e));
         for (const c of this.channels) c.userIdentityTlvs = this.granted.includes(WORKER_HASHRATE_TRACKING);
         this.emit('extensions', this.granted);
@@ -358,6 +374,7 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
         this.pending.delete(f.request_id);
         this.open.set(f.channel_id, c);
         c.userIdentityTlvs = this.granted.includes(WORKER_HASHRATE_TRACKING);
+        this.extensionsPending = false; // a pool that opens channels has not choked on the request
         c.opened(new ClientChannel(f.channel_id, 'extended', f.group_channel_id, f.target.slice(), f.extranonce_prefix.slice(), f.extranonce_size));
         return;
       }

@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './line-codec.js';
 export * from './messages.js';
+export * from './build.js';

@@ -1,0 +1,376 @@
+// The SV1 → SV2 translator proxy: an SV1 server for downstream machines and an SV2 client on
+// extended channels upstream (ordered failover). Aggregated mode shares one upstream channel,
+// giving each miner its own extranonce partition (upstream prefix ‖ padding ‖ 2-byte index);
+// per-miner mode opens one channel per miner on the same connection. Shares are checked
+// against the miner's own (vardiff) target; those that meet the channel target go upstream.
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import type { Endpoint } from '../../net/failover.js';
+import { Sv2Upstream, type Sv2Channel } from '../../net/sv2-upstream.js';
+import type { MiningJob } from '../../channels/mining-job.js';
+import { ExtranonceAllocator } from '../../channels/extranonce.js';
+import { Vardiff } from '../../channels/vardiff.js';
+import { VERSION_ROLLING_MASK } from '../../channels/server-channel.js';
+import { bigIntToLe, concat, difficultyToTarget, hashrateToTarget, leToBigInt, meetsTarget, sha256d, targetToHashrate, MAX_TARGET_LE } from '../../bitcoin/index.js';
+import { WORKER_HASHRATE_TRACKING } from '../../sv2/messages/index.js';
+import { Metrics } from '../../api/metrics.js';
+import { advertisedDifficulty, difficultyShareTarget, notifyParams, type Submit } from '../../sv1/index.js';
+import { Sv1Code, Sv1Downstream, type DownstreamHost, type ShareVerdict } from './sv1-downstream.js';
+import { rolledVersion, shareHeader } from './sv1-share.js';
+
+export interface TranslatorOptions {
+  host: string;
+  /** SV1 listener port (0: any free port). */
+  port: number;
+  upstreams: Endpoint[];
+  /** user_identity of the upstream channel(s); per-miner channels add ".miner<N>". */
+  userIdentity: string;
+  /** One upstream channel for all miners (true) or one per miner. */
+  aggregate: boolean;
+  /** extranonce2 bytes given to miners (2..8: cgminer handles at most 8). */
+  extranonce2Size: number;
+  /** Hashrate assumed for a new miner, and the vardiff floor (H/s). */
+  minMinerHashrate: number;
+  sharesPerMinute: number;
+  vardiff: boolean;
+  /** How often vardiff is evaluated (the algorithm waits ≥ 15 s between changes by itself). */
+  vardiffTickMs?: number;
+  maxConnections: number;
+  maxLineBytes: number;
+  /** Distinct worker label values in /metrics; later workers share the label "other". */
+  maxWorkerLabels: number;
+  /** A subscribe waits this long for the upstream channel. */
+  subscribeTimeoutMs?: number;
+  probeIntervalMs?: number;
+  connectTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Per-miner state the translator keeps on each Sv1Downstream. */
+interface Miner {
+  channel: Sv2Channel;
+  /** Bytes between the channel's extranonce prefix and the miner's extranonce2. */
+  local: Uint8Array;
+  allocIndex: number | null;
+  /** SV1 job id → the job and the miner's target when it was sent. */
+  jobs: Map<string, { job: MiningJob; target: Uint8Array }>;
+  seen: Set<string>;
+  target: bigint;
+  vardiff: Vardiff | null;
+  lastJob: MiningJob | null;
+  resends: number;
+  label: string;
+}
+
+/** Per upstream channel: its miners, current target and latest job. */
+interface ChannelCtx {
+  miners: Set<Sv1Downstream>;
+  target: Uint8Array;
+  lastJob: MiningJob | null;
+  allocator: ExtranonceAllocator | null;
+  sentHashrate: number;
+}
+
+const CLOSE_REASONS = new Set(['disconnected', 'socket error', 'line-too-long', 'invalid-json', 'not-a-message', 'not reading', 'no upstream', 'upstream lost', 'stopped']);
+const MAX_JOBS_PER_MINER = 32;
+const MAX_SEEN = 20_000;
+
+export interface TranslatorEvents {
+  share: [{ miner: number; worker: string; ok: boolean; forwarded: boolean; error?: string }];
+}
+
+export class Translator extends EventEmitter<TranslatorEvents> implements DownstreamHost {
+  readonly upstream: Sv2Upstream;
+  readonly metrics = new Metrics();
+  readonly versionMask = VERSION_ROLLING_MASK;
+  private server: net.Server | null = null;
+  private readonly miners = new Set<Sv1Downstream>();
+  private readonly ctx = new Map<Sv2Channel, ChannelCtx>();
+  private readonly aggregated: Sv2Channel | null;
+  private nextId = 1;
+  private vardiffTimer: NodeJS.Timeout | null = null;
+  private readonly workerLabels = new Set<string>();
+  private readonly sharesForwarded = this.metrics.counter('hashagent_translator_shares_forwarded_total', 'Shares sent upstream as SubmitSharesExtended');
+  private readonly upstreamResults = {
+    accepted: this.metrics.counter('hashagent_translator_upstream_shares_total', 'Upstream share results', { result: 'accepted' }),
+    rejected: this.metrics.counter('hashagent_translator_upstream_shares_total', 'Upstream share results', { result: 'rejected' }),
+  };
+  readonly totals = { accepted: 0, rejected: 0, forwarded: 0 };
+
+  constructor(readonly opts: TranslatorOptions) {
+    super();
+    if (!(opts.extranonce2Size >= 2 && opts.extranonce2Size <= 8)) throw new RangeError('extranonce2Size must be 2..8');
+    this.upstream = new Sv2Upstream({
+      pools: opts.upstreams,
+      extensions: [WORKER_HASHRATE_TRACKING],
+      hardwareVersion: 'translator',
+      ...(opts.probeIntervalMs !== undefined ? { probeIntervalMs: opts.probeIntervalMs } : {}),
+      ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
+    this.aggregated = opts.aggregate
+      ? this.openChannel({ user: opts.userIdentity, nominalHashrate: opts.minMinerHashrate, minExtranonceSize: opts.extranonce2Size + 2 })
+      : null;
+    this.metrics.gauge('hashagent_translator_miners', 'Connected SV1 miners', () => this.miners.size);
+    this.metrics.gauge('hashagent_translator_upstream_up', '1 while an upstream SV2 pool is set up', () => (this.upstream.activePool >= 0 ? 1 : 0));
+    this.metrics.gauge('hashagent_translator_upstream_channels', 'Open upstream channels', () => [...this.ctx.keys()].filter((c) => c.isOpen).length);
+    this.metrics.gauge('hashagent_translator_upstream_bytes_out', 'Bytes sent to the upstream pool on the current connection', () => this.upstream.connection?.bytesOut ?? 0);
+    this.metrics.gauge('hashagent_translator_upstream_bytes_in', 'Bytes received from the upstream pool on the current connection', () => this.upstream.connection?.bytesIn ?? 0);
+  }
+
+  log(line: string): void {
+    this.opts.log?.(line);
+  }
+
+  /** Listens for SV1 miners and connects upstream (in the background); resolves with the port. */
+  async start(): Promise<number> {
+    this.upstream.start(false).catch((e: unknown) => this.log(`upstream: ${e instanceof Error ? e.message : String(e)}`));
+    const server = (this.server = net.createServer((socket) => this.accept(socket)));
+    server.maxConnections = this.opts.maxConnections;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => resolve());
+    });
+    if (this.opts.vardiff) {
+      this.vardiffTimer = setInterval(() => this.retarget(Date.now()), this.opts.vardiffTickMs ?? 5000);
+      this.vardiffTimer.unref();
+    }
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    if (this.vardiffTimer) clearInterval(this.vardiffTimer);
+    for (const d of [...this.miners]) d.close('stopped');
+    this.upstream.stop();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  get minerCount(): number {
+    return this.miners.size;
+  }
+
+  private accept(socket: net.Socket): void {
+    const d = new Sv1Downstream(this.nextId++, socket, this, this.opts.maxLineBytes);
+    this.miners.add(d);
+  }
+
+  private openChannel(request: Parameters<Sv2Upstream['channel']>[0]): Sv2Channel {
+    const channel = this.upstream.channel(request);
+    const c: ChannelCtx = { miners: new Set(), target: MAX_TARGET_LE, lastJob: null, allocator: null, sentHashrate: request.nominalHashrate };
+    this.ctx.set(channel, c);
+    channel.on('state', (state) => {
+      c.lastJob = null;
+      if (state === 'up') {
+        c.target = channel.state!.target;
+        if (this.opts.aggregate) {
+          const pad = channel.extranonceSize - this.opts.extranonce2Size - 2;
+          if (pad < 0) this.log(`upstream granted ${channel.extranonceSize} extranonce bytes; ${this.opts.extranonce2Size + 2} are needed`);
+          else c.allocator = new ExtranonceAllocator(new Uint8Array(pad), 2, pad + 2 + this.opts.extranonce2Size);
+        }
+        return;
+      }
+      // A new channel means a new extranonce prefix: miners reconnect and subscribe again.
+      c.allocator = null;
+      for (const d of [...c.miners]) d.close('upstream lost');
+    });
+    channel.on('target', (t) => {
+      c.target = t;
+      if (!this.opts.vardiff) for (const d of c.miners) this.setTarget(d, this.followUpstream(t));
+    });
+    channel.on('job', (job) => {
+      c.lastJob = job;
+      for (const d of c.miners) if (d.subscribed && d.authorized) this.sendJob(d, job, job.clean);
+    });
+    channel.on('result', (r) => {
+      this.upstreamResults.accepted.inc(r.accepted);
+      this.upstreamResults.rejected.inc(r.rejected);
+    });
+    return channel;
+  }
+
+  private followUpstream(t: Uint8Array): bigint {
+    return difficultyShareTarget(advertisedDifficulty(leToBigInt(t)));
+  }
+
+  private waitOpen(channel: Sv2Channel): Promise<void> {
+    if (channel.isOpen) return Promise.resolve();
+    const ms = this.opts.subscribeTimeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        channel.off('state', on);
+        reject(new Error(`no upstream channel within ${ms} ms`));
+      }, ms);
+      const on = (s: 'up' | 'down') => {
+        if (s !== 'up') return;
+        clearTimeout(timer);
+        channel.off('state', on);
+        resolve();
+      };
+      channel.on('state', on);
+    });
+  }
+
+  // ---- DownstreamHost ----
+
+  async subscribe(d: Sv1Downstream): Promise<{ extranonce1: Uint8Array; extranonce2Size: number }> {
+    const e2 = this.opts.extranonce2Size;
+    const channel = this.aggregated ?? this.openChannel({ user: `${this.opts.userIdentity}.miner${d.id}`, nominalHashrate: this.opts.minMinerHashrate, minExtranonceSize: e2 });
+    try {
+      await this.waitOpen(channel);
+    } catch (e) {
+      if (!this.aggregated) this.dropChannel(channel);
+      throw e;
+    }
+    if (d.isClosed) {
+      if (!this.aggregated) this.dropChannel(channel);
+      throw new Error('closed');
+    }
+    const c = this.ctx.get(channel)!;
+    let local: Uint8Array;
+    let allocIndex: number | null = null;
+    if (c.allocator) {
+      const a = c.allocator.allocate();
+      local = a.prefix;
+      allocIndex = a.index;
+    } else if (this.aggregated) {
+      throw new Error('the upstream channel has too little extranonce space');
+    } else {
+      if (channel.extranonceSize < e2) throw new Error('the upstream channel has too little extranonce space');
+      local = new Uint8Array(channel.extranonceSize - e2);
+    }
+    const suggested = d.suggestedDifficulty;
+    const initial = suggested !== null ? this.clampSuggested(suggested) : hashrateToTarget(this.opts.minMinerHashrate, this.opts.sharesPerMinute);
+    const target = this.opts.vardiff ? difficultyShareTarget(advertisedDifficulty(initial)) : this.followUpstream(c.target);
+    const m: Miner = {
+      channel, local, allocIndex, jobs: new Map(), seen: new Set(), target, lastJob: null, resends: 0, label: 'other',
+      vardiff: this.opts.vardiff ? new Vardiff({ sharesPerMinute: this.opts.sharesPerMinute, minHashrate: this.opts.minMinerHashrate }, targetToHashrate(target, this.opts.sharesPerMinute), Date.now()) : null,
+    };
+    d.data = m;
+    c.miners.add(d);
+    return { extranonce1: concat(channel.extranoncePrefix, local), extranonce2Size: e2 };
+  }
+
+  /** A suggested difficulty, never easier than the floor hashrate allows. */
+  private clampSuggested(difficulty: number): bigint {
+    const floor = hashrateToTarget(this.opts.minMinerHashrate, this.opts.sharesPerMinute);
+    const t = difficultyToTarget(difficulty);
+    return t > floor ? floor : t;
+  }
+
+  suggestDifficulty(d: Sv1Downstream, difficulty: number): void {
+    const m = d.data as Miner | null;
+    if (!m || !this.opts.vardiff) return; // applied at subscribe, or the upstream decides
+    this.setTarget(d, difficultyShareTarget(advertisedDifficulty(this.clampSuggested(difficulty))));
+  }
+
+  ready(d: Sv1Downstream): void {
+    const m = d.data as Miner;
+    m.label = this.labelFor(d.user ?? '');
+    d.notify('mining.set_difficulty', [advertisedDifficulty(m.target)]);
+    const last = this.ctx.get(m.channel)!.lastJob;
+    if (last) this.sendJob(d, last, true);
+  }
+
+  private labelFor(user: string): string {
+    if (this.workerLabels.has(user)) return user;
+    if (this.workerLabels.size >= this.opts.maxWorkerLabels) return 'other';
+    this.workerLabels.add(user);
+    return user;
+  }
+
+  private sendJob(d: Sv1Downstream, job: MiningJob, clean: boolean, sv1Id = String(job.jobId)): void {
+    const m = d.data as Miner;
+    if (clean) {
+      m.jobs.clear();
+      m.seen.clear();
+    }
+    m.lastJob = job;
+    m.jobs.set(sv1Id, { job, target: bigIntToLe(m.target) });
+    if (m.jobs.size > MAX_JOBS_PER_MINER) m.jobs.delete(m.jobs.keys().next().value!);
+    // coinb1 stops before the channel's extranonce prefix, which the miner gets as extranonce1.
+    const coinbase1 = job.coinbasePrefix.subarray(0, job.coinbasePrefix.length - m.channel.extranoncePrefix.length);
+    d.notify('mining.notify', notifyParams(sv1Id, { ...job, coinbase1, coinbase2: job.coinbaseSuffix }, clean));
+  }
+
+  /** A new difficulty for one miner: set_difficulty, then the current job again under a new id. */
+  private setTarget(d: Sv1Downstream, target: bigint): void {
+    const m = d.data as Miner | null;
+    if (!m || m.target === target) return;
+    m.target = target;
+    if (!d.subscribed || !d.authorized) return;
+    d.notify('mining.set_difficulty', [advertisedDifficulty(target)]);
+    if (m.lastJob) this.sendJob(d, m.lastJob, false, `${m.lastJob.jobId}#${++m.resends}`);
+  }
+
+  submit(d: Sv1Downstream, s: Submit): ShareVerdict {
+    const m = d.data as Miner;
+    const entry = m.jobs.get(s.jobId);
+    const verdict = entry ? this.check(d, m, entry, s) : { ok: false, code: Sv1Code.JobNotFound, message: 'Job not found' };
+    if (verdict.ok) this.totals.accepted++;
+    else this.totals.rejected++;
+    this.metrics.counter('hashagent_translator_shares_total', 'SV1 shares from miners, by worker and result', { worker: m.label, result: verdict.ok ? 'accepted' : 'rejected' }).inc();
+    return verdict;
+  }
+
+  private check(d: Sv1Downstream, m: Miner, entry: { job: MiningJob; target: Uint8Array }, s: Submit): ShareVerdict {
+    const { job } = entry;
+    if (s.extranonce2.length !== d.extranonce2Size) return { ok: false, code: Sv1Code.Other, message: `extranonce2 of ${s.extranonce2.length} bytes, expected ${d.extranonce2Size}` };
+    const version = rolledVersion(job.version, s.versionBits, d.versionMask);
+    if (version === null) return { ok: false, code: Sv1Code.Other, message: 'version bits outside the negotiated mask' };
+    if (s.ntime < job.ntime || s.ntime > job.ntime + 7000) return { ok: false, code: Sv1Code.Other, message: 'ntime out of range' };
+    const key = `${job.jobId}:${Buffer.from(s.extranonce2).toString('hex')}:${s.ntime}:${s.nonce}:${version}`;
+    if (m.seen.has(key)) return { ok: false, code: Sv1Code.Duplicate, message: 'Duplicate share' };
+    const extranonce = concat(m.local, s.extranonce2);
+    const hash = sha256d(shareHeader(job, { extranonce, ntime: s.ntime, nonce: s.nonce, version }));
+    if (!meetsTarget(hash, entry.target)) return { ok: false, code: Sv1Code.LowDifficulty, message: 'Low difficulty share' };
+    if (m.seen.size >= MAX_SEEN) m.seen.clear();
+    m.seen.add(key);
+    m.vardiff?.onShare();
+    let forwarded = false;
+    if (meetsTarget(hash, this.ctx.get(m.channel)!.target)) {
+      forwarded = m.channel.submit({ job, extranonce, ntime: s.ntime, version, nonce: s.nonce }, d.worker || undefined);
+      if (forwarded) {
+        this.sharesForwarded.inc();
+        this.totals.forwarded++;
+      }
+    }
+    this.emit('share', { miner: d.id, worker: d.worker, ok: true, forwarded });
+    return { ok: true };
+  }
+
+  closed(d: Sv1Downstream, reason: string): void {
+    this.miners.delete(d);
+    this.metrics.counter('hashagent_translator_connections_closed_total', 'SV1 connections closed, by reason', { reason: CLOSE_REASONS.has(reason) ? reason : 'other' }).inc();
+    const m = d.data as Miner | null;
+    if (!m) return;
+    const c = this.ctx.get(m.channel);
+    c?.miners.delete(d);
+    if (m.allocIndex !== null) c?.allocator?.release(m.allocIndex);
+    if (!this.aggregated) this.dropChannel(m.channel);
+  }
+
+  private dropChannel(channel: Sv2Channel): void {
+    this.ctx.delete(channel);
+    channel.removeAllListeners();
+    channel.close();
+  }
+
+  /** Per-miner vardiff; in aggregated mode the channel's declared hashrate follows the sum. */
+  private retarget(now: number): void {
+    for (const d of this.miners) {
+      const m = d.data as Miner | null;
+      if (!m?.vardiff || !d.authorized) continue;
+      const t = m.vardiff.update(m.target, now);
+      if (t !== null) this.setTarget(d, difficultyShareTarget(advertisedDifficulty(t)));
+    }
+    for (const [channel, c] of this.ctx) {
+      if (!channel.isOpen) continue;
+      let sum = 0;
+      for (const d of c.miners) sum += (d.data as Miner).vardiff?.hashrate ?? 0;
+      if (sum > 0 && Math.abs(sum - c.sentHashrate) > 0.2 * c.sentHashrate) {
+        c.sentHashrate = sum;
+        channel.updateHashrate(sum);
+      }
+    }
+  }
+}

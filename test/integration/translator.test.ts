@@ -1,0 +1,46 @@
+// The SV1 path end to end on loopback: SV1 clients (the CPU miner through the agent's built-in
+// SV1 client, Sv1JobSource) → the translator proxy → our SV2 pool over Noise. Every share the
+// miner finds is rebuilt and checked by the translator and again by the pool.
+import { afterEach, describe, expect, it } from 'vitest';
+import { CpuMiner } from '../../agent/roles/cpu-miner/miner.js';
+import { Sv1JobSource } from '../../agent/net/sv1-job-source.js';
+import { startSv1Stack, waitFor, type Sv1Stack } from '../support/sv1-stack.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function stack(o: Parameters<typeof startSv1Stack>[0] = {}): Promise<Sv1Stack> {
+  const s = await startSv1Stack(o);
+  cleanups.push(() => s.stop());
+  return s;
+}
+
+for (const aggregate of [true, false]) {
+  describe(`CPU miner on SV1 through the translator (${aggregate ? 'aggregated' : 'per-miner channels'})`, () => {
+    it('gets shares accepted by the translator and the pool, none rejected', async () => {
+      const s = await stack({ aggregate });
+      const poolErrors: string[] = [];
+      s.pool.on('share', (r) => r.ok || poolErrors.push(r.error!));
+      const miners = [1, 2].map((n) => {
+        const source = new Sv1JobSource({ host: '127.0.0.1', port: s.sv1Port, user: `acct.rig${n}` });
+        const miner = new CpuMiner({ pools: [], user: '', channel: 'extended', nominalHashrate: 0, source, sliceSize: 2000 });
+        cleanups.push(() => miner.stop());
+        return miner;
+      });
+      await Promise.all(miners.map((m) => m.start()));
+      await waitFor(() => miners.every((m) => m.stats.accepted >= 5) && s.pool.shares.accepted.get() >= 10, 40_000, 'accepted shares');
+      for (const m of miners) expect(m.stats.rejected).toBe(0);
+      expect(s.translator.totals.rejected).toBe(0);
+      expect(poolErrors.filter((e) => e !== 'stale-share')).toEqual([]);
+      expect(s.pool.shares.rejected.get()).toBe(0);
+      expect(s.translator.totals.forwarded).toBeGreaterThan(0);
+      // Aggregated: one upstream channel for both; per-miner: one each.
+      expect(s.pool.channelCount).toBe(aggregate ? 1 : 2);
+      const metrics = s.translator.metrics.render();
+      expect(metrics).toMatch(/hashagent_translator_shares_total\{worker="acct.rig1",result="accepted"\} [1-9]/);
+      expect(metrics).toMatch(/hashagent_translator_miners 2/);
+    });
+  });
+}

@@ -17,9 +17,9 @@ export function encodeLinear11(value: number): number {
   throw new RangeError(`${value} is too large for LINEAR11`);
 }
 
-/** The ULINEAR16 exponent held in VOUT_MODE's low five bits (mode bits 7..5 must be 000). */
+/** The ULINEAR16 exponent held in VOUT_MODE's low five bits (mode bits 6..5 must be 00; bit 7 is PMBus 1.3's "relative" flag). */
 export function voutModeExponent(mode: number): number {
-  if ((mode & 0xe0) !== 0) throw new RangeError(`VOUT_MODE 0x${mode.toString(16)} is not linear`);
+  if ((mode & 0x60) !== 0) throw new RangeError(`VOUT_MODE 0x${mode.toString(16)} is not linear`);
   const e = mode & 0x1f;
   return e & 0x10 ? e - 0x20 : e;
 }

@@ -3,34 +3,39 @@ import { UsageError, parseArgs } from './command.js';
 import { parsePoolUrl } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 import { CpuMiner } from '../roles/cpu-miner/miner.js';
+import { Sv1JobSource } from '../net/sv1-job-source.js';
 import { untilSignal } from './signals.js';
 
 export const cpuMiner: Command = {
   name: 'cpu-miner',
-  summary: 'mine on an SV2 pool with the CPU (tests and demos)',
+  summary: 'mine on an SV2 (or SV1) pool with the CPU (tests and demos)',
   usage: [
     'hashagent cpu-miner --pool stratum2+tcp://HOST:PORT/<authority_pubkey>[,URL2,…] [--user U] [--channel standard|extended] [--insecure]',
     '',
-    '  --pool       one URL, or an ordered failover list separated by commas',
+    '       hashagent cpu-miner --pool stratum+tcp://HOST:PORT [--user U] [--password P]',
+    '',
+    '  --pool       one URL, or an ordered failover list separated by commas (SV2); or one SV1 URL',
     '  --insecure   connect to a pool URL without a key, accepting any server (unauthenticated)',
     '  --threads N  hash on N worker threads (default 1: the main thread)',
     '  --seconds N  stop after N seconds',
   ].join('\n'),
   async run(args) {
-    const { flags, positional } = parseArgs(args, ['pool', 'user', 'channel', 'seconds', 'hashrate', 'threads'], ['insecure']);
+    const { flags, positional } = parseArgs(args, ['pool', 'user', 'password', 'channel', 'seconds', 'hashrate', 'threads'], ['insecure']);
     if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
     const poolText = flags.get('pool');
     if (typeof poolText !== 'string') throw new UsageError('--pool is required');
     const insecure = flags.get('insecure') === true;
-    const pools = poolText.split(',').map((text) => {
-      let url;
+    const urls = poolText.split(',').map((text) => {
       try {
-        url = parsePoolUrl(text);
+        return { text, url: parsePoolUrl(text) };
       } catch (e) {
         if (e instanceof Sv2Error) throw new UsageError(e.message);
         throw e;
       }
-      if (url.scheme !== 'stratum2+tcp') throw new UsageError(`${text}: the CPU miner speaks SV2: use a stratum2+tcp:// URL`);
+    });
+    const sv1 = urls.filter((u) => u.url.scheme === 'stratum+tcp');
+    if (sv1.length && urls.length > 1) throw new UsageError('an SV1 (stratum+tcp://) pool is mined alone: give one URL');
+    const pools = sv1.length ? [] : urls.map(({ text, url }) => {
       if (!url.authorityKey && !insecure) throw new UsageError(`${text}: the pool URL has no authority key: add it (…/<authority_pubkey>) or pass --insecure`);
       return { host: url.host, port: url.port, authorityKey: url.authorityKey, insecure };
     });
@@ -41,9 +46,16 @@ export const cpuMiner: Command = {
     const threads = Number(flags.get('threads') ?? 1);
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new UsageError('--threads must be an integer from 1 to 256');
     const log = (l: string) => process.stdout.write(`${new Date().toISOString()} ${l}\n`);
+    const user = (flags.get('user') as string | undefined) ?? 'hashagent.cpu';
+    const password = flags.get('password');
+    // SV1 goes through the agent's built-in translator (Sv1JobSource); the mining loop is the same.
+    const source = sv1.length
+      ? new Sv1JobSource({ host: sv1[0]!.url.host, port: sv1[0]!.url.port, user, ...(typeof password === 'string' ? { password } : {}), log })
+      : undefined;
     const miner = new CpuMiner({
+      ...(source ? { source } : {}),
       threads,
-      pools, user: (flags.get('user') as string | undefined) ?? 'hashagent.cpu',
+      pools, user,
       channel, nominalHashrate: Number(flags.get('hashrate') ?? 500_000), log,
     });
     try {

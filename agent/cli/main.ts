@@ -5,10 +5,11 @@ import { keygen } from './keygen.js';
 import { pool } from './pool.js';
 import { start } from './start.js';
 import { sv2 } from './sv2.js';
+import { translate } from './translate.js';
 import { version } from './version.js';
 
 // One line per subcommand; keep alphabetical.
-const commands: Command[] = [cpuMiner, keygen, pool, start, sv2, version];
+const commands: Command[] = [cpuMiner, keygen, pool, start, sv2, translate, version];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -57,7 +57,11 @@ describe('hashagent cpu-miner', () => {
     const r = runCli(['cpu-miner', '--pool', 'stratum2+tcp://127.0.0.1:1']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/no authority key/);
-    expect(runCli(['cpu-miner', '--pool', 'stratum+tcp://127.0.0.1:1']).status).toBe(2);
+    // SV1 URLs are mined through the built-in translator, alone, and need a reachable pool.
+    expect(runCli(['cpu-miner', '--pool', 'stratum+tcp://127.0.0.1:1,stratum+tcp://127.0.0.1:2']).status).toBe(2);
+    const sv1 = runCli(['cpu-miner', '--pool', 'stratum+tcp://127.0.0.1:1']);
+    expect(sv1.status).toBe(1);
+    expect(sv1.stderr).toMatch(/cannot connect/);
     expect(runCli(['cpu-miner', '--pool', 'stratum2+tcp://127.0.0.1:1', '--insecure', '--channel', 'group']).status).toBe(2);
     const refused = runCli(['cpu-miner', '--pool', 'stratum2+tcp://127.0.0.1:1', '--insecure']);
     expect(refused.status).toBe(1);

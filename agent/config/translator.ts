@@ -1,0 +1,81 @@
+// translator.toml: the SV1 → SV2 translator proxy (names follow the reference translator's
+// config where one exists: downstream_extranonce2_size, aggregate_channels, user_identity).
+import { readFileSync } from 'node:fs';
+import type { Fields, Infer } from './schema.js';
+import { ConfigError, locate, parseConfig } from './schema.js';
+import { parsePoolUrl } from '../sv2/keys.js';
+import { Sv2Error } from '../sv2/errors.js';
+import type { Endpoint } from '../net/failover.js';
+
+const hostPort = (v: string) => (/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(v) ? null : 'expected "host:port"');
+const sv2Url = (v: string) => {
+  try {
+    return parsePoolUrl(v).scheme === 'stratum2+tcp' ? null : 'the translator connects upstream over SV2: expected a stratum2+tcp:// URL';
+  } catch (e) {
+    return e instanceof Sv2Error ? e.message : String(e);
+  }
+};
+
+export const translatorSchema = {
+  listen_address: { type: 'string', doc: 'SV1 listener for downstream miners', default: '0.0.0.0:34255', check: hostPort },
+  user_identity: { type: 'string', doc: 'user_identity of the upstream channel (per-miner channels add ".miner<N>")', default: 'hashagent.translator' },
+  aggregate_channels: { type: 'boolean', doc: 'one upstream channel for all miners (true) or one channel per miner', default: true },
+  downstream_extranonce2_size: { type: 'integer', doc: 'extranonce2 bytes given to SV1 miners (cgminer handles at most 8)', default: 4, min: 2, max: 8 },
+  min_individual_miner_hashrate: { type: 'number', doc: 'hashrate assumed for a new miner and the vardiff floor, H/s', default: 1e12, min: 1 },
+  shares_per_minute: { type: 'number', doc: 'share rate per miner that vardiff aims for', default: 6, min: 0.1, max: 6000 },
+  probe_interval_sec: { type: 'integer', doc: 'while on a fallback upstream, how often the better ones are retried', default: 30, min: 1 },
+  monitoring_address: { type: 'string', doc: 'HTTP listener for /metrics', default: '127.0.0.1:9092', check: hostPort },
+  upstreams: {
+    type: 'tables',
+    doc: 'ordered failover list of SV2 pools (the first that answers is used)',
+    required: true,
+    minItems: 1,
+    maxItems: 16,
+    fields: {
+      url: { type: 'string', doc: 'stratum2+tcp://HOST:PORT/<authority_pubkey>', required: true, check: sv2Url },
+      insecure: { type: 'boolean', doc: 'allow a URL without an authority key (the pool is then NOT authenticated)', default: false },
+    },
+  },
+  vardiff: {
+    type: 'table',
+    doc: 'per-miner variable difficulty towards shares_per_minute',
+    fields: {
+      enabled: { type: 'boolean', doc: 'retarget each miner (false: miners get the upstream channel target)', default: true },
+    },
+  },
+  limits: {
+    type: 'table',
+    doc: 'limits that close offenders and keep serving everyone else',
+    fields: {
+      max_connections: { type: 'integer', doc: 'open SV1 connections', default: 10_000, min: 1 },
+      max_line_bytes: { type: 'integer', doc: 'longest accepted SV1 line; longer closes the connection', default: 16_384, min: 512, max: 1_048_576 },
+      max_worker_labels: { type: 'integer', doc: 'distinct worker label values in /metrics (later workers are counted as "other")', default: 100, min: 0, max: 10_000 },
+    },
+  },
+} as const satisfies Fields;
+
+export type TranslatorConfig = Infer<typeof translatorSchema>;
+
+export function loadTranslatorConfig(file: string): TranslatorConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, null, null, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const c = parseConfig(text, translatorSchema, file);
+  c.upstreams.forEach((u, i) => {
+    if (!parsePoolUrl(u.url).authorityKey && !u.insecure) {
+      throw new ConfigError(file, locate(text, ['upstreams', i, 'url']), `upstreams[${i}].url`, 'no authority key (…/<authority_pubkey>); add it or set insecure = true');
+    }
+  });
+  return c;
+}
+
+/** The validated upstream list as failover endpoints. */
+export function upstreamEndpoints(c: TranslatorConfig): Endpoint[] {
+  return c.upstreams.map((u) => {
+    const url = parsePoolUrl(u.url);
+    return { host: url.host, port: url.port, authorityKey: url.authorityKey, insecure: !url.authorityKey };
+  });
+}

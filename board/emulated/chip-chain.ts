@@ -8,6 +8,7 @@
 // duplicates after an exhausted search space therefore match the real chain.
 import { EventEmitter } from 'node:events';
 import { finishFromMidstate, sha256, sha256d } from '../../agent/bitcoin/index.js';
+import { putLe32 as putLe } from '../../drivers/asic/bytes.js';
 import { CommandParser, type HostCommand } from '../../drivers/asic/command-parser.js';
 import type { DecodedJob } from '../../drivers/asic/job.js';
 import type { ChipProfile } from '../../drivers/asic/profiles.js';
@@ -40,7 +41,6 @@ export interface ChainFaults {
 
 interface ChipJob {
   job: DecodedJob;
-  receivedAt: number;
   /** Samples hashed so far: sample j is search position j·stride. */
   sample: number;
 }
@@ -53,6 +53,8 @@ class EmulatedChip {
   dead = false;
   hashing = true;
   nonces = 0;
+  /** Samples owed for time already spent hashing (carried across jobs: the chip never idles). */
+  credit = 0;
   constructor(readonly index: number) {}
 }
 
@@ -78,6 +80,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   private replyLength: number;
   private timer: NodeJS.Timeout | null = null;
   private outBusyUntil = 0;
+  private lastTick = performance.now();
   private powered = true;
   private readonly stride: number;
   private readonly header = new Uint8Array(80);
@@ -173,9 +176,8 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
         return;
       }
       case 'job': {
-        const now = performance.now();
         this.stats.jobs++;
-        for (const c of chips) c.job = { job: cmd.job, receivedAt: now, sample: 0 };
+        for (const c of chips) c.job = { job: cmd.job, sample: 0 };
         this.emit('job', cmd.job.jobId);
         return;
       }
@@ -257,6 +259,8 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
 
   private tick(): void {
     const now = performance.now();
+    const elapsed = Math.min(1, (now - this.lastTick) / 1000);
+    this.lastTick = now;
     const chips = this.reachable();
     if (!chips.length) return;
     const p = this.profile;
@@ -278,9 +282,10 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
         if (hcn > 0) span = Math.min(span, Math.max(1, Math.floor((hcn / CLKI_HZ) * this.frequencyMHz(c) * 1e6)));
       }
       const space = slots * p.cores * span;
-      const reached = Math.floor(((now - cj.receivedAt) / 1000) * rate / this.stride);
-      // Cap the work per tick so a stalled event loop cannot turn into an unbounded burst.
-      const until = Math.min(reached, cj.sample + 50_000);
+      c.credit += (elapsed * rate) / this.stride;
+      const n = Math.floor(c.credit);
+      c.credit -= n;
+      const until = cj.sample + n;
       for (; cj.sample < until; cj.sample++) {
         let q = cj.sample * this.stride;
         if (q >= space) {
@@ -332,12 +337,6 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   }
 }
 
-const putLe = (b: Uint8Array, o: number, v: number) => {
-  b[o] = v & 0xff;
-  b[o + 1] = (v >>> 8) & 0xff;
-  b[o + 2] = (v >>> 16) & 0xff;
-  b[o + 3] = v >>> 24;
-};
 
 /** The bit positions set in `mask`, lowest first. */
 const bitPositions = (mask: number): number[] => Array.from({ length: 32 }, (_, i) => i).filter((i) => (mask >>> i) & 1);

@@ -17,12 +17,14 @@ export function commandFrame(framing: Framing, header: number, payload: readonly
   return out;
 }
 
-/** A job frame (BM1397 generation): 55 AA 21 LEN payload CRC16. */
-export function jobFrame(payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(2 + 2 + payload.length + 2);
-  out.set([0x55, 0xaa, 0x21, payload.length + 4]);
-  out.set(payload, 4);
-  const c = crc16(out, 2, out.length - 2);
+/** A job frame: [55 AA] 21 LEN payload CRC16 (the preamble from the BM1397 generation on). */
+export function jobFrame(payload: Uint8Array, framing: Framing = 'bm1397'): Uint8Array {
+  const pre = framing === 'bm1397' ? 2 : 0;
+  const out = new Uint8Array(pre + 2 + payload.length + 2);
+  if (pre) out.set([0x55, 0xaa]);
+  out.set([0x21, payload.length + 4], pre);
+  out.set(payload, pre + 2);
+  const c = crc16(out, pre, out.length - 2);
   out[out.length - 2] = c >> 8;
   out[out.length - 1] = c & 0xff;
   return out;

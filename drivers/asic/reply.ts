@@ -4,7 +4,7 @@ import { crc5 } from './crc.js';
 import type { Framing } from './frame.js';
 
 export interface RawReply {
-  /** The bytes after the preamble, CRC byte included (7, 9 or 11 bytes). */
+  /** The bytes after the preamble, CRC byte included (7 or 9 bytes). */
   body: Uint8Array;
   /** Type bits 7–5 of the last byte: 0 register reply, 4 nonce (BM1397+); BM1387 uses bit 7. */
   isNonce: boolean;
@@ -19,7 +19,7 @@ export class ReplyParser {
 
   constructor(
     readonly framing: Framing,
-    /** Reply length after the preamble: 7 (BM1387), 9 (BM1397, fresh BM1370) or 11 (BM1362+). */
+    /** Reply length after the preamble: 7 (BM1387, BM1397, a fresh BM1370) or 9 (BM1362+). */
     public replyLength: number,
   ) {}
 

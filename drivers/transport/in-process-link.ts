@@ -24,8 +24,25 @@ class End extends EventEmitter<SerialLinkEvents> implements SerialLink {
     const wireMs = this.paced ? (copy.length * 10 * 1000) / this.baudRate : 0;
     const at = Math.max(now, this.busyUntil) + wireMs;
     this.busyUntil = at;
-    const peer = this.peer;
-    setTimeout(() => peer.closed || peer.emit('data', copy), Math.max(0, at - now));
+    this.queue.push({ at, bytes: copy });
+    if (this.queue.length === 1) this.schedule();
+  }
+
+  // One FIFO and one timer per direction: separate timers per write can fire out of order
+  // (millisecond rounding), and a wire never reorders bytes.
+  private readonly queue: { at: number; bytes: Uint8Array }[] = [];
+
+  private schedule(): void {
+    const head = this.queue[0];
+    if (!head) return;
+    setTimeout(() => {
+      const now = performance.now();
+      while (this.queue.length && this.queue[0]!.at <= now + 0.5) {
+        const { bytes } = this.queue.shift()!;
+        if (!this.peer.closed) this.peer.emit('data', bytes);
+      }
+      this.schedule();
+    }, Math.max(0, head.at - performance.now()));
   }
 
   async setBaudRate(baud: number): Promise<void> {

@@ -1,0 +1,102 @@
+// The work scheduler: keeps every chain fed from the current job, each chain at its own refresh
+// interval (faster than its chips can finish a search space), and turns the chains' shares into
+// MiningShares for the upstream. A clean job (new prevhash) voids the rings and writes new work to
+// every chain at once — the latency-critical path.
+import type { ChainDriver, FoundShare } from '../../../drivers/asic/chain.js';
+import type { MiningJob, MiningShare } from '../../channels/mining-job.js';
+import { WorkGenerator, type WorkTag } from './work-generator.js';
+
+export interface SchedulerOptions {
+  onShare: (share: MiningShare, found: FoundShare<WorkTag>) => void;
+}
+
+export class WorkScheduler {
+  private generator: WorkGenerator | null = null;
+  private readonly timers = new Map<ChainDriver<WorkTag>, NodeJS.Timeout>();
+  private readonly listeners = new Map<ChainDriver<WorkTag>, (s: FoundShare<WorkTag>) => void>();
+  private running = false;
+  /** Work items written, per chain. */
+  readonly dispatched = new Map<ChainDriver<WorkTag>, number>();
+
+  constructor(private readonly opts: SchedulerOptions) {}
+
+  /** Adds a chain (already initialised); it gets work at once if there is a job. */
+  addChain(chain: ChainDriver<WorkTag>): void {
+    const on = (s: FoundShare<WorkTag>) =>
+      this.opts.onShare({ job: s.work.tag.job, extranonce: s.work.tag.extranonce, ntime: s.work.ntime, version: s.version, nonce: s.nonce }, s);
+    chain.on('share', on);
+    this.listeners.set(chain, on);
+    this.dispatched.set(chain, 0);
+    if (this.running) this.feed(chain);
+  }
+
+  removeChain(chain: ChainDriver<WorkTag>): void {
+    clearTimeout(this.timers.get(chain));
+    this.timers.delete(chain);
+    const on = this.listeners.get(chain);
+    if (on) chain.off('share', on);
+    this.listeners.delete(chain);
+    this.dispatched.delete(chain);
+  }
+
+  get chains(): ChainDriver<WorkTag>[] {
+    return [...this.listeners.keys()];
+  }
+
+  start(): void {
+    this.running = true;
+    for (const c of this.chains) this.feed(c);
+  }
+
+  stop(): void {
+    this.running = false;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.generator = null;
+  }
+
+  /** No valid job (upstream lost): chains idle on what they have until the next job. */
+  clearJob(): void {
+    this.generator = null;
+    for (const c of this.chains) c.invalidateAll();
+  }
+
+  get currentJob(): MiningJob | null {
+    return this.generator?.job ?? null;
+  }
+
+  setJob(job: MiningJob): void {
+    this.generator = new WorkGenerator(job);
+    if (!job.clean || !this.running) return;
+    // New block: void every ring and write the new work to every chain now, then re-arm timers.
+    const chains = this.chains;
+    for (const c of chains) c.invalidateAll();
+    for (const c of chains) this.dispatchOne(c);
+    for (const c of chains) this.arm(c);
+  }
+
+  /** A new share target for the current job (SetTarget / set_difficulty). */
+  setTarget(target: Uint8Array): void {
+    const job = this.currentJob;
+    if (job) this.setJob({ ...job, target, clean: false });
+  }
+
+  private dispatchOne(chain: ChainDriver<WorkTag>): void {
+    const gen = this.generator;
+    if (!gen || chain.isClosed) return;
+    chain.dispatch(gen.next(chain.profile.jobFormat === 'midstate' ? chain.profile.maxMidstates : 0));
+    this.dispatched.set(chain, (this.dispatched.get(chain) ?? 0) + 1);
+  }
+
+  private feed(chain: ChainDriver<WorkTag>): void {
+    this.dispatchOne(chain);
+    this.arm(chain);
+  }
+
+  private arm(chain: ChainDriver<WorkTag>): void {
+    clearTimeout(this.timers.get(chain));
+    if (!this.running || !this.listeners.has(chain)) return;
+    const t = setTimeout(() => this.feed(chain), chain.workIntervalMs);
+    this.timers.set(chain, t);
+  }
+}

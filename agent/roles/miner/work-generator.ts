@@ -1,0 +1,89 @@
+// Work generation for one job (the agent's side of an extended channel): every call yields a
+// work item with a fresh extranonce, hence its own merkle root and its own search space, so no
+// two chains (and, with the chips' nonce split, no two chips) ever search the same space. When
+// the extranonce space runs out, ntime moves on by a second and the counter starts over.
+import { bigIntToLe, midstate, nbitsToTarget, sha256d, merkleRootFromPath } from '../../bitcoin/index.js';
+import type { DispatchWork } from '../../../drivers/asic/chain.js';
+import type { MiningJob } from '../../channels/mining-job.js';
+
+export interface WorkTag {
+  job: MiningJob;
+  extranonce: Uint8Array;
+}
+
+/** The next version above `v` within `mask` (ESP-Miner's increment_bitmask, in one step). */
+export function nextRolledVersion(v: number, mask: number): number {
+  if (mask === 0) return v >>> 0;
+  const m = mask >>> 0;
+  // Adding ~mask's bits makes the carry skip every bit outside the mask.
+  const rolled = (((v | ~m) >>> 0) + 1) & m;
+  return ((v & ~m) | rolled) >>> 0;
+}
+
+export class WorkGenerator {
+  private readonly coinbase: Uint8Array;
+  private readonly enOffset: number;
+  private readonly networkTarget: Uint8Array;
+  private counter = 0;
+  private ntime: number;
+  private readonly header = new Uint8Array(64);
+  private readonly capacity: number;
+
+  constructor(readonly job: MiningJob) {
+    this.coinbase = new Uint8Array(job.coinbasePrefix.length + job.extranonceSize + job.coinbaseSuffix.length);
+    this.coinbase.set(job.coinbasePrefix);
+    this.enOffset = job.coinbasePrefix.length;
+    this.coinbase.set(job.coinbaseSuffix, this.enOffset + job.extranonceSize);
+    const t = nbitsToTarget(job.nbits);
+    this.networkTarget = t === null ? new Uint8Array(32) : bigIntToLe(t < 1n << 256n ? t : (1n << 256n) - 1n);
+    this.ntime = job.ntime;
+    this.capacity = 2 ** Math.min(48, 8 * job.extranonceSize);
+  }
+
+  /** The next unique work item, with `midstates` rolled versions for midstate chips (0: header chips). */
+  next(midstates = 0): DispatchWork<WorkTag> {
+    const job = this.job;
+    if (this.counter >= this.capacity) {
+      this.counter = 0;
+      this.ntime++;
+    }
+    const extranonce = this.coinbase.subarray(this.enOffset, this.enOffset + job.extranonceSize);
+    // The counter goes in big-endian at the end of the extranonce; at most 6 bytes are used.
+    let c = this.counter++;
+    for (let i = extranonce.length - 1; i >= 0; i--) {
+      extranonce[i] = c % 256;
+      c = Math.floor(c / 256);
+    }
+    const merkleRoot = merkleRootFromPath(sha256d(this.coinbase), job.merklePath);
+    const work: DispatchWork<WorkTag> = {
+      version: job.version,
+      versionMask: job.versionMask,
+      prevHash: job.prevHash,
+      merkleRoot,
+      ntime: this.ntime,
+      nbits: job.nbits,
+      shareTarget: job.target,
+      networkTarget: this.networkTarget,
+      tag: { job, extranonce: extranonce.slice() },
+    };
+    // Without version rolling a midstate chip gets the one version there is.
+    const count = job.versionMask === 0 ? Math.min(1, midstates) : midstates;
+    if (count > 0) {
+      const h = this.header;
+      h.set(job.prevHash, 4);
+      h.set(merkleRoot.subarray(0, 28), 36);
+      const list: { version: number; state: Uint32Array }[] = [];
+      let v = job.version >>> 0;
+      for (let i = 0; i < count; i++) {
+        h[0] = v & 0xff;
+        h[1] = (v >>> 8) & 0xff;
+        h[2] = (v >>> 16) & 0xff;
+        h[3] = v >>> 24;
+        list.push({ version: v, state: midstate(h) });
+        v = nextRolledVersion(v, job.versionMask);
+      }
+      work.midstates = list;
+    }
+    return work;
+  }
+}

@@ -1,0 +1,426 @@
+// The chain driver: brings one BM13xx chain up (reset, enumeration, chain inactive, addresses,
+// the profile's init, frequency ramp, ticket mask, version rolling, baud switch), dispatches work
+// through a job-id ring and takes nonces in: resync + CRC (ReplyParser), job lookup, version
+// reconstruction, header rebuild, sha256d, classification. Knows nothing of pools: work carries
+// its share and network targets and an opaque tag that comes back with each share.
+import { EventEmitter } from 'node:events';
+import type { SerialLink } from '../transport/serial-link.js';
+import { putLe32 as putLe } from './bytes.js';
+import { chainInactive, readRegister, setAddress, writeRegister } from './frame.js';
+import { leadingZeroBits, meetsTarget, sha256d } from './hash.js';
+import { encodeJob, type ChipWork } from './job.js';
+import { chipOfNonce, coreOfNonce, counterSpan, decodeNonceReply, decodeRegisterReply, log2, spreadOffsets, sweepSeconds, type NonceSplit, type RegisterReply } from './nonce.js';
+import { CORE_SLOTS, type ChipProfile } from './profiles.js';
+import { RESET_BAUD, baudDivider, baudFromDivider, encodePll, encodeTicketMask, solvePll, versionRollingRegister, pllFrequencyMHz } from './registers.js';
+import { ReplyParser } from './reply.js';
+
+export class ChainError extends Error {
+  override readonly name = 'ChainError';
+  constructor(
+    readonly code: 'no-chips' | 'wrong-chip' | 'chip-count' | 'closed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ChainDriverOptions {
+  link: SerialLink;
+  profile: ChipProfile;
+  expectedChips: number;
+  /** Distance between chip addresses (power of two); default 256 / nextpow2(expected chips). */
+  addressStep?: number;
+  frequencyMHz?: number;
+  /** Power of two; the chips report hashes with at least 32 + log2(this) leading zero bits. */
+  ticketDifficulty?: number;
+  /** Emulated chains: each reported hash stands for 2^shift (the board profile's scale); 0 on hardware. */
+  difficultyShift?: number;
+  /** The line rate to switch to after init (0: stay at the reset rate). */
+  baud?: number;
+  /** Version bits the header chips may roll (BIP320 0x1FFFE000 by default). */
+  versionMask?: number;
+  /** Drives the chain's reset line (GPIO): held = in reset. */
+  reset?: (held: boolean) => Promise<void>;
+  /** Silence that ends a broadcast read, ms. */
+  replyTimeoutMs?: number;
+  /** Frequency ramp: MHz per step and ms between steps (ESP-Miner: 6.25 MHz every 100 ms). */
+  rampStepMHz?: number;
+  rampIntervalMs?: number;
+  /** Fail init unless every expected chip answers (default: mine with the chips found). */
+  requireAllChips?: boolean;
+  /** Refresh margin: work is replaced after this fraction of the chips' sweep time (default 0.9). */
+  refreshFraction?: number;
+  /** Upper bound on the time between jobs, ms (header chips could otherwise wait minutes). */
+  maxWorkIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Work for a chain, with what the driver needs to classify what comes back. */
+export interface DispatchWork<T = unknown> extends ChipWork {
+  /** Share target, 32 bytes LE. */
+  shareTarget: Uint8Array;
+  /** Network target, 32 bytes LE: a hash under it is a block candidate. */
+  networkTarget: Uint8Array;
+  tag: T;
+}
+
+export interface FoundShare<T = unknown> {
+  work: DispatchWork<T>;
+  nonce: number;
+  version: number;
+  hash: Uint8Array;
+  chip: number;
+  core: number;
+  block: boolean;
+}
+
+export interface InitReport {
+  found: number;
+  expected: number;
+  /** Position (0-based) of the first expected chip that did not answer; null when all did. */
+  missingAt: number | null;
+  addresses: number[];
+  frequencyMHz: number;
+  baud: number;
+  workIntervalMs: number;
+}
+
+export interface ChipCounters {
+  nonces: number;
+  hwErrors: number;
+  duplicates: number;
+  /** Valid nonces per core. */
+  cores: Uint32Array;
+}
+
+interface RingSlot<T> {
+  work: DispatchWork<T>;
+  /** The 80-byte header with everything but version and nonce filled in. */
+  header: Uint8Array;
+  seen: Set<number>;
+}
+
+export interface ChainDriverEvents<T> {
+  share: [FoundShare<T>];
+  hwerror: [{ chip: number; core: number; reason: 'ticket' | 'slot' }];
+  closed: [Error | null];
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const nextPow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+
+export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>> {
+  readonly profile: ChipProfile;
+  readonly chips: ChipCounters[] = [];
+  readonly stats = { nonces: 0, hwErrors: 0, duplicates: 0, stale: 0, jobs: 0, crcErrors: 0, skippedBytes: 0 };
+  private readonly link: SerialLink;
+  private readonly parser: ReplyParser;
+  private readonly ring = new Map<number, RingSlot<T>>();
+  private jobIndex = 0;
+  private split: NonceSplit = { addressStep: 1 };
+  private ticketZeros = 32;
+  private ticketDifficulty: number;
+  private collecting: ((r: RegisterReply) => void) | null = null;
+  private startedAt = 0;
+  private lastReplyAt = 0;
+  private closed = false;
+  /** The version mask the header chips were told to roll (0xA4). */
+  private chipVersionMask = 0;
+  /** Seconds after which the chips have searched a job completely. */
+  private sweepS = 1;
+  private readonly onData = (b: Uint8Array) => this.intake(b);
+  private readonly onClose = (e: Error | null) => {
+    this.closed = true;
+    this.emit('closed', e);
+  };
+
+  constructor(readonly opts: ChainDriverOptions) {
+    super();
+    this.profile = opts.profile;
+    this.link = opts.link;
+    this.parser = new ReplyParser(this.profile.framing, this.profile.initialReplyLength);
+    this.ticketDifficulty = opts.ticketDifficulty ?? this.profile.defaultTicketDifficulty;
+    this.link.on('data', this.onData);
+    this.link.on('close', this.onClose);
+  }
+
+  get frequencyMHz(): number {
+    return this.opts.frequencyMHz ?? this.profile.defaultFrequencyMHz;
+  }
+
+  /** How often the chain needs fresh work, ms. */
+  get workIntervalMs(): number {
+    return Math.max(1, Math.min(this.opts.maxWorkIntervalMs ?? 1000, this.sweepS * 1000 * (this.opts.refreshFraction ?? 0.9)));
+  }
+
+  /** Brings the chain up; throws ChainError when no chip (or, with requireAllChips, not every chip) answers. */
+  async init(): Promise<InitReport> {
+    const p = this.profile;
+    const f = p.framing;
+    const o = this.opts;
+    const gap = () => sleep(2);
+    if (o.reset) {
+      await o.reset(true);
+      await sleep(100);
+      await o.reset(false);
+      await sleep(100);
+    }
+    if (this.link.baudRate !== RESET_BAUD) await this.link.setBaudRate(Math.round(RESET_BAUD));
+    await this.link.flush();
+    this.parser.replyLength = p.initialReplyLength;
+    const vr = p.registers.versionRolling;
+    const mask = o.versionMask ?? 0x1fffe000;
+    if (vr !== null) {
+      // ESP-Miner writes 0xA4 three times before discovery: replies are full length from then on.
+      for (let i = 0; i < 3; i++) await this.write(writeRegister(f, vr, versionRollingRegister(mask), 'all'));
+      this.parser.replyLength = p.replyLength;
+    }
+    const ids = await this.broadcastRead(p.registers.chipId);
+    const wrong = ids.find((r) => r.value >>> 16 !== p.chipId);
+    if (wrong) throw new ChainError('wrong-chip', `expected ${p.name}, a chip answered CHIP_ID 0x${(wrong.value >>> 16).toString(16)}`);
+    if (ids.length === 0) throw new ChainError('no-chips', `no ${p.name} answered on the chain (expected ${o.expectedChips})`);
+    const found = ids.length;
+    const step = o.addressStep ?? Math.max(1, 256 / nextPow2(o.expectedChips));
+    if (found * step > 256) throw new ChainError('chip-count', `${found} chips do not fit the address space at step ${step}`);
+    for (let i = 0; i < 3; i++) {
+      await this.write(chainInactive(f));
+      await sleep(5);
+    }
+    const addresses = Array.from({ length: found }, (_, i) => i * step);
+    for (const a of addresses) await this.write(setAddress(f, a));
+    // A second discovery confirms the addresses; the first that never answers names the break.
+    const answered = new Set((await this.broadcastRead(p.registers.chipId)).map((r) => r.address));
+    const firstSilent = addresses.findIndex((a) => !answered.has(a));
+    const reachable = firstSilent < 0 ? found : firstSilent;
+    const missingAt = reachable < o.expectedChips ? reachable : null;
+    if (missingAt !== null) {
+      const msg = `${p.name} chain: ${reachable} of ${o.expectedChips} chips answer; chip ${missingAt} (address 0x${(missingAt * step).toString(16)}) is the first missing`;
+      if (o.requireAllChips) throw new ChainError('chip-count', msg);
+      o.log?.(msg);
+    }
+    this.split = { addressStep: step };
+    this.chips.length = 0;
+    for (let i = 0; i < reachable; i++) this.chips.push({ nonces: 0, hwErrors: 0, duplicates: 0, cores: new Uint32Array(CORE_SLOTS) });
+
+    for (const [reg, value] of this.initRegisters()) {
+      await this.write(writeRegister(f, reg, value, 'all'));
+      await gap();
+    }
+    if (p.nonceSplit === 'offset') {
+      const offsets = spreadOffsets(reachable);
+      for (let i = 0; i < reachable; i++) await this.write(writeRegister(f, p.registers.nonceOffset, (0x80000000 | offsets[i]!) >>> 0, addresses[i]!));
+      this.split = { addressStep: step, offsets };
+    }
+    await this.write(writeRegister(f, p.registers.ticketMask, encodeTicketMask(this.ticketDifficulty), 'all'));
+    this.ticketZeros = 32 + log2(this.ticketDifficulty) - (o.difficultyShift ?? 0);
+    const mhz = await this.rampFrequency(50, this.frequencyMHz);
+    const span0 = counterSpan(p, this.split, 0);
+    if (p.jobFormat === 'header') {
+      // Each version batch ends after HCN ticks of 25 MHz, just before the cores finish their range.
+      const hcn = Math.max(1, Math.floor((span0 * 25) / mhz) - 200);
+      await this.write(writeRegister(f, p.registers.hashCountingNumber, hcn, 'all'));
+      const versions = 2 ** bitCount(mask & 0x1fffe000);
+      this.sweepS = (versions / p.subCores) * (hcn / 25e6);
+      if (vr !== null) await this.write(writeRegister(f, vr, versionRollingRegister(mask), 'all'));
+      this.chipVersionMask = mask;
+    } else {
+      this.sweepS = sweepSeconds(p, mhz, span0, p.maxMidstates);
+    }
+    const baud = await this.switchBaud(o.baud ?? p.fastBaud);
+    this.startedAt = this.lastReplyAt = performance.now();
+    return { found: reachable, expected: o.expectedChips, missingAt, addresses: addresses.slice(0, reachable), frequencyMHz: mhz, baud, workIntervalMs: this.workIntervalMs };
+  }
+
+  /** Registers each profile's init writes (digest §1.14), broadcast, after addressing. */
+  private initRegisters(): [number, number][] {
+    switch (this.profile.name) {
+      case 'BM1387':
+        return [];
+      case 'BM1397':
+        return [[0x80, 0], [0x84, 0], [0x20, 1], [0x3c, 0x80008074], [0x68, 0xc0700111], [0x28, 0x0600000f]];
+      case 'BM1370':
+        return [[0xa8, 0x00070000], [0x18, 0xf000c100], [0x3c, 0x80008b00], [0x3c, 0x8000800c], [0x58, 0x00011111], [0x3c, 0x800082aa], [0x54, 2], [0x3c, 0x80008dee]];
+      default:
+        return [[0xa8, 0x00070000], [0x18, 0xff0fc100], [0x3c, 0x80008540], [0x3c, 0x80008020], [0x54, 3], [0x58, 0x02111111], [0x3c, 0x800082aa]];
+    }
+  }
+
+  private async rampFrequency(fromMHz: number, toMHz: number): Promise<number> {
+    const p = this.profile;
+    const step = this.opts.rampStepMHz ?? 6.25;
+    const interval = this.opts.rampIntervalMs ?? 100;
+    let f = fromMHz;
+    let reached = fromMHz;
+    do {
+      f = interval > 0 ? Math.min(toMHz, f + step) : toMHz;
+      const d = solvePll(f, p.pll.fbRange);
+      reached = pllFrequencyMHz(d);
+      await this.write(writeRegister(p.framing, p.registers.pll, encodePll(p.pll.layout, d), 'all'));
+      if (interval > 0) await sleep(interval);
+    } while (f < toMHz);
+    return reached;
+  }
+
+  private async switchBaud(target: number): Promise<number> {
+    if (!target || Math.abs(target - this.link.baudRate) < 1) return this.link.baudRate;
+    const div = baudDivider(target);
+    await this.write(writeRegister(this.profile.framing, this.profile.registers.baud, this.profile.baudValue(div), 'all'));
+    await this.link.drain();
+    await sleep(20);
+    const baud = Math.round(baudFromDivider(div));
+    await this.link.setBaudRate(baud);
+    await this.link.flush();
+    return baud;
+  }
+
+  private async write(frame: Uint8Array): Promise<void> {
+    if (this.closed) throw new ChainError('closed', 'the chain link is closed');
+    await this.link.write(frame);
+  }
+
+  /** Broadcast read: every reply until the line has been silent for the reply timeout. */
+  private async broadcastRead(register: number): Promise<RegisterReply[]> {
+    const got: RegisterReply[] = [];
+    const timeout = this.opts.replyTimeoutMs ?? 300;
+    let last = performance.now();
+    this.collecting = (r) => {
+      if (r.register === register || this.profile.framing === 'bm1387') {
+        got.push(r);
+        last = performance.now();
+      }
+    };
+    await this.write(readRegister(this.profile.framing, register, 'all'));
+    await this.link.drain();
+    last = performance.now();
+    while (performance.now() - last < timeout) await sleep(Math.min(20, timeout / 4));
+    this.collecting = null;
+    return got;
+  }
+
+  // ---- work ---------------------------------------------------------------------------------
+
+  /** Sends work to every chip under the next job id; returns that id. */
+  dispatch(work: DispatchWork<T>): number {
+    const p = this.profile;
+    const id = p.jobIds[this.jobIndex]!;
+    this.jobIndex = (this.jobIndex + 1) % p.jobIds.length;
+    const header = new Uint8Array(80);
+    header.set(work.prevHash, 4);
+    header.set(work.merkleRoot, 36);
+    putLe(header, 68, work.ntime);
+    putLe(header, 72, work.nbits);
+    this.ring.set(id, { work, header, seen: new Set() });
+    this.stats.jobs++;
+    const frame = encodeJob(p, id, work);
+    if (this.closed) return id;
+    const vr = p.registers.versionRolling;
+    if (vr !== null && work.versionMask !== this.chipVersionMask) {
+      // The pool's mask changed: the chips must roll only what it allows (ESP-Miner rewrites 0xA4 too).
+      this.chipVersionMask = work.versionMask;
+      this.link.write(writeRegister(p.framing, vr, versionRollingRegister(work.versionMask), 'all')).catch(() => {});
+    }
+    this.link.write(frame).catch(() => {});
+    return id;
+  }
+
+  /** Drops every job in the ring (a new block): late nonces for them count as stale, not as errors. */
+  invalidateAll(): void {
+    this.ring.clear();
+  }
+
+  // ---- nonces -------------------------------------------------------------------------------
+
+  private intake(bytes: Uint8Array): void {
+    const c0 = this.parser.crcErrors;
+    const s0 = this.parser.skipped;
+    const replies = this.parser.push(bytes);
+    this.stats.crcErrors += this.parser.crcErrors - c0;
+    this.stats.skippedBytes += this.parser.skipped - s0;
+    if (replies.length) this.lastReplyAt = performance.now();
+    for (const r of replies) {
+      if (r.isNonce) this.nonce(r.body);
+      else this.collecting?.(decodeRegisterReply(this.profile, r.body));
+    }
+  }
+
+  /** Parse, look up, rebuild, hash and classify one nonce reply (the hot path). */
+  nonce(body: Uint8Array): void {
+    const p = this.profile;
+    const r = decodeNonceReply(p, body);
+    const slot = this.ring.get(r.jobId);
+    if (!slot) {
+      this.stats.stale++;
+      return;
+    }
+    const chip = Math.min(chipOfNonce(p, this.split, r.nonce), Math.max(0, this.chips.length - 1));
+    const core = coreOfNonce(p, r.nonce);
+    const counters = this.chips[chip];
+    const w = slot.work;
+    let version: number;
+    if (p.jobFormat === 'midstate') {
+      const m = w.midstates?.[r.slot];
+      if (!m) return this.hwError(chip, core, 'slot');
+      version = m.version;
+    } else {
+      const mask = w.versionMask >>> 0;
+      version = ((w.version & ~mask) | ((r.versionField << 13) & mask)) >>> 0;
+    }
+    const key = (r.nonce ^ Math.imul(version, 0x9e3779b1)) >>> 0;
+    if (slot.seen.has(key)) {
+      this.stats.duplicates++;
+      if (counters) counters.duplicates++;
+      return;
+    }
+    slot.seen.add(key);
+    const h = slot.header;
+    putLe(h, 0, version);
+    putLe(h, 76, r.nonce);
+    const hash = sha256d(h);
+    if (leadingZeroBits(hash) < this.ticketZeros) return this.hwError(chip, core, 'ticket');
+    this.stats.nonces++;
+    if (counters) {
+      counters.nonces++;
+      counters.cores[core]!++;
+    }
+    if (meetsTarget(hash, w.shareTarget)) {
+      this.emit('share', { work: w, nonce: r.nonce, version, hash, chip, core, block: meetsTarget(hash, w.networkTarget) });
+    }
+  }
+
+  private hwError(chip: number, core: number, reason: 'ticket' | 'slot'): void {
+    this.stats.hwErrors++;
+    const c = this.chips[chip];
+    if (c) c.hwErrors++;
+    this.emit('hwerror', { chip, core, reason });
+  }
+
+  /** Estimated hash rate (H/s) of chip `i`, or of the chain, from valid nonces since init. */
+  hashrate(i?: number): number {
+    const secs = (performance.now() - this.startedAt) / 1000;
+    if (secs <= 0) return 0;
+    const n = i === undefined ? this.stats.nonces : (this.chips[i]?.nonces ?? 0);
+    return (n * this.ticketDifficulty * 2 ** 32) / secs;
+  }
+
+  /** Milliseconds since the chain last said anything. */
+  get silentForMs(): number {
+    return performance.now() - this.lastReplyAt;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async close(): Promise<void> {
+    this.link.off('data', this.onData);
+    this.link.off('close', this.onClose);
+    this.closed = true;
+    this.ring.clear();
+  }
+}
+
+function bitCount(v: number): number {
+  let n = 0;
+  for (let x = v >>> 0; x; x &= x - 1) n++;
+  return n;
+}

@@ -131,9 +131,9 @@ export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSo
             m = parseLine(line);
             this.handle(s, m, ready, fail);
           } catch (e) {
-            if (!(e instanceof Sv1Error)) throw e;
-            // Malformed JSON is a broken connection; a bad parameter of one message is logged.
-            if (e.code === 'invalid-json' || e.code === 'not-a-message') return fail(e);
+            // Malformed JSON is a broken connection; a bad parameter of one message is logged;
+            // anything else is a bug of ours, and ends this connection rather than the process.
+            if (!(e instanceof Sv1Error) || e.code === 'invalid-json' || e.code === 'not-a-message') return fail(e instanceof Error ? e : new Error(String(e)));
             this.opts.log?.(`${this.url}: ${e.message}`);
           }
         }

@@ -195,10 +195,13 @@ export function parseConfigureRequest(params: unknown[]): { extensions: string[]
   return { extensions: names as string[], versionRolling };
 }
 
+/** Above this a difficulty means no share can ever meet it (diff1 itself is below 2^224). */
+export const MAX_DIFFICULTY = 2 ** 200;
+
 /** mining.set_difficulty: integer or float, positive. */
 export function parseSetDifficulty(params: unknown[]): number {
   const d = typeof params[0] === 'string' ? Number(params[0]) : params[0];
-  if (typeof d !== 'number' || !Number.isFinite(d) || d <= 0) throw new Sv1Error('bad-params', `mining.set_difficulty: ${JSON.stringify(params[0])}`);
+  if (typeof d !== 'number' || !Number.isFinite(d) || d <= 0 || d > MAX_DIFFICULTY) throw new Sv1Error('bad-params', `mining.set_difficulty: ${JSON.stringify(params[0])}`);
   return d;
 }
 
@@ -235,5 +238,5 @@ export function parseSetExtranonce(params: unknown[]): { extranonce1: Uint8Array
 export function parseSuggestDifficulty(method: string, params: unknown[]): number | null {
   const legacy = /^mining\.suggest_difficulty\((\d+(?:\.\d+)?)\)$/.exec(method);
   const v = legacy ? Number(legacy[1]) : typeof params[0] === 'string' ? Number(params[0]) : params[0];
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null;
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= MAX_DIFFICULTY ? v : null;
 }

@@ -8,7 +8,7 @@ import type { MiningJob } from '../../agent/channels/mining-job.js';
 import { DIFF1, hashToHex, leToBigInt, sha256d } from '../../agent/bitcoin/index.js';
 import { shareHeader } from '../../agent/roles/translator/sv1-share.js';
 import { notifyParams, parseNotify } from '../../agent/sv1/index.js';
-import { startRawSv1Pool, type RawSv1Pool } from '../support/raw-sv1-pool.js';
+import { startRawSv1Pool } from '../support/raw-sv1-pool.js';
 import { waitFor } from '../support/sv1-stack.js';
 
 const cleanups: (() => unknown)[] = [];

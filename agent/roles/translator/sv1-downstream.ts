@@ -114,8 +114,12 @@ export class Sv1Downstream {
       try {
         this.handle(m.id, m.method, m.params);
       } catch (e) {
-        if (!(e instanceof Sv1Error)) throw e;
-        this.reply(m.id, null, [Sv1Code.Other, e.message, null]);
+        if (e instanceof Sv1Error) this.reply(m.id, null, [Sv1Code.Other, e.message, null]);
+        else {
+          // A bug of ours must not take the whole proxy down: this connection alone ends.
+          this.host.log(`miner ${this.id}: internal error on ${m.method.slice(0, 60)}: ${e instanceof Error ? e.message : String(e)}`);
+          return this.close('internal error');
+        }
       }
     }
   }

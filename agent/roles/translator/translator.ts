@@ -71,7 +71,7 @@ interface ChannelCtx {
   sentHashrate: number;
 }
 
-const CLOSE_REASONS = new Set(['disconnected', 'socket error', 'line-too-long', 'invalid-json', 'not-a-message', 'not reading', 'no upstream', 'upstream lost', 'stopped']);
+const CLOSE_REASONS = new Set(['disconnected', 'socket error', 'line-too-long', 'invalid-json', 'not-a-message', 'not reading', 'no upstream', 'upstream lost', 'stopped', 'internal error']);
 const MAX_JOBS_PER_MINER = 32;
 const MAX_SEEN = 20_000;
 

@@ -2,6 +2,7 @@
 // faults: stopped (seized rotor, unplugged), or a tach that reads zero while it turns is not
 // modelled — a stopped fan is the failure that matters.
 import type { EmulatedClock } from './clock.js';
+import { checkDuty, checkRpm, type Fan } from '../../drivers/fans/fan.js';
 
 export class FanMotor {
   private duty = 0;
@@ -47,5 +48,21 @@ export class FanMotor {
   /** Share of full airflow, 0..1. */
   airflow(): number {
     return this.speed() / this.maxRpm;
+  }
+}
+
+/** A fan on a control board's own PWM and tach (S9, S19), seen through the Fan interface. */
+export class EmulatedPwmFan implements Fan {
+  /** Fault: the tach line picks up noise and reports an impossible speed. */
+  tachNonsense = false;
+  constructor(
+    readonly name: string,
+    readonly motor: FanMotor,
+  ) {}
+  async setDuty(percent: number): Promise<void> {
+    this.motor.setDuty(checkDuty(percent));
+  }
+  async readRpm(): Promise<number> {
+    return checkRpm(this.name, this.tachNonsense ? 99_999 : Math.round(this.motor.speed()));
   }
 }

@@ -12,21 +12,26 @@ const FAN_CONFIG_INVERT = 0x10;
 
 export class Emc2101Fan implements Fan {
   readonly name: string;
+  private initialised = false;
   constructor(
     private readonly chip: Emc2101,
     name?: string,
+    /** For boards whose PWM is active low. */
+    private readonly invert = false,
   ) {
     this.name = name ?? `${chip.name} fan`;
   }
 
-  /** Enables the tach input and direct duty control; `invert` for boards whose PWM is active low. */
-  async init(invert = false): Promise<void> {
+  /** Enables the tach input and direct duty control; setDuty does it first if nobody has. */
+  async init(): Promise<void> {
     const { bus, address } = this.chip;
     await onBus(this.name, () => bus.writeByte(address, EMC2101_REG.config, CONFIG_TACH_INPUT));
-    await onBus(this.name, () => bus.writeByte(address, EMC2101_REG.fanConfig, FAN_CONFIG_DIRECT | (invert ? FAN_CONFIG_INVERT : 0)));
+    await onBus(this.name, () => bus.writeByte(address, EMC2101_REG.fanConfig, FAN_CONFIG_DIRECT | (this.invert ? FAN_CONFIG_INVERT : 0)));
+    this.initialised = true;
   }
 
   async setDuty(percent: number): Promise<void> {
+    if (!this.initialised) await this.init();
     const step = Math.round((checkDuty(percent) / 100) * EMC2101_FAN_STEPS);
     await onBus(this.name, () => this.chip.bus.writeByte(this.chip.address, EMC2101_REG.fanSetting, step));
   }

@@ -23,7 +23,7 @@ export const BITAXE_FEEDBACK: FeedbackNetwork = { nominal: 1.451, ra: 4750, full
 export function ds4432uCode(volts: number, net: FeedbackNetwork): number {
   const steps = Math.round(((net.nominal - volts) / net.ra / net.fullScale) * 127);
   if (Math.abs(steps) > 127) throw new RangeError(`${volts} V is beyond the DAC's reach`);
-  return steps > 0 ? 0x80 | steps : -steps;
+  return steps > 0 ? 0x80 | steps : Math.abs(steps);
 }
 
 export function ds4432uVoltage(code: number, net: FeedbackNetwork): number {

@@ -66,19 +66,19 @@ export class ChipI2cBus implements I2cBus {
   private unsupported(address: number, what: string): never {
     throw new BusError(`a chip's I2C master does byte transfers only (${what})`, address);
   }
-  async readWord(address: number): Promise<number> {
+  async readWord(address: number, _register?: number): Promise<number> {
     return this.unsupported(address, 'word read');
   }
-  async writeWord(address: number): Promise<void> {
+  async writeWord(address: number, _register?: number, _value?: number): Promise<void> {
     this.unsupported(address, 'word write');
   }
-  async readBlock(address: number): Promise<Uint8Array> {
+  async readBlock(address: number, _register?: number, _length?: number): Promise<Uint8Array> {
     return this.unsupported(address, 'block read');
   }
-  async writeBlock(address: number): Promise<void> {
+  async writeBlock(address: number, _register?: number, _data?: Uint8Array): Promise<void> {
     this.unsupported(address, 'block write');
   }
-  async transfer(address: number): Promise<Uint8Array> {
+  async transfer(address: number, _write?: Uint8Array, _readLength?: number): Promise<Uint8Array> {
     return this.unsupported(address, 'raw transfer');
   }
   async close(): Promise<void> {}

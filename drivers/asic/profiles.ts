@@ -99,7 +99,9 @@ const BM1397: ChipProfile = {
   framing: 'bm1397',
   replyLength: 7,
   initialReplyLength: 7,
-  cores: 168,
+  // 168 cores (672 small cores) per ESP-Miner, but the nonce's core field has 7 bits: the nonce
+  // space splits into 128 core slots, which is what the driver and the emulator count.
+  cores: 128,
   hashesPerClock: 672,
   nonceLayout: 'bm1397',
   defaultFrequencyMHz: 425,

@@ -57,14 +57,16 @@ export interface PicTiming {
   retryDelayMs: number;
   /** Wait after a PIC reset while it boots and NACKs everything (~500 ms). */
   resetDelayMs: number;
+  /** Keep-alive period (bOSminer: 1 s, well inside the PIC's ~10 s). */
+  heartbeatMs: number;
 }
-export const PIC_TIMING: PicTiming = { retries: 15, retryDelayMs: 100, resetDelayMs: 500 };
+export const PIC_TIMING: PicTiming = { retries: 15, retryDelayMs: 100, resetDelayMs: 500, heartbeatMs: PIC_HEARTBEAT_MS };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class S9Pic implements VoltageController {
   readonly range = S9_VOLTAGE_RANGE;
-  readonly heartbeatMs = PIC_HEARTBEAT_MS;
+  readonly heartbeatMs: number;
   readonly name: string;
   // One transaction at a time per PIC: the heartbeat must not interleave with a command's bytes.
   private queue: Promise<unknown> = Promise.resolve();
@@ -75,6 +77,7 @@ export class S9Pic implements VoltageController {
     private readonly timing: PicTiming = PIC_TIMING,
   ) {
     this.name = `pic@0x${address.toString(16)}`;
+    this.heartbeatMs = timing.heartbeatMs;
   }
 
   private exclusive<T>(job: () => Promise<T>): Promise<T> {

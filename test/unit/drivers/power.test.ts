@@ -10,7 +10,7 @@ import { decodeLinear11, encodeLinear11, voutModeExponent } from '../../../drive
 import { BITAXE_FEEDBACK, Ds4432uRail, ds4432uCode, ds4432uVoltage } from '../../../drivers/power/ds4432u.js';
 import { PowerError } from '../../../drivers/power/voltage-controller.js';
 
-const FAST = { retries: 3, retryDelayMs: 2, resetDelayMs: 30 };
+const FAST = { retries: 3, retryDelayMs: 2, resetDelayMs: 30, heartbeatMs: 1000 };
 
 describe('S9 PIC', () => {
   it('converts voltages with bmminer\'s coefficients (9.4 V = 6, 8.9 V = 92, 8.1 V = 228)', () => {

@@ -19,10 +19,7 @@ export interface BoardSensor extends TemperatureSensor {
 function tmp451Sensor(name: string, bus: I2cBus, addresses: number[], which: 'local' | 'remote'): () => Promise<number> {
   let chip: Tmp451 | null = null;
   return async () => {
-    if (!chip) {
-      chip = await Tmp451.probe(bus, addresses);
-      if (!chip) throw new SensorError(name, 'no-reply', `no TMP451-family sensor at ${addresses.map((a) => `0x${a.toString(16)}`).join('/')}`);
-    }
+    chip ??= await Tmp451.probe(bus, addresses, name);
     try {
       return await (which === 'local' ? chip.local() : chip.remote());
     } catch (e) {

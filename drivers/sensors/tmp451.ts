@@ -50,16 +50,18 @@ export class Tmp451 {
     return new Tmp451(bus, address, kind, (config & CONFIG_EXTENDED_RANGE) !== 0, name);
   }
 
-  /** The first of `addresses` where a TMP451-family chip answers, or null. */
-  static async probe(bus: I2cBus, addresses: readonly number[] = TMP451_PROBE_ADDRESSES): Promise<Tmp451 | null> {
+  /** The first of `addresses` where a TMP451-family chip answers; SensorError naming every miss. */
+  static async probe(bus: I2cBus, addresses: readonly number[] = TMP451_PROBE_ADDRESSES, name?: string): Promise<Tmp451> {
+    const why: string[] = [];
     for (const a of addresses) {
       try {
-        return await Tmp451.open(bus, a);
+        return await Tmp451.open(bus, a, name);
       } catch (e) {
         if (!(e instanceof SensorError)) throw e;
+        why.push(e.message);
       }
     }
-    return null;
+    throw new SensorError(name ?? 'tmp451', 'no-reply', `no TMP451-family sensor answers: ${why.join('; ')}`);
   }
 
   /** The chip's own (PCB) temperature. */

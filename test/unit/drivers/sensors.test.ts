@@ -43,12 +43,12 @@ describe('TMP451 family', () => {
     let remote = 71.3125;
     const bus = new EmulatedI2cBus().attach(0x4d, new Tmp451Model(() => 48.5, () => remote, TMP451_IDS.TMP421));
     const s = await Tmp451.probe(bus);
-    expect(s?.address).toBe(0x4d);
-    expect(s?.kind).toBe('TMP421');
-    expect(await s!.local()).toBe(48.5);
-    expect(await s!.remote()).toBe(71.3125);
+    expect(s.address).toBe(0x4d);
+    expect(s.kind).toBe('TMP421');
+    expect(await s.local()).toBe(48.5);
+    expect(await s.remote()).toBe(71.3125);
     remote = -5.5;
-    expect(await s!.remote()).toBe(-5.5);
+    expect(await s.remote()).toBe(-5.5);
   });
 
   it('decodes extended range (value − 64) when the chip is configured for it', async () => {
@@ -77,7 +77,7 @@ describe('TMP451 family', () => {
   it('refuses a chip that is not in the family', async () => {
     const bus = new EmulatedI2cBus().attach(0x4c, new Tmp451Model(() => 30, () => 60, { manufacturer: 0x4d, device: 1 }));
     expect((await fault(Tmp451.open(bus, 0x4c))).fault).toBe('unknown-device');
-    expect(await Tmp451.probe(bus)).toBeNull();
+    await expect(Tmp451.probe(bus)).rejects.toThrow(/0x4c.*not a TMP451.*no ACK from 0x4d.*no ACK from 0x4e/);
   });
 });
 

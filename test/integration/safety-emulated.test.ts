@@ -1,0 +1,199 @@
+// The issue's safety scenarios on emulated boards, real timers: the drivers talk to the emulated
+// parts over the emulated buses (and, for the Bitaxe, through the bitaxe-raw tunnel).
+import { afterEach, describe, expect, it } from 'vitest';
+import { openBoard, type BoardHardware } from '../../board/open.js';
+import { emulatedAntminerS9, emulatedBitaxeGamma } from '../../board/emulated-boards.js';
+import type { BoardDefinition } from '../../board/types.js';
+import type { EmulatedPwmFan } from '../../board/emulated/fan-motor.js';
+import { SafetyController, type SafetyEvent } from '../../agent/roles/miner/safety.js';
+import { SAFETY_DEFAULTS, type SafetyConfig } from '../../agent/roles/miner/safety-policy.js';
+import { BringUpError, bringUp, powerDownOnSignals } from '../../agent/roles/miner/safety-bringup.js';
+
+const SCALE = 20; // emulated ms per real ms: a minute of heating takes three seconds
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 8000, stepMs = 5): Promise<number> {
+  const t0 = performance.now();
+  while (!cond()) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(stepMs);
+  }
+  return performance.now();
+}
+
+function safetyConfig(def: BoardDefinition, over: Partial<SafetyConfig> = {}): SafetyConfig {
+  const l = def.limits;
+  return { mode: 'auto', targetTemp: l.targetTemp, hotTemp: l.hotTemp, dangerousTemp: l.dangerousTemp, boardDangerousTemp: l.boardDangerousTemp, vrDangerousTemp: l.vrDangerousTemp, fanSpeed: 70, minFans: l.minFans, ...SAFETY_DEFAULTS, ...over };
+}
+
+interface Rig {
+  hw: BoardHardware;
+  safety: SafetyController;
+  events: (SafetyEvent & { at: number; duty: number })[];
+  stopHashingCalls: number;
+  board: NonNullable<BoardHardware['emulated']>;
+}
+
+let rigs: Rig[] = [];
+afterEach(async () => {
+  for (const r of rigs) {
+    r.safety.stop();
+    await r.hw.close();
+  }
+  rigs = [];
+});
+
+const fanDuty = (hw: BoardHardware) => Math.min(...hw.fans.map((f) => ('motor' in f ? (f as EmulatedPwmFan).motor.getDuty() : 100)));
+
+async function rig(def: BoardDefinition, over: Partial<SafetyConfig> = {}, bring = true): Promise<Rig> {
+  const hw = await openBoard(def, {
+    emulation: { timeScale: SCALE, picBootMs: 500 },
+    picTiming: { retries: 3, retryDelayMs: 1, resetDelayMs: 500 / SCALE + 5, heartbeatMs: 1000 / SCALE },
+  });
+  const r: Rig = { hw, safety: undefined as unknown as SafetyController, events: [], stopHashingCalls: 0, board: hw.emulated! };
+  const cfg = safetyConfig(def, over);
+  r.safety = new SafetyController(hw, cfg, { pollMs: 100, fanSpinUpMs: 300, heartbeatWarnMs: 3000 / SCALE, heartbeatLostMs: 12_000 / SCALE }, {
+    stopHashing: () => void r.stopHashingCalls++,
+    onEvent: (e) => r.events.push({ ...e, at: performance.now(), duty: fanDuty(hw) }),
+  });
+  rigs.push(r);
+  r.safety.start();
+  if (bring) {
+    const up = await bringUp(hw, r.safety, { chains: def.chains.map((c) => ({ index: c.index, voltage: def.limits.voltage?.default ?? null })), minFans: cfg.minFans, fanTimeoutMs: 3000 });
+    expect(up.every((c) => c.state === 'running')).toBe(true);
+    for (const c of def.chains) r.board.setChainLoad(c.index, def.emulation!.chainWatts);
+  }
+  return r;
+}
+
+const allOff = (r: Rig) => r.hw.chains.every((c) => !r.board.isPowered(c.index));
+
+describe('safety on an emulated Antminer S9', () => {
+  it('overheat: past dangerous ⇒ hashing stopped and voltage cut within 2 s, fans 100 %, resets held, latched until cleared', async () => {
+    const r = await rig(emulatedAntminerS9);
+    expect(r.hw.chains.every((c) => r.board.isPowered(c.index) && !r.board.inReset(c.index))).toBe(true);
+    await sleep(300);
+    expect(r.safety.latched).toBeNull();
+    r.board.addHeat(7, 3000); // a blocked heatsink on J7
+    const crossed = await waitFor('chain 7 past 110 °C', () => r.board.chipTemperature(7) >= 110);
+    const cut = await waitFor('voltage off everywhere', () => allOff(r), 3000, 1);
+    expect(cut - crossed).toBeLessThan(2000);
+    expect(r.safety.latched).toMatchObject({ kind: 'overheat', sensor: 'chain7-chip', limit: 110 });
+    expect(r.stopHashingCalls).toBe(1);
+    await r.safety.settled();
+    expect(r.hw.chains.every((c) => r.board.inReset(c.index))).toBe(true);
+    expect(fanDuty(r.hw)).toBe(100);
+
+    // Cooled down, still latched and fans still full, until the explicit clear.
+    r.board.addHeat(7, 0);
+    await waitFor('chain 7 cool', () => r.board.chipTemperature(7) < 60);
+    const d = await r.safety.poll();
+    expect(d.shutdown?.kind).toBe('overheat');
+    expect(d.duty).toBe(100);
+    expect(allOff(r)).toBe(true);
+    r.safety.clear();
+    expect(r.safety.latched).toBeNull();
+    expect((await r.safety.poll()).shutdown).toBeNull();
+    expect(allOff(r)).toBe(true); // clearing does not power anything: bring-up does
+  });
+
+  it('a fan stops ⇒ fans 100 % at once, then shutdown (min_fans 2)', async () => {
+    const r = await rig(emulatedAntminerS9, { minFans: 2 });
+    await sleep(300);
+    r.board.stopFan('fan2');
+    await waitFor('shutdown', () => r.safety.latched !== null, 3000);
+    expect(r.safety.latched).toEqual({ kind: 'fans', spinning: 1, required: 2 });
+    const alarm = r.events.find((e) => e.type === 'alarm' && /required fans spinning/.test(e.message))!;
+    expect(alarm.duty).toBe(100);
+    await waitFor('voltage off', () => allOff(r), 2000, 1);
+    await r.safety.settled();
+    expect(r.hw.chains.every((c) => r.board.inReset(c.index))).toBe(true);
+  });
+
+  it('a sensor returns nonsense ⇒ fans 100 %, then after three bad readings the same shutdown', async () => {
+    const r = await rig(emulatedAntminerS9);
+    await sleep(300);
+    const t0 = performance.now();
+    r.board.sensorNonsense('chain8-chip');
+    await waitFor('shutdown', () => r.safety.latched !== null, 3000);
+    expect(r.safety.latched).toMatchObject({ kind: 'sensor-failure', sensor: 'chain8-chip' });
+    const first = r.events.find((e) => e.type === 'alarm' && e.message.startsWith('chain8-chip unknown')) as Extract<SafetyEvent, { type: 'alarm' }> & { at: number; duty: number };
+    expect(first.message).toMatch(/outside -40\.\.150 °C/);
+    expect(first.duty).toBe(100);
+    const shut = r.events.find((e) => e.type === 'shutdown')!;
+    expect(shut.at - first.at).toBeGreaterThanOrEqual(150); // two more polls at 100 ms
+    expect(shut.at - t0).toBeLessThan(1500);
+    await waitFor('voltage off', () => allOff(r), 2000, 1);
+  });
+
+  it('a sensor stops answering ⇒ the same, with the bus error as the reason', async () => {
+    const r = await rig(emulatedAntminerS9);
+    await sleep(200);
+    r.board.sensorSilent('chain6-pcb');
+    await waitFor('shutdown', () => r.safety.latched !== null, 3000);
+    expect(r.safety.latched).toMatchObject({ kind: 'sensor-failure' });
+    expect(JSON.stringify(r.safety.latched)).toMatch(/no ACK/);
+    await waitFor('voltage off', () => allOff(r), 2000, 1);
+  });
+
+  it('PIC heartbeat missing ⇒ detected and reported before the PIC cuts the board; the chain is disabled, the others keep running', async () => {
+    const r = await rig(emulatedAntminerS9);
+    await sleep(300);
+    const t0 = performance.now();
+    r.board.powerControllerSilent(7);
+    await waitFor('heartbeat-missing', () => r.events.some((e) => e.type === 'heartbeat-missing'), 3000);
+    const missing = r.events.find((e) => e.type === 'heartbeat-missing')!;
+    expect(missing).toMatchObject({ chain: 7 });
+    expect(r.board.isPowered(7)).toBe(true); // reported while the PIC still holds the board up
+    const cutByPic = await waitFor('the PIC cuts chain 7', () => !r.board.isPowered(7), 3000, 1);
+    expect(cutByPic - t0).toBeGreaterThan(8000 / SCALE); // the PIC's own ~10 s timeout
+    await waitFor('chain-disabled', () => r.events.some((e) => e.type === 'chain-disabled'), 3000);
+    expect(r.events.find((e) => e.type === 'chain-disabled')).toMatchObject({ chain: 7, reason: expect.stringMatching(/heartbeat lost/) });
+    expect(r.board.inReset(7)).toBe(true);
+    await sleep(1500 / 1); // 30 emulated s: the other PICs are still fed
+    expect(r.board.isPowered(6) && r.board.isPowered(8)).toBe(true);
+    expect(r.safety.latched).toBeNull();
+    expect(r.safety.status().chains.find((c) => c.index === 7)?.disabled).toMatch(/heartbeat/);
+  });
+
+  it('bring-up applies no voltage while the fans do not spin', async () => {
+    const r = await rig(emulatedAntminerS9, {}, false);
+    r.board.stopFan('fan1');
+    r.board.stopFan('fan2');
+    await expect(bringUp(r.hw, r.safety, { chains: [{ index: 6, voltage: 8.8 }], minFans: 1, fanTimeoutMs: 300 })).rejects.toThrow(BringUpError);
+    expect(allOff(r)).toBe(true);
+    expect(r.board.inReset(6)).toBe(true);
+  });
+
+  it('SIGTERM: voltage off, resets held, fans left at a safe speed', async () => {
+    const r = await rig(emulatedAntminerS9);
+    const exited = new Promise<[string, boolean]>((resolve) => {
+      const remove = powerDownOnSignals(r.safety, (sig, ok) => {
+        remove();
+        resolve([sig, ok]);
+      });
+    });
+    process.emit('SIGTERM', 'SIGTERM');
+    expect(await exited).toEqual(['SIGTERM', true]);
+    expect(allOff(r)).toBe(true);
+    expect(r.hw.chains.every((c) => r.board.inReset(c.index))).toBe(true);
+    expect(fanDuty(r.hw)).toBe(50);
+  });
+});
+
+describe('safety on an emulated Bitaxe Gamma (through the bitaxe-raw tunnel)', () => {
+  it('overheat cuts the TPS546 and holds the ASIC in reset within 2 s', async () => {
+    const r = await rig(emulatedBitaxeGamma);
+    expect(r.board.isPowered(0)).toBe(true);
+    expect(r.board.inReset(0)).toBe(false);
+    await sleep(300);
+    expect(r.safety.latched).toBeNull();
+    r.board.addHeat(0, 15);
+    const crossed = await waitFor('ASIC past 75 °C', () => r.board.chipTemperature(0) >= 75);
+    const cut = await waitFor('TPS546 off', () => !r.board.isPowered(0), 3000, 1);
+    expect(cut - crossed).toBeLessThan(2000);
+    expect(r.safety.latched).toMatchObject({ kind: 'overheat', sensor: 'asic' });
+    await r.safety.settled();
+    expect(r.board.inReset(0)).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 // Subcommand table and dispatch for `hashagent` (agent/cli.ts runs it).
 import { UsageError, type Command } from './command.js';
 import { cpuMiner } from './cpu-miner.js';
+import { emulate } from './emulate.js';
 import { keygen } from './keygen.js';
 import { pool } from './pool.js';
 import { start } from './start.js';
@@ -9,7 +10,7 @@ import { translate } from './translate.js';
 import { version } from './version.js';
 
 // One line per subcommand; keep alphabetical.
-const commands: Command[] = [cpuMiner, keygen, pool, start, sv2, translate, version];
+const commands: Command[] = [cpuMiner, emulate, keygen, pool, start, sv2, translate, version];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

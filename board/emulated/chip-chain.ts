@@ -41,7 +41,10 @@ export interface ChainFaults {
 
 interface ChipJob {
   job: DecodedJob;
-  /** Samples hashed so far: sample j is search position j·stride. */
+  startedAt: number;
+  /** Random phase in [0, 1): sample j is search position (j + phase)·stride, reached at that time. */
+  phase: number;
+  /** Samples hashed so far. */
   sample: number;
 }
 
@@ -53,8 +56,6 @@ class EmulatedChip {
   dead = false;
   hashing = true;
   nonces = 0;
-  /** Samples owed for time already spent hashing (carried across jobs: the chip never idles). */
-  credit = 0;
   constructor(readonly index: number) {}
 }
 
@@ -80,7 +81,6 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   private replyLength: number;
   private timer: NodeJS.Timeout | null = null;
   private outBusyUntil = 0;
-  private lastTick = performance.now();
   private powered = true;
   private readonly stride: number;
   private readonly header = new Uint8Array(80);
@@ -100,7 +100,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     // the whole search space instead of one version or one core.
     this.stride = 2 ** opts.difficultyShift + 1;
     link.on('data', this.onData);
-    this.timer = setInterval(() => this.tick(), opts.tickMs ?? 10);
+    this.timer = setInterval(() => this.advance(), opts.tickMs ?? 10);
     this.timer.unref?.();
   }
 
@@ -177,7 +177,10 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
       }
       case 'job': {
         this.stats.jobs++;
-        for (const c of chips) c.job = { job: cmd.job, sample: 0 };
+        // The time up to now was spent on the previous job: settle it before switching.
+        this.advance();
+        const now = performance.now();
+        for (const c of chips) c.job = { job: cmd.job, startedAt: now, phase: Math.random(), sample: 0 };
         this.emit('job', cmd.job.jobId);
         return;
       }
@@ -257,10 +260,9 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     return step > 0 && (step & (step - 1)) === 0 ? step : 1;
   }
 
-  private tick(): void {
+  /** Hashes what every chip has had time for since the last call, on the job it holds. */
+  private advance(): void {
     const now = performance.now();
-    const elapsed = Math.min(1, (now - this.lastTick) / 1000);
-    this.lastTick = now;
     const chips = this.reachable();
     if (!chips.length) return;
     const p = this.profile;
@@ -282,16 +284,15 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
         if (hcn > 0) span = Math.min(span, Math.max(1, Math.floor((hcn / CLKI_HZ) * this.frequencyMHz(c) * 1e6)));
       }
       const space = slots * p.cores * span;
-      c.credit += (elapsed * rate) / this.stride;
-      const n = Math.floor(c.credit);
-      c.credit -= n;
-      const until = cj.sample + n;
+      // Cap the work per call so a stalled event loop cannot turn into an unbounded burst.
+      const due = Math.floor((((now - cj.startedAt) / 1000) * rate) / this.stride + cj.phase);
+      const until = Math.min(due, cj.sample + 20_000);
+      // Samples that fit in one sweep of the space; past that the chip starts over and finds the
+      // same nonces again, as a real chip does when its work is not refreshed.
+      const perSweep = Math.max(1, Math.ceil(space / this.stride - cj.phase));
       for (; cj.sample < until; cj.sample++) {
-        let q = cj.sample * this.stride;
-        if (q >= space) {
-          this.stats.rehashed++;
-          q %= space;
-        }
+        if (cj.sample >= perSweep) this.stats.rehashed++;
+        const q = Math.floor(((cj.sample % perSweep) + cj.phase) * this.stride) % space;
         const slot = q % slots;
         const r = Math.floor(q / slots);
         const core = r % p.cores;

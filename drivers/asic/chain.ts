@@ -48,7 +48,7 @@ export interface ChainDriverOptions {
   rampIntervalMs?: number;
   /** Fail init unless every expected chip answers (default: mine with the chips found). */
   requireAllChips?: boolean;
-  /** Refresh margin: work is replaced after this fraction of the chips' sweep time (default 0.9). */
+  /** Work is replaced after this fraction of the chips' sweep time (default 0.5: timers run late). */
   refreshFraction?: number;
   /** Upper bound on the time between jobs, ms (header chips could otherwise wait minutes). */
   maxWorkIntervalMs?: number;
@@ -150,7 +150,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
 
   /** How often the chain needs fresh work, ms. */
   get workIntervalMs(): number {
-    return Math.max(1, Math.min(this.opts.maxWorkIntervalMs ?? 1000, this.sweepS * 1000 * (this.opts.refreshFraction ?? 0.9)));
+    return Math.max(1, Math.min(this.opts.maxWorkIntervalMs ?? 1000, this.sweepS * 1000 * (this.opts.refreshFraction ?? 0.5)));
   }
 
   /** Brings the chain up; throws ChainError when no chip (or, with requireAllChips, not every chip) answers. */

@@ -1,0 +1,77 @@
+// `hashagent emulate` in its own process, reached the ways a board reaches a chain: the real
+// `serialport` package on a pty pair made by socat (Compac F, a USB serial stick), and TCP sockets
+// (as a QEMU chardev would be; an S9's three chains). The driver enumerates, switches baud, mines.
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { ChainDriver } from '../../../drivers/asic/chain.js';
+import { SerialPortLink } from '../../../drivers/transport/serialport-link.js';
+import { SocketLink } from '../../../drivers/transport/socket-link.js';
+import type { SerialLink } from '../../../drivers/transport/serial-link.js';
+import { RESET_BAUD } from '../../../drivers/asic/registers.js';
+import { boardChip, emulatedBoard } from '../../../board/emulated/chain-profiles.js';
+import { WorkScheduler } from '../../../agent/roles/miner/scheduler.js';
+import type { WorkTag } from '../../../agent/roles/miner/work-generator.js';
+import type { MiningShare } from '../../../agent/channels/mining-job.js';
+import { CLI } from '../../support/cli.js';
+import { shareMeetsTarget, testJob } from '../../support/mining-job.js';
+
+const haveSocat = spawnSync('socat', ['-V']).status === 0;
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** Starts the emulator and resolves with the addresses it prints, one per chain. */
+async function startEmulator(board: string, listen: string, chains: number): Promise<string[]> {
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'emulate', '--board', board, '--listen', listen, '--hashrate-scale', '0.5'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  cleanups.push(() => new Promise<void>((r) => (child.exitCode !== null ? r() : (child.once('exit', () => r()), child.kill('SIGTERM')))));
+  const addresses: string[] = [];
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) {
+    const m = /^chain \d+: (.+)$/.exec(line);
+    if (m) addresses.push(m[1]!);
+    if (addresses.length === chains) break;
+  }
+  return addresses;
+}
+
+async function mineOn(links: SerialLink[], boardName: string, ms: number) {
+  const board = emulatedBoard(boardName);
+  const drivers = links.map((link) => new ChainDriver<WorkTag>({ link, profile: boardChip(board), expectedChips: board.chipsPerChain, difficultyShift: board.difficultyShift, rampIntervalMs: 0, replyTimeoutMs: 300, requireAllChips: true, ticketDifficulty: board.chipsPerChain === 1 ? 1 : 64 }));
+  const reports = await Promise.all(drivers.map((d) => d.init()));
+  const shares: MiningShare[] = [];
+  const sched = new WorkScheduler({ onShare: (s) => shares.push(s) });
+  drivers.forEach((d) => sched.addChain(d));
+  sched.start();
+  sched.setJob(testJob());
+  await new Promise((r) => setTimeout(r, ms));
+  sched.stop();
+  return { drivers, reports, shares };
+}
+
+describe('hashagent emulate across process boundaries', () => {
+  it.skipIf(!haveSocat)('Compac F over a real pty with serialport on both ends', async () => {
+    const [device] = await startEmulator('gekko-compac-f', 'pty', 1);
+    const link = await SerialPortLink.open(device!, Math.round(RESET_BAUD));
+    cleanups.push(() => link.close());
+    const { drivers, reports, shares } = await mineOn([link], 'gekko-compac-f', 2500);
+    expect(reports[0]).toMatchObject({ found: 1, missingAt: null, baud: 3_125_000 });
+    expect(link.baudRate).toBe(3_125_000);
+    expect(drivers[0]!.stats.hwErrors).toBe(0);
+    expect(drivers[0]!.stats.nonces).toBeGreaterThan(10);
+    expect(shares.length).toBeGreaterThan(0);
+    expect(shares.every(shareMeetsTarget)).toBe(true);
+  });
+
+  it('S9 over TCP sockets, one per chain', async () => {
+    const addresses = await startEmulator('antminer-s9', 'tcp://127.0.0.1:0', 3);
+    const links = await Promise.all(addresses.map((a) => SocketLink.connect(a, Math.round(RESET_BAUD))));
+    cleanups.push(() => Promise.all(links.map((l) => l.close())));
+    const { drivers, reports, shares } = await mineOn(links, 'antminer-s9', 2500);
+    for (const r of reports) expect(r).toMatchObject({ found: 63, missingAt: null });
+    expect(drivers.reduce((s, d) => s + d.stats.hwErrors, 0)).toBe(0);
+    expect(drivers.every((d) => d.stats.nonces > 5)).toBe(true);
+    expect(shares.every(shareMeetsTarget)).toBe(true);
+  });
+});

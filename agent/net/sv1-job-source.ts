@@ -5,9 +5,9 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import type { JobSource, JobSourceEvents, MiningJob, MiningShare } from '../channels/mining-job.js';
-import { bigIntToLe, concat, difficultyToTarget } from '../bitcoin/index.js';
+import { bigIntToLe, concat } from '../bitcoin/index.js';
 import {
-  LineDecoder, Sv1Error, encodeLine, parseConfigureResult, parseLine, parseNotify, parseReconnect, parseSetDifficulty, parseSetExtranonce, parseSubscribeResult,
+  LineDecoder, Sv1Error, difficultyShareTarget, encodeLine, parseConfigureResult, parseLine, parseNotify, parseReconnect, parseSetDifficulty, parseSetExtranonce, parseSubscribeResult,
   hex8, prevhashToHeaderBytes, u32Param, type Sv1Message,
 } from '../sv1/index.js';
 import { Backoff } from './failover.js';
@@ -53,7 +53,7 @@ interface Session {
 export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSource {
   private running = false;
   private session: Session | null = null;
-  private target: Uint8Array = bigIntToLe(difficultyToTarget(1));
+  private target: Uint8Array = bigIntToLe(difficultyShareTarget(1));
   /** Numeric job id (what MiningJob carries) ↔ the pool's string id. */
   private readonly ids = new Map<number, string>();
   private readonly emitted = new WeakSet<MiningJob>();
@@ -219,7 +219,7 @@ export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSo
         return this.emitJob(job);
       }
       case 'mining.set_difficulty':
-        this.target = bigIntToLe(difficultyToTarget(parseSetDifficulty(m.params)));
+        this.target = bigIntToLe(difficultyShareTarget(parseSetDifficulty(m.params)));
         this.emit('target', this.target);
         return;
       case 'mining.set_version_mask':

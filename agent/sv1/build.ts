@@ -35,8 +35,14 @@ export function advertisedDifficulty(target: bigint): number {
   return Number(d.toPrecision(6));
 }
 
+const MAX_TARGET = (1n << 256n) - 1n;
+
 /** The share target a miner derives from a difficulty (diff1 / d). */
 export function difficultyShareTarget(d: number): bigint {
   const log = Math.log2(d);
-  return d >= 1 && Number.isInteger(log) ? DIFF1 >> BigInt(log) : difficultyToTarget(d);
+  if (d >= 1) return Number.isInteger(log) ? DIFF1 >> BigInt(log) : difficultyToTarget(d);
+  // Below 1 (CPU miners, tests) with 18 digits of fixed point: 1e-10 must not become 0.
+  const scaled = BigInt(Math.max(1, Math.round(d * 1e18)));
+  const t = (DIFF1 * 10n ** 18n) / scaled;
+  return t > MAX_TARGET ? MAX_TARGET : t;
 }

@@ -1,14 +1,16 @@
 // `npm run bench`: every benchmark, one JSON object per line on stdout.
 // Usage: npm run bench [-- name-prefix ...] to run only matching benchmarks.
 import type { Bench, BenchResult } from './types.js';
+import { asicBench } from './asic.js';
 import { codecBench } from './codec.js';
 import { noiseBench } from './noise.js';
 import { poolBench } from './pool.js';
 import { poolScaleBench } from './pool-scale.js';
+import { translatorBench } from './translator.js';
 import { wireBench } from './wire.js';
 
 // One import per benchmark module; keep alphabetical.
-const benches: Bench[] = [codecBench, noiseBench, poolBench, poolScaleBench, wireBench];
+const benches: Bench[] = [asicBench, codecBench, noiseBench, poolBench, poolScaleBench, translatorBench, wireBench];
 
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 // The pool-scale benchmark re-runs this bundle as its pool process.

@@ -69,6 +69,8 @@ interface ChannelCtx {
   lastJob: MiningJob | null;
   allocator: ExtranonceAllocator | null;
   sentHashrate: number;
+  /** Subscribes waiting for the channel to open. */
+  waiting: Set<() => void>;
 }
 
 const CLOSE_REASONS = new Set(['disconnected', 'socket error', 'line-too-long', 'invalid-json', 'not-a-message', 'not reading', 'no upstream', 'upstream lost', 'stopped', 'internal error']);
@@ -156,7 +158,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
 
   private openChannel(request: Parameters<Sv2Upstream['channel']>[0]): Sv2Channel {
     const channel = this.upstream.channel(request);
-    const c: ChannelCtx = { miners: new Set(), target: MAX_TARGET_LE, lastJob: null, allocator: null, sentHashrate: request.nominalHashrate };
+    const c: ChannelCtx = { miners: new Set(), target: MAX_TARGET_LE, lastJob: null, allocator: null, sentHashrate: request.nominalHashrate, waiting: new Set() };
     this.ctx.set(channel, c);
     channel.on('state', (state) => {
       c.lastJob = null;
@@ -167,6 +169,8 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
           if (pad < 0) this.log(`upstream granted ${channel.extranonceSize} extranonce bytes; ${this.opts.extranonce2Size + 2} are needed`);
           else c.allocator = new ExtranonceAllocator(new Uint8Array(pad), 2, pad + 2 + this.opts.extranonce2Size);
         }
+        for (const w of c.waiting) w();
+        c.waiting.clear();
         return;
       }
       // A new channel means a new extranonce prefix: miners reconnect and subscribe again.
@@ -194,19 +198,18 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
 
   private waitOpen(channel: Sv2Channel): Promise<void> {
     if (channel.isOpen) return Promise.resolve();
+    const c = this.ctx.get(channel)!;
     const ms = this.opts.subscribeTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        channel.off('state', on);
+        c.waiting.delete(done);
         reject(new Error(`no upstream channel within ${ms} ms`));
       }, ms);
-      const on = (s: 'up' | 'down') => {
-        if (s !== 'up') return;
+      const done = () => {
         clearTimeout(timer);
-        channel.off('state', on);
         resolve();
       };
-      channel.on('state', on);
+      c.waiting.add(done);
     });
   }
 

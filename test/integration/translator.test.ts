@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CpuMiner } from '../../agent/roles/cpu-miner/miner.js';
 import { Sv1JobSource } from '../../agent/net/sv1-job-source.js';
+import { STALE } from '../../agent/roles/translator/translator.js';
 import { startSv1Stack, waitFor, type Sv1Stack } from '../support/sv1-stack.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -23,16 +24,23 @@ for (const aggregate of [true, false]) {
       const s = await stack({ aggregate });
       const poolErrors: string[] = [];
       s.pool.on('share', (r) => r.ok || poolErrors.push(r.error!));
+      const translatorErrors: string[] = [];
+      s.translator.on('share', (r) => r.ok || translatorErrors.push(r.error!));
+      const minerErrors: string[] = [];
       const miners = [1, 2].map((n) => {
         const source = new Sv1JobSource({ host: '127.0.0.1', port: s.sv1Port, user: `acct.rig${n}` });
         const miner = new CpuMiner({ pools: [], user: '', channel: 'extended', nominalHashrate: 0, source, sliceSize: 2000 });
         cleanups.push(() => miner.stop());
+        miner.on('result', (r) => r.error && minerErrors.push(r.error));
         return miner;
       });
       await Promise.all(miners.map((m) => m.start()));
       await waitFor(() => miners.every((m) => m.stats.accepted >= 5) && s.pool.shares.accepted.get() >= 10, 40_000, 'accepted shares');
-      for (const m of miners) expect(m.stats.rejected).toBe(0);
-      expect(s.translator.totals.rejected).toBe(0);
+      // Nothing invalid. Stale shares (found before the miner heard of a new block; the CPU miner
+      // finds blocks on this easy chain) are the only allowed rejection, a few per block.
+      expect(minerErrors.filter((e) => e !== STALE)).toEqual([]);
+      expect(translatorErrors.filter((e) => e !== STALE)).toEqual([]);
+      expect(s.translator.totals.rejected).toBeLessThanOrEqual(3 * s.chain.height);
       expect(poolErrors.filter((e) => e !== 'stale-share')).toEqual([]);
       expect(s.pool.shares.rejected.get()).toBe(0);
       expect(s.translator.totals.forwarded).toBeGreaterThan(0);

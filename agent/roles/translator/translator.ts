@@ -54,6 +54,8 @@ interface Miner {
   allocIndex: number | null;
   /** SV1 job id → the job and the miner's target when it was sent. */
   jobs: Map<string, { job: MiningJob; target: Uint8Array }>;
+  /** Job ids dropped by the last clean job: shares for them are stale, not unknown. */
+  stale: Set<string>;
   seen: Set<string>;
   target: bigint;
   vardiff: Vardiff | null;
@@ -75,6 +77,8 @@ interface ChannelCtx {
 
 const CLOSE_REASONS = new Set(['disconnected', 'socket error', 'line-too-long', 'invalid-json', 'not-a-message', 'not reading', 'no upstream', 'upstream lost', 'stopped', 'internal error']);
 const MAX_JOBS_PER_MINER = 32;
+/** The answer to a share for a job a new block made void. */
+export const STALE = 'Stale share';
 const MAX_SEEN = 20_000;
 
 export interface TranslatorEvents {
@@ -245,7 +249,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     const initial = suggested !== null ? this.clampSuggested(suggested) : hashrateToTarget(this.opts.minMinerHashrate, this.opts.sharesPerMinute);
     const target = this.opts.vardiff ? difficultyShareTarget(advertisedDifficulty(initial)) : this.followUpstream(c.target);
     const m: Miner = {
-      channel, local, allocIndex, jobs: new Map(), seen: new Set(), target, lastJob: null, resends: 0, label: 'other',
+      channel, local, allocIndex, jobs: new Map(), stale: new Set(), seen: new Set(), target, lastJob: null, resends: 0, label: 'other',
       vardiff: this.opts.vardiff ? new Vardiff({ sharesPerMinute: this.opts.sharesPerMinute, minHashrate: this.opts.minMinerHashrate }, targetToHashrate(target, this.opts.sharesPerMinute), Date.now()) : null,
     };
     d.data = m;
@@ -284,6 +288,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
   private sendJob(d: Sv1Downstream, job: MiningJob, clean: boolean, sv1Id = String(job.jobId)): void {
     const m = d.data as Miner;
     if (clean) {
+      m.stale = new Set(m.jobs.keys());
       m.jobs.clear();
       m.seen.clear();
     }
@@ -308,9 +313,14 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
   submit(d: Sv1Downstream, s: Submit): ShareVerdict {
     const m = d.data as Miner;
     const entry = m.jobs.get(s.jobId);
-    const verdict = entry ? this.check(d, m, entry, s) : { ok: false, code: Sv1Code.JobNotFound, message: 'Job not found' };
+    const verdict = entry
+      ? this.check(d, m, entry, s)
+      : { ok: false, code: Sv1Code.JobNotFound, message: m.stale.has(s.jobId) ? STALE : 'Job not found' };
     if (verdict.ok) this.totals.accepted++;
-    else this.totals.rejected++;
+    else {
+      this.totals.rejected++;
+      this.emit('share', { miner: d.id, worker: d.worker, ok: false, forwarded: false, error: verdict.message ?? 'rejected' });
+    }
     this.metrics.counter('hashagent_translator_shares_total', 'SV1 shares from miners, by worker and result', { worker: m.label, result: verdict.ok ? 'accepted' : 'rejected' }).inc();
     return verdict;
   }
@@ -325,7 +335,8 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     if (m.seen.has(key)) return { ok: false, code: Sv1Code.Duplicate, message: 'Duplicate share' };
     const extranonce = concat(m.local, s.extranonce2);
     const hash = sha256d(shareHeader(job, { extranonce, ntime: s.ntime, nonce: s.nonce, version }));
-    if (!meetsTarget(hash, entry.target)) return { ok: false, code: Sv1Code.LowDifficulty, message: 'Low difficulty share' };
+    // Miners apply set_difficulty at once or from the next job: either target counts (as ckpool does).
+    if (!meetsTarget(hash, entry.target) && !meetsTarget(hash, bigIntToLe(m.target))) return { ok: false, code: Sv1Code.LowDifficulty, message: 'Low difficulty share' };
     if (m.seen.size >= MAX_SEEN) m.seen.clear();
     m.seen.add(key);
     m.vardiff?.onShare();

@@ -46,7 +46,13 @@ export class Tmp451 {
     const dev = await onBus(name, () => bus.readByte(address, TMP451_REG.deviceId));
     const kind = identifyTmp451(mfr, dev);
     if (!kind) throw new SensorError(name, 'unknown-device', `manufacturer 0x${mfr.toString(16)} device 0x${dev.toString(16)} is not a TMP451-family sensor`);
-    const config = await onBus(name, () => bus.readByte(address, TMP451_REG.configRead));
+    // Extended range (value − 64) makes the bus-noise bytes 0x00 and 0xFF read −64 °C and 191 °C,
+    // both implausible, where the standard range would turn 0xFF into a believable −1 °C.
+    let config = await onBus(name, () => bus.readByte(address, TMP451_REG.configRead));
+    if (!(config & CONFIG_EXTENDED_RANGE)) {
+      await onBus(name, () => bus.writeByte(address, TMP451_REG.configWrite, config | CONFIG_EXTENDED_RANGE));
+      config = await onBus(name, () => bus.readByte(address, TMP451_REG.configRead));
+    }
     return new Tmp451(bus, address, kind, (config & CONFIG_EXTENDED_RANGE) !== 0, name);
   }
 

@@ -51,11 +51,11 @@ describe('TMP451 family', () => {
     expect(await s.remote()).toBe(-5.5);
   });
 
-  it('decodes extended range (value − 64) when the chip is configured for it', async () => {
+  it('switches the chip to extended range (value − 64), so 0x00/0xFF noise is implausible', async () => {
     const bus = new EmulatedI2cBus().attach(0x4c, new Tmp451Model(() => 30, () => 140.25));
-    await bus.writeByte(0x4c, TMP451_REG.configWrite, 0x04);
-    expect(await bus.readByte(0x4c, TMP451_REG.remoteHigh)).toBe(140 + 64);
     const s = await Tmp451.open(bus, 0x4c);
+    expect(await bus.readByte(0x4c, TMP451_REG.configRead)).toBe(0x04);
+    expect(await bus.readByte(0x4c, TMP451_REG.remoteHigh)).toBe(140 + 64);
     expect(await s.remote()).toBe(140.25);
   });
 

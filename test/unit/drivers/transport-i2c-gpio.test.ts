@@ -11,6 +11,7 @@ import { EmulatedI2cBus } from '../../../board/emulated/i2c-bus.js';
 import { EmulatedGpioPin } from '../../../board/emulated/gpio.js';
 import { Tmp451Model } from '../../../board/emulated/tmp451-model.js';
 import { Tmp451 } from '../../../drivers/sensors/tmp451.js';
+import { I2cMasterModel } from '../../../board/emulated/i2c-master-model.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -88,26 +89,37 @@ describe('bitaxe-raw tunnel', () => {
 });
 
 describe('I2C through a chip\'s master', () => {
-  it('turns byte reads into control-register commands and polls busy', async () => {
+  it('turns byte reads into control-register commands and polls busy (against the emulated master)', async () => {
     const sensorBus = new EmulatedI2cBus().attach(0x4c, new Tmp451Model(() => 40, () => 77));
-    // A chip's I2C master in miniature: executes the command word on the sensor bus.
-    let reg = 0;
+    const master = new I2cMasterModel(sensorBus);
+    const writes: number[] = [];
+    // The chain emulator's side in miniature: register 0x20 of chip 61 is the master.
     const chip: ChipRegisterAccess = {
-      async writeRegister(_c, _r, word) {
-        const addr = (word >> 17) & 0x7f;
-        const read = ((word >> 16) & 1) === 1;
-        const r = (word >> 8) & 0xff;
-        reg = 0x8000_0000;
-        const v = read ? await sensorBus.readByte(addr, r) : (await sensorBus.writeByte(addr, r, word & 0xff), 0);
-        reg = v;
+      async writeRegister(c, r, word) {
+        expect([c, r]).toEqual([61, 0x20]);
+        writes.push(word);
+        master.write(word);
       },
       async readRegister() {
-        return reg;
+        return master.read();
       },
     };
-    const bus = new ChipI2cBus(chip, { chip: 61 });
+    const bus = new ChipI2cBus(chip, { chip: 61, pollDelayMs: 1 });
     const s = await Tmp451.open(bus, 0x4c);
     expect(await s.remote()).toBe(77);
+    expect(writes[0]).toBe(0x0100_0000 | (((0x4c << 1) | 1) << 16) | (0xfe << 8)); // read manufacturer id
     await expect(bus.readWord(0x4c, 0)).rejects.toThrow(BusError);
+  });
+});
+
+describe('I2C through a chip\'s master: a silent sensor', () => {
+  it('is a BusError (poll timeout), never a number', async () => {
+    const sensorBus = new EmulatedI2cBus().attach(0x4c, new Tmp451Model(() => 40, () => 77));
+    const master = new I2cMasterModel(sensorBus);
+    const bus = new ChipI2cBus({ writeRegister: async (_c, _r, w) => master.write(w), readRegister: async () => master.read() }, { chip: 61, pollDelayMs: 1, polls: 5 });
+    const s = await Tmp451.open(bus, 0x4c);
+    sensorBus.silence(0x4c);
+    await expect(s.remote()).rejects.toMatchObject({ fault: 'no-reply' });
+    expect(master.nacks).toBe(1);
   });
 });

@@ -1,0 +1,80 @@
+// Extension 0x0002 through the translator, against an SV2 pool that grants it: a scripted
+// responder on real TCP and real Noise answers RequestExtensions.Success, and every share the
+// translator forwards carries the SV1 worker's name as the user_identity TLV (≤ 32 bytes).
+// Our own pool does not negotiate extensions: there the shares go without TLVs (translator.test).
+import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { acceptNoise } from '../../agent/net/noise-socket.js';
+import type { FrameConnection } from '../../agent/net/frame-connection.js';
+import { decodeFrame, messageFrame } from '../../agent/sv2/codec.js';
+import {
+  NewExtendedMiningJob, OpenExtendedMiningChannelSuccess, RequestExtensionsSuccess, SetNewPrevHash, SetupConnectionSuccess, findUserIdentity, WORKER_HASHRATE_TRACKING,
+} from '../../agent/sv2/messages/index.js';
+import { generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
+import { MAX_TARGET_LE } from '../../agent/bitcoin/index.js';
+import { Translator } from '../../agent/roles/translator/translator.js';
+import { waitFor } from '../support/sv1-stack.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('translator with a pool that grants extension 0x0002', () => {
+  it('requests it, then tags each forwarded share with the SV1 worker name', async () => {
+    const authority = generateAuthorityKeyPair();
+    const seen: { key: string; identity: string | null; extranonce?: number }[] = [];
+    const requested: number[][] = [];
+    const server = net.createServer(async (socket) => {
+      const conn: FrameConnection = await acceptNoise(socket, { authoritySecret: authority.secretKey });
+      conn.on('frame', (f) => {
+        const m = decodeFrame(f);
+        if (m.key === null) return;
+        if (m.key === 'SetupConnection') conn.send(messageFrame(SetupConnectionSuccess, { used_version: 2, flags: 0 }));
+        else if (m.key === 'RequestExtensions') {
+          requested.push(m.fields.requested_extensions);
+          conn.send(messageFrame(RequestExtensionsSuccess, { request_id: m.fields.request_id, supported_extensions: [WORKER_HASHRATE_TRACKING] }));
+        } else if (m.key === 'OpenExtendedMiningChannel') {
+          conn.send(messageFrame(OpenExtendedMiningChannelSuccess, { request_id: m.fields.request_id, channel_id: 7, target: MAX_TARGET_LE, extranonce_size: 8, extranonce_prefix: Uint8Array.of(1, 2, 3, 4), group_channel_id: 0 }));
+          const path = [new Uint8Array(32).fill(9)];
+          conn.send(messageFrame(NewExtendedMiningJob, { channel_id: 7, job_id: 1, min_ntime: null, version: 0x20000000, version_rolling_allowed: true, merkle_path: path, coinbase_tx_prefix: Uint8Array.of(1, 0, 0, 0, 1), coinbase_tx_suffix: Uint8Array.of(0, 0, 0, 0) }));
+          conn.send(messageFrame(SetNewPrevHash, { channel_id: 7, job_id: 1, prev_hash: new Uint8Array(32).fill(3), min_ntime: 1_700_000_000, nbits: 0x1d00ffff }));
+        } else if (m.key === 'SubmitSharesExtended') {
+          seen.push({ key: m.key, identity: findUserIdentity(m.tlvs ?? []), extranonce: m.fields.extranonce.length });
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const translator = new Translator({
+      host: '127.0.0.1', port: 0, upstreams: [{ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, authorityKey: authority.publicKey }],
+      userIdentity: 'farm', aggregate: true, extranonce2Size: 4, minMinerHashrate: 1, sharesPerMinute: 6, vardiff: false, maxConnections: 10, maxLineBytes: 4096, maxWorkerLabels: 10,
+    });
+    const port = await translator.start();
+    cleanups.push(() => translator.stop());
+
+    const sock = net.connect({ host: '127.0.0.1', port });
+    cleanups.push(() => sock.destroy());
+    const lines: Record<string, unknown>[] = [];
+    let buf = '';
+    sock.on('data', (d) => {
+      buf += d.toString();
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        lines.push(JSON.parse(buf.slice(0, nl)));
+        buf = buf.slice(nl + 1);
+      }
+    });
+    const worker = 'a-very-long-worker-name-of-more-than-32-bytes';
+    sock.write(`{"id":1,"method":"mining.subscribe","params":[]}\n{"id":2,"method":"mining.authorize","params":["acct.${worker}","x"]}\n`);
+    await waitFor(() => lines.some((l) => l.method === 'mining.notify'), 10_000, 'a job');
+    const notify = lines.find((l) => l.method === 'mining.notify')!.params as string[];
+    // extranonce1 = upstream prefix ‖ 2 bytes of padding ‖ 2-byte index: 8 = 2 + 2 + 4 rollable.
+    expect((lines.find((l) => l.id === 1)!.result as unknown[])[1]).toMatch(/^01020304[0-9a-f]{8}$/);
+    for (let n = 0; n < 3; n++) sock.write(`{"id":${10 + n},"method":"mining.submit","params":["acct.${worker}","${notify[0]}","0000000${n}","${notify[7]}","00000000"]}\n`);
+    await waitFor(() => seen.length === 3, 10_000, 'three forwarded shares');
+    expect(requested).toEqual([[WORKER_HASHRATE_TRACKING]]);
+    expect(seen.every((s) => s.identity === worker.slice(0, 32) && s.extranonce === 8)).toBe(true);
+    expect(lines.filter((l) => typeof l.id === 'number' && l.id >= 10).map((l) => l.result)).toEqual([true, true, true]);
+  });
+});

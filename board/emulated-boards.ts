@@ -76,10 +76,11 @@ export function emulatedVersion(real: BoardDefinition, profile: string, thermal:
   };
 }
 
-/** ~1 kW per chain: S19/S21-class hashboards. */
-const S19_THERMAL: ThermalParams = { ambient: 25, rFullAirflow: 0.045, rStillAir: 0.3, rChip: 0.015, tauS: 60, idleW: 80 };
-const BITAXE_THERMAL: ThermalParams = { ambient: 25, rFullAirflow: 2.0, rStillAir: 7, rChip: 0.4, tauS: 20, idleW: 2 };
-const GEKKO_THERMAL: ThermalParams = { ambient: 25, rFullAirflow: 3.0, rStillAir: 6, rChip: 0.5, tauS: 20, idleW: 1 };
+/** ~1 kW per chain: S19/S21-class hashboards (chips ~67 °C at full airflow in 25 °C air). */
+const S19_THERMAL: ThermalParams = { ambient: 25, rFullAirflow: 0.03, rStillAir: 0.3, rChip: 0.01, tauS: 60, idleW: 80 };
+const BITAXE_THERMAL: ThermalParams = { ambient: 25, rFullAirflow: 1.2, rStillAir: 7, rChip: 0.3, tauS: 20, idleW: 2 };
+// No controlled fan: the stick sits in a USB fan's airflow, modelled as always full.
+const GEKKO_THERMAL: ThermalParams = { ambient: 25, rFullAirflow: 2.0, rStillAir: 6, rChip: 0.5, tauS: 20, idleW: 1 };
 
 /** A later Antminer on the S19j Pro's layout with another chip (emulation only: no real definition yet). */
 function antminerLike(name: string, description: string, chip: ChipProfileName, chips: number): BoardDefinition {

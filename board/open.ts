@@ -42,8 +42,12 @@ export interface BoardHardware {
   readonly leds: { readonly red: Led | null; readonly green: Led | null };
   /** Where the chain driver reports chip temperatures for 'chain-reported' sensors. */
   readonly chainTemperatures: ChainTemperatureFeed;
-  /** The chain driver hands over chip register access once chain `chain` is enumerated (S9 sensors), or null when it goes down. */
-  attachChipRegisters(chain: number, access: ChipRegisterAccess | null): void;
+  /**
+   * The chain driver hands over chip register access once chain `chain` is enumerated (S9
+   * sensors sit behind a chip's I2C master), or null when the chain goes down. False when no
+   * sensor of this board is read through that chain.
+   */
+  attachChipRegisters(chain: number, access: ChipRegisterAccess | null): boolean;
   /** The emulator behind an emulated-* board (for the chain emulator's hooks and fault injection). */
   readonly emulated: EmulatedBoard | null;
   close(): Promise<void>;
@@ -62,7 +66,6 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
   const buses = new Map<string, I2cBus>();
   const pins = new Map<string, GpioPin>();
   const controls = new Map<string, BitaxeRawControl>();
-  const deferred = new Map<number, DeferredI2cBus[]>();
   const closers: (() => Promise<void> | void)[] = [];
 
   const control = async (path: string): Promise<BitaxeRawControl> => {
@@ -99,9 +102,7 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
         closers.push(() => b.close());
         break;
       case 'chip': {
-        const d = new DeferredI2cBus(`chain ${ref.chain} chip ${ref.chip}'s I2C master`);
-        deferred.set(ref.chain, [...(deferred.get(ref.chain) ?? []), d]);
-        b = d;
+        b = new DeferredI2cBus(`chain ${ref.chain} chip ${ref.chip}'s I2C master`);
         break;
       }
       case 'bitaxe-raw':
@@ -213,13 +214,13 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
       chainTemperatures: feed,
       emulated,
       attachChipRegisters(chain, access) {
-        const list = deferred.get(chain) ?? [];
-        def.sensors.forEach((s) => {
-          if (!('bus' in s) || s.bus.kind !== 'chip' || s.bus.chain !== chain) return;
-          const d = buses.get(busKey(s.bus)) as DeferredI2cBus;
-          d.attach(access ? new ChipI2cBus(access, { chip: s.bus.chip }) : null);
-        });
-        if (list.length === 0) throw new BoardError(`${def.name}: chain ${chain} has no sensors behind its chips`);
+        let attached = false;
+        for (const s of def.sensors) {
+          if (!('bus' in s) || s.bus.kind !== 'chip' || s.bus.chain !== chain) continue;
+          (buses.get(busKey(s.bus)) as DeferredI2cBus).attach(access ? new ChipI2cBus(access, { chip: s.bus.chip }) : null);
+          attached = true;
+        }
+        return attached;
       },
       async close() {
         emulated?.close();

@@ -1,6 +1,7 @@
 // Heat on one hashboard: a first-order model. Power in (voltage on × hashing load, plus leakage
-// whenever powered) raises the temperature above ambient by P × R, where R falls as airflow
-// rises; the temperature approaches that steady state with time constant tau. The chip diodes
+// whenever powered) raises the temperature above ambient by P × R, where R falls from still air to
+// full airflow with the square of the missing airflow (the last fan percent matters least); the
+// temperature approaches that steady state with time constant tau. The chip diodes
 // sit above the PCB by the chips' own resistance to the heatsink.
 import type { EmulatedClock } from './clock.js';
 
@@ -17,8 +18,8 @@ export interface ThermalParams {
   idleW: number;
 }
 
-/** An S9 hashboard: ~450 W hashing; ~75 °C chips at full fans in 25 °C air. */
-export const S9_THERMAL: ThermalParams = { ambient: 25, rFullAirflow: 0.09, rStillAir: 0.6, rChip: 0.03, tauS: 60, idleW: 40 };
+/** An S9 hashboard: ~450 W hashing; chips ~70 °C at full fans in 25 °C air, 89 °C at ~75 % airflow. */
+export const S9_THERMAL: ThermalParams = { ambient: 25, rFullAirflow: 0.065, rStillAir: 0.6, rChip: 0.03, tauS: 60, idleW: 40 };
 
 export class ThermalZone {
   private board: number;
@@ -38,7 +39,8 @@ export class ThermalZone {
 
   private resistance(airflow: number): number {
     const { rFullAirflow: full, rStillAir: still } = this.params;
-    return still - (still - full) * Math.max(0, Math.min(1, airflow));
+    const missing = 1 - Math.max(0, Math.min(1, airflow));
+    return full + (still - full) * missing * missing;
   }
 
   private steady(): number {

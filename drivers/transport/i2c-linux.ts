@@ -47,15 +47,23 @@ export class LinuxI2cBus implements I2cBus {
     }
   }
 
-  private async io<T>(address: number, what: string, op: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new BusError(`${this.device} is closed`, address);
-    checkAddress(address);
-    try {
-      return await op();
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new BusError(`${this.device} 0x${address.toString(16)} ${what}: ${err.code ?? err.message}`, address);
-    }
+  // One transfer at a time: the addon runs calls on libuv's thread pool, and a write-then-read
+  // (EEPROM pointer, PMBus) must not interleave with another caller's access to the same part.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private io<T>(address: number, what: string, op: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      if (this.closed) throw new BusError(`${this.device} is closed`, address);
+      checkAddress(address);
+      try {
+        return await op();
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        throw new BusError(`${this.device} 0x${address.toString(16)} ${what}: ${err.code ?? err.message}`, address);
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   readByte(address: number, register: number): Promise<number> {

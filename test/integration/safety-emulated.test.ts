@@ -45,14 +45,14 @@ afterEach(async () => {
 
 const fanDuty = (hw: BoardHardware) => Math.min(...hw.fans.map((f) => ('motor' in f ? (f as EmulatedPwmFan).motor.getDuty() : 100)));
 
-async function rig(def: BoardDefinition, over: Partial<SafetyConfig> = {}, bring = true): Promise<Rig> {
+async function rig(def: BoardDefinition, over: Partial<SafetyConfig> = {}, bring = true, scale = SCALE, pollMs = 100): Promise<Rig> {
   const hw = await openBoard(def, {
-    emulation: { timeScale: SCALE, picBootMs: 500 },
-    picTiming: { retries: 3, retryDelayMs: 1, resetDelayMs: 500 / SCALE + 5, heartbeatMs: 1000 / SCALE },
+    emulation: { timeScale: scale, picBootMs: 500 },
+    picTiming: { retries: 3, retryDelayMs: 1, resetDelayMs: 500 / scale + 5, heartbeatMs: 1000 / scale },
   });
   const r: Rig = { hw, safety: undefined as unknown as SafetyController, events: [], stopHashingCalls: 0, board: hw.emulated! };
   const cfg = safetyConfig(def, over);
-  r.safety = new SafetyController(hw, cfg, { pollMs: 100, fanSpinUpMs: 300, heartbeatWarnMs: 3000 / SCALE, heartbeatLostMs: 12_000 / SCALE }, {
+  r.safety = new SafetyController(hw, cfg, { pollMs, fanSpinUpMs: 300, heartbeatWarnMs: 3000 / scale, heartbeatLostMs: 12_000 / scale, policyClock: () => hw.emulated!.clock.now() }, {
     stopHashing: () => void r.stopHashingCalls++,
     onEvent: (e) => r.events.push({ ...e, at: performance.now(), duty: fanDuty(hw) }),
   });
@@ -156,6 +156,22 @@ describe('safety on an emulated Antminer S9', () => {
     expect(r.safety.status().chains.find((c) => c.index === 7)?.disabled).toMatch(/heartbeat/);
   });
 
+  it('under full load the fans hold the hottest chip at target (±3 °C), below 100 % duty', async () => {
+    // 50 emulated s per real s, polled every emulated second as on a real board.
+    const r = await rig(emulatedAntminerS9, {}, true, 50, 20);
+    await sleep(5000); // ~4 minutes: four thermal time constants
+    const d = await r.safety.poll();
+    expect(d.shutdown).toBeNull();
+    expect(d.hottestChip).toBeGreaterThan(emulatedAntminerS9.limits.targetTemp - 3);
+    expect(d.hottestChip).toBeLessThan(emulatedAntminerS9.limits.targetTemp + 3);
+    expect(d.duty).toBeGreaterThan(40);
+    expect(d.duty).toBeLessThan(100);
+    // Half the airflow and the same load: hotter, and the fans answer.
+    r.board.stopFan('fan2');
+    await sleep(300);
+    expect((await r.safety.poll()).duty).toBe(100);
+  });
+
   it('bring-up applies no voltage while the fans do not spin', async () => {
     const r = await rig(emulatedAntminerS9, {}, false);
     r.board.stopFan('fan1');
@@ -188,7 +204,7 @@ describe('safety on an emulated Bitaxe Gamma (through the bitaxe-raw tunnel)', (
     expect(r.board.inReset(0)).toBe(false);
     await sleep(300);
     expect(r.safety.latched).toBeNull();
-    r.board.addHeat(0, 15);
+    r.board.addHeat(0, 30);
     const crossed = await waitFor('ASIC past 75 °C', () => r.board.chipTemperature(0) >= 75);
     const cut = await waitFor('TPS546 off', () => !r.board.isPowered(0), 3000, 1);
     expect(cut - crossed).toBeLessThan(2000);

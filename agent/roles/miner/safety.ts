@@ -54,6 +54,8 @@ export interface SafetyOptions {
   /** Sensors read through a chain are "not yet available" for this long after it is powered. */
   chainStartupMs?: number;
   stopHashingTimeoutMs?: number;
+  /** The clock fan regulation integrates over, ms (default real time; tests with sped-up physics pass the emulator's). */
+  policyClock?: () => number;
 }
 
 export interface ChainStatus {
@@ -94,10 +96,11 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 export class SafetyController {
   private state: PolicyState = INITIAL_POLICY_STATE;
   private readonly chains = new Map<number, ChainState>();
-  private readonly opts: Required<SafetyOptions>;
+  private readonly opts: Required<Omit<SafetyOptions, 'policyClock'>>;
+  private readonly policyClock: () => number;
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<Decision> | null = null;
-  private lastPoll = performance.now();
+  private lastPoll = 0;
   private startedAt = performance.now();
   private shutdownRun: Promise<void> | null = null;
   private last: SafetyStatus = { duty: 100, shutdown: null, alarms: [], readings: [], fans: [], chains: [] };
@@ -119,6 +122,8 @@ export class SafetyController {
       chainStartupMs: opts.chainStartupMs ?? 180_000,
       stopHashingTimeoutMs: opts.stopHashingTimeoutMs ?? 200,
     };
+    this.policyClock = opts.policyClock ?? (() => performance.now());
+    this.lastPoll = this.policyClock();
     for (const c of hw.chains) {
       this.chains.set(c.index, { hw: c, powered: false, poweredAt: 0, ready: false, disabled: null, lastHeartbeat: 0, heartbeatMissing: false, heartbeatTimer: null });
     }
@@ -128,7 +133,7 @@ export class SafetyController {
   start(): void {
     if (this.timer) return;
     this.startedAt = performance.now();
-    this.lastPoll = this.startedAt;
+    this.lastPoll = this.policyClock();
     void this.poll();
     this.timer = setInterval(() => void this.poll(), this.opts.pollMs);
   }
@@ -266,8 +271,9 @@ export class SafetyController {
 
   private async cycle(): Promise<Decision> {
     const now = performance.now();
-    const dtMs = now - this.lastPoll;
-    this.lastPoll = now;
+    const policyNow = this.policyClock();
+    const dtMs = policyNow - this.lastPoll;
+    this.lastPoll = policyNow;
     const sensors = this.hw.sensors.filter((s) => this.sensorActive(s));
     const [readings, fans] = await Promise.all([
       Promise.all(sensors.map((s) => this.read(s))),
@@ -317,7 +323,10 @@ export class SafetyController {
     }
   }
 
-  /** Stop hashing, every chain's voltage off, fans 100 %, every reset held. Idempotent. */
+  /**
+   * Stop hashing, every chain's voltage off, fans 100 %, every reset held. Idempotent. Heartbeats
+   * stop first, so a PIC that does not take the "off" command still cuts itself ~10 s later.
+   */
   private executeShutdown(): Promise<void> {
     this.shutdownRun ??= (async () => {
       const stop = this.hooks.stopHashing;

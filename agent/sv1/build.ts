@@ -1,6 +1,6 @@
 // Messages a Stratum V1 server sends, built from the agent's job model (the translator's side):
 // the inverse of the parsers in messages.ts, with the byte orders of the ecosystem digest §3.3.
-import { DIFF1, difficultyToTarget, targetToDifficulty } from '../bitcoin/index.js';
+import { DIFF1, difficultyToTarget } from '../bitcoin/index.js';
 import { headerBytesToPrevhash } from './messages.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
@@ -30,7 +30,8 @@ export function notifyParams(jobId: string, j: NotifyJob, clean: boolean): unkno
  * float below 1.
  */
 export function advertisedDifficulty(target: bigint): number {
-  const d = targetToDifficulty(target);
+  // diff1 / target with 64 fractional bits: CPU-miner difficulties are far below 10^-6.
+  const d = target === 0n ? Number.MAX_VALUE : Number((DIFF1 << 64n) / target) / 2 ** 64;
   if (d >= 1) return 2 ** Math.floor(Math.log2(d));
   return Number(d.toPrecision(6));
 }

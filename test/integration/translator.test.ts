@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CpuMiner } from '../../agent/roles/cpu-miner/miner.js';
 import { Sv1JobSource } from '../../agent/net/sv1-job-source.js';
 import { STALE } from '../../agent/roles/translator/translator.js';
+import { leToBigInt } from '../../agent/bitcoin/index.js';
 import { startSv1Stack, waitFor, type Sv1Stack } from '../support/sv1-stack.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -52,3 +53,27 @@ for (const aggregate of [true, false]) {
     });
   });
 }
+
+describe('translator per-miner vardiff', () => {
+  it('raises a flooding miner\'s difficulty (set_difficulty, then the job again under a new id) without rejecting its shares', async () => {
+    // The miner is assumed to do 1 kH/s; the CPU does a few hundred: it floods until retargeted.
+    const s = await stack({ minMinerHashrate: 1000, sharesPerMinute: 60, vardiffTickMs: 100, vardiffMinIntervalMs: 500 });
+    const source = new Sv1JobSource({ host: '127.0.0.1', port: s.sv1Port, user: 'acct.fast' });
+    const targets: bigint[] = [];
+    const jobIds: number[] = [];
+    source.on('target', (t) => targets.push(leToBigInt(t)));
+    source.on('job', (j) => jobIds.push(j.jobId));
+    const errors: string[] = [];
+    const miner = new CpuMiner({ pools: [], user: '', channel: 'extended', nominalHashrate: 0, source, sliceSize: 2000 });
+    miner.on('result', (r) => r.error && r.error !== STALE && errors.push(r.error));
+    cleanups.push(() => miner.stop());
+    await miner.start();
+    await waitFor(() => targets.length >= 3 && targets.at(-1)! < targets[0]! / 10n, 20_000, 'retargets');
+    const accepted = miner.stats.accepted;
+    await waitFor(() => miner.stats.accepted >= accepted + 5, 20_000, 'shares at the new difficulty');
+    // Retargeting made the share target much harder (a smaller number), re-sending the job each time.
+    expect(targets.at(-1)!).toBeLessThan(targets[0]! / 10n);
+    expect(jobIds.length).toBeGreaterThanOrEqual(targets.length);
+    expect(errors).toEqual([]);
+  });
+});

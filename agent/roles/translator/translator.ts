@@ -35,6 +35,8 @@ export interface TranslatorOptions {
   vardiff: boolean;
   /** How often vardiff is evaluated (the algorithm waits ≥ 15 s between changes by itself). */
   vardiffTickMs?: number;
+  /** Least time between two changes of one miner's difficulty (default 15 s, as SRI). */
+  vardiffMinIntervalMs?: number;
   maxConnections: number;
   maxLineBytes: number;
   /** Distinct worker label values in /metrics; later workers share the label "other". */
@@ -250,7 +252,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     const target = this.opts.vardiff ? difficultyShareTarget(advertisedDifficulty(initial)) : this.followUpstream(c.target);
     const m: Miner = {
       channel, local, allocIndex, jobs: new Map(), stale: new Set(), seen: new Set(), target, lastJob: null, resends: 0, label: 'other',
-      vardiff: this.opts.vardiff ? new Vardiff({ sharesPerMinute: this.opts.sharesPerMinute, minHashrate: this.opts.minMinerHashrate }, targetToHashrate(target, this.opts.sharesPerMinute), Date.now()) : null,
+      vardiff: this.opts.vardiff ? new Vardiff({ sharesPerMinute: this.opts.sharesPerMinute, minHashrate: this.opts.minMinerHashrate, ...(this.opts.vardiffMinIntervalMs !== undefined ? { minIntervalMs: this.opts.vardiffMinIntervalMs } : {}) }, targetToHashrate(target, this.opts.sharesPerMinute), Date.now()) : null,
     };
     d.data = m;
     c.miners.add(d);

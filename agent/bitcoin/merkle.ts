@@ -1,20 +1,18 @@
 // Merkle trees in Bitcoin's internal byte order (as SV2 sends merkle paths: raw, no reversal).
-import { sha256d } from './hash.js';
+// Nodes are hashed by sha256dPair (pure JS, three compressions): at 64 bytes it beats a call
+// into node:crypto, and miners compute a 12-level root for every work item.
+import { sha256dPair } from './sha256d64.js';
 
-// One reused scratch buffer: pair() is synchronous, and a fresh 64-byte array per node costs
-// more than its hash (small typed arrays live on V8's heap and are copied out for native code).
-const scratch = new Uint8Array(new ArrayBuffer(64));
-
-function pair(a: Uint8Array, b: Uint8Array): Uint8Array {
-  scratch.set(a);
-  scratch.set(b, 32);
-  return sha256d(scratch);
-}
+const pair = (a: Uint8Array, b: Uint8Array): Uint8Array => sha256dPair(a, b);
 
 /** Root from the coinbase txid and the path of its siblings, deepest first. */
 export function merkleRootFromPath(coinbaseTxid: Uint8Array, path: readonly Uint8Array[]): Uint8Array {
+  if (path.length === 0) return coinbaseTxid;
+  // Two scratch nodes in turn; only the root is a fresh array.
   let root = coinbaseTxid;
-  for (const node of path) root = pair(root, node);
+  const a = new Uint8Array(32);
+  const b = new Uint8Array(32);
+  for (let i = 0; i < path.length; i++) root = sha256dPair(root, path[i]!, i === path.length - 1 ? new Uint8Array(32) : i % 2 ? b : a);
   return root;
 }
 

@@ -140,6 +140,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     this.link = opts.link;
     this.parser = new ReplyParser(this.profile.framing, this.profile.initialReplyLength);
     this.ticketDifficulty = opts.ticketDifficulty ?? this.profile.defaultTicketDifficulty;
+    this.ticketZeros = 32 + log2(this.ticketDifficulty) - (opts.difficultyShift ?? 0);
     this.link.on('data', this.onData);
     this.link.on('close', this.onClose);
   }
@@ -212,7 +213,6 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       this.split = { addressStep: step, offsets };
     }
     await this.write(writeRegister(f, p.registers.ticketMask, encodeTicketMask(this.ticketDifficulty), 'all'));
-    this.ticketZeros = 32 + log2(this.ticketDifficulty) - (o.difficultyShift ?? 0);
     const mhz = await this.rampFrequency(50, this.frequencyMHz);
     const span0 = counterSpan(p, this.split, 0);
     if (p.jobFormat === 'header') {

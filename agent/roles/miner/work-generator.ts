@@ -2,7 +2,7 @@
 // work item with a fresh extranonce, hence its own merkle root and its own search space, so no
 // two chains (and, with the chips' nonce split, no two chips) ever search the same space. When
 // the extranonce space runs out, ntime moves on by a second and the counter starts over.
-import { bigIntToLe, midstate, nbitsToTarget, sha256d, merkleRootFromPath } from '../../bitcoin/index.js';
+import { SHA256_IV, bigIntToLe, compress, midstate, nbitsToTarget, merkleRootFromPath, sha256FromState } from '../../bitcoin/index.js';
 import type { DispatchWork } from '../../../drivers/asic/chain.js';
 import type { MiningJob } from '../../channels/mining-job.js';
 
@@ -28,6 +28,9 @@ export class WorkGenerator {
   private ntime: number;
   private readonly header = new Uint8Array(64);
   private readonly capacity: number;
+  /** SHA-256 state after the coinbase's whole blocks before the extranonce: hashed once per job. */
+  private readonly cbState = SHA256_IV.slice();
+  private readonly cbDone: number;
 
   constructor(readonly job: MiningJob) {
     this.coinbase = new Uint8Array(job.coinbasePrefix.length + job.extranonceSize + job.coinbaseSuffix.length);
@@ -38,6 +41,8 @@ export class WorkGenerator {
     this.networkTarget = t === null ? new Uint8Array(32) : bigIntToLe(t < 1n << 256n ? t : (1n << 256n) - 1n);
     this.ntime = job.ntime;
     this.capacity = 2 ** Math.min(48, 8 * job.extranonceSize);
+    this.cbDone = this.enOffset & ~63;
+    for (let o = 0; o < this.cbDone; o += 64) compress(this.cbState, this.coinbase, o);
   }
 
   /** The next unique work item, with `midstates` rolled versions for midstate chips (0: header chips). */
@@ -54,7 +59,8 @@ export class WorkGenerator {
       extranonce[i] = c % 256;
       c = Math.floor(c / 256);
     }
-    const merkleRoot = merkleRootFromPath(sha256d(this.coinbase), job.merklePath);
+    const txid = sha256FromState(SHA256_IV, 0, sha256FromState(this.cbState, this.cbDone, this.coinbase.subarray(this.cbDone)));
+    const merkleRoot = merkleRootFromPath(txid, job.merklePath);
     const work: DispatchWork<WorkTag> = {
       version: job.version,
       versionMask: job.versionMask,

@@ -20,3 +20,26 @@ describe('SHA-256 midstate', () => {
     }
   });
 });
+
+describe('sha256FromState and sha256dPair against node:crypto', () => {
+  it('agree for every message length up to 300 bytes and any cached prefix of whole blocks', async () => {
+    const { createHash, randomBytes } = await import('node:crypto');
+    const { SHA256_IV, compress, sha256FromState } = await import('../../../agent/bitcoin/midstate.js');
+    const { sha256dPair } = await import('../../../agent/bitcoin/sha256d64.js');
+    for (let n = 0; n <= 300; n++) {
+      const m = randomBytes(n);
+      const want = createHash('sha256').update(m).digest('hex');
+      for (let done = 0; done <= n; done += 64) {
+        const s = SHA256_IV.slice();
+        for (let o = 0; o < done; o += 64) compress(s, m, o);
+        expect(Buffer.from(sha256FromState(s, done, m.subarray(done))).toString('hex')).toBe(want);
+      }
+    }
+    for (let i = 0; i < 50; i++) {
+      const a = randomBytes(32);
+      const b = randomBytes(32);
+      const d = createHash('sha256').update(createHash('sha256').update(Buffer.concat([a, b])).digest()).digest('hex');
+      expect(Buffer.from(sha256dPair(a, b)).toString('hex')).toBe(d);
+    }
+  });
+});

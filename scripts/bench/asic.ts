@@ -1,0 +1,130 @@
+// asic.*: the agent's side of the hash chains.
+// - nonce_intake: nonce replies parsed (resync + CRC), looked up, rebuilt, hashed and classified
+//   per second on one core, against three chains' maximum reply rate at 3.125 Mbaud.
+// - work_midstate: BM1387 work items (fresh extranonce, merkle root over 12 levels, 4 midstates,
+//   encoded frame) per second, against an S9's need (3 chains × ~345 jobs/s).
+// - newblock_latency: decoded SetNewPrevHash → first byte of new work written on every chain of
+//   an emulated S9, against one job frame's time on the wire at the chain's baud rate.
+import { ChainDriver } from '../../drivers/asic/chain.js';
+import { encodeJob } from '../../drivers/asic/job.js';
+import { composeNonce, encodeNonceReply } from '../../drivers/asic/nonce.js';
+import { CHIP_PROFILES } from '../../drivers/asic/profiles.js';
+import { linkedPair } from '../../drivers/transport/in-process-link.js';
+import type { SerialLink } from '../../drivers/transport/serial-link.js';
+import { EmulatedHashboards } from '../../board/emulated/hashboard.js';
+import { WorkGenerator, type WorkTag } from '../../agent/roles/miner/work-generator.js';
+import { WorkScheduler } from '../../agent/roles/miner/scheduler.js';
+import { ClientChannel } from '../../agent/channels/client-channel.js';
+import type { MiningJob } from '../../agent/channels/mining-job.js';
+import { decodeFrame, messageFrame } from '../../agent/sv2/codec.js';
+import { SetNewPrevHash } from '../../agent/sv2/messages/index.js';
+import { FrameDecoder, encodeFrame } from '../../agent/sv2/framing.js';
+import { opsPerSecond, type Bench, type Report } from './types.js';
+
+const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 37 + seed) & 0xff);
+
+function benchJob(over: Partial<MiningJob> = {}): MiningJob {
+  return {
+    jobId: 1, version: 0x20000000, versionMask: 0x1fffe000, prevHash: bytes(32, 1), nbits: 0x1703a30c, ntime: 1_761_000_000,
+    coinbasePrefix: bytes(45, 2), coinbaseSuffix: bytes(120, 3), extranonceSize: 8,
+    merklePath: Array.from({ length: 12 }, (_, i) => bytes(32, 10 + i)), target: new Uint8Array(32).fill(0xff), clean: true, ...over,
+  };
+}
+
+function nonceIntake(report: Report): void {
+  // Header chips (11-byte replies incl. preamble), as three 3.125 Mbaud chains would deliver them.
+  const p = CHIP_PROFILES.BM1366;
+  const replyBits = (2 + p.replyLength) * 10;
+  const chainRate = 3_125_000 / replyBits;
+  const [driverEnd] = linkedPair(3_125_000);
+  // A scale of 2^40 makes every reply pass the ticket, so each one runs the whole path to the share check.
+  const driver = new ChainDriver<WorkTag>({ link: driverEnd, profile: p, expectedChips: 110, difficultyShift: 40 });
+  const gen = new WorkGenerator(benchJob());
+  const jobs = p.jobIds.map(() => driver.dispatch(gen.next()));
+  // 64 replies per read, as a UART read returns a burst; each chunk refers to all 16 jobs.
+  const chunks = Array.from({ length: 64 }, (_, c) => {
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < 64; i++) {
+      const nonce = composeNonce(p, { addressStep: 2 }, (c * 64 + i) % 110, i % p.cores, (c * 7919 + i * 104729) % 2 ** 18);
+      parts.push(Uint8Array.of(0xaa, 0x55), encodeNonceReply(p, { nonce, jobId: jobs[i % jobs.length]!, slot: i % 8, versionField: (i * 131) & 0xffff }));
+    }
+    return Buffer.concat(parts);
+  });
+  let k = 0;
+  const ops = opsPerSecond(() => {
+    driverEnd.emit('data', chunks[k++ % chunks.length]!);
+    // Fresh jobs now and then keep the duplicate filter from seeing the same replies forever.
+    if (k % chunks.length === 0) for (let i = 0; i < jobs.length; i++) driver.dispatch(gen.next());
+  }, 1500, 4) * 64;
+  const need = 3 * chainRate;
+  report({ name: 'asic.nonce_intake', value: Math.round(ops), unit: 'replies/s', baseline: Math.round(need), ratio: +(ops / need).toFixed(2), target: '>= 1', hwErrors: driver.stats.hwErrors });
+  void driver.close();
+}
+
+function workMidstate(report: Report): void {
+  const p = CHIP_PROFILES.BM1387;
+  const gen = new WorkGenerator(benchJob());
+  let id = 0;
+  const ops = opsPerSecond(() => {
+    encodeJob(p, id++ & 0x7f, gen.next(4));
+  }, 1500, 50);
+  // An S9 chain takes a job every ~2.9 ms (0.9 × 4 midstates × 2^19 / 650 MHz, bOSminer).
+  const need = 3 * (1 / (0.9 * ((4 * 2 ** 19) / 650e6)));
+  report({ name: 'asic.work_midstate', value: Math.round(ops), unit: 'work items/s', baseline: Math.round(need), ratio: +(ops / need).toFixed(1), target: '>= 20' });
+}
+
+async function newblockLatency(report: Report): Promise<void> {
+  const { boards, links } = EmulatedHashboards.inProcess('antminer-s9', { hashrateScale: 0.05 });
+  const p = CHIP_PROFILES.BM1387;
+  const drivers = links.map((link) => new ChainDriver<WorkTag>({ link, profile: p, expectedChips: 63, difficultyShift: 27, rampIntervalMs: 0, replyTimeoutMs: 200 }));
+  const init = await Promise.all(drivers.map((d) => d.init()));
+  // Time of the first write on each chain after the block arrives.
+  let armed = false;
+  const firstWrite: number[] = [];
+  links.forEach((l: SerialLink, i) => {
+    const write = l.write.bind(l);
+    l.write = (b: Uint8Array) => {
+      if (armed && firstWrite[i] === undefined) firstWrite[i] = performance.now();
+      return write(b);
+    };
+  });
+  const sched = new WorkScheduler({ onShare: () => {} });
+  drivers.forEach((d) => sched.addChain(d));
+  sched.start();
+  const channel = new ClientChannel(1, 'extended', 0, new Uint8Array(32).fill(0xff), bytes(4, 7), 8);
+  const base = benchJob();
+  const latencies: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    channel.addJob({ jobId: i, version: base.version, merkleRoot: null, minNtime: null, extended: { coinbasePrefix: base.coinbasePrefix, coinbaseSuffix: base.coinbaseSuffix, merklePath: [...base.merklePath], versionRollingAllowed: true } });
+    const wire = encodeFrame(messageFrame(SetNewPrevHash, { channel_id: 1, job_id: i, prev_hash: bytes(32, i), min_ntime: 1_761_000_000 + i, nbits: 0x1703a30c }));
+    const [frame] = new FrameDecoder().push(wire);
+    await new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
+    const m = decodeFrame(frame!);
+    // The clock starts with the decoded message, as the agent's upstream hands it over.
+    firstWrite.length = 0;
+    armed = true;
+    const t0 = performance.now();
+    if (m.key !== 'SetNewPrevHash') throw new Error('bench: decode failed');
+    const active = channel.setPrevHash({ jobId: m.fields.job_id, prevHash: m.fields.prev_hash, minNtime: m.fields.min_ntime, nbits: m.fields.nbits })!;
+    const ext = active.job.extended!;
+    sched.setJob({ ...base, jobId: active.job.jobId, prevHash: active.prev.prevHash, nbits: active.prev.nbits, ntime: active.ntime, coinbasePrefix: ext.coinbasePrefix, merklePath: ext.merklePath, clean: true });
+    armed = false;
+    if (firstWrite.length === 3) latencies.push((Math.max(...firstWrite) - t0) * 1000);
+  }
+  sched.stop();
+  await boards.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  // One 4-midstate BM1387 job frame (150 bytes, 10 bits each) at the chain's switched rate.
+  const frameUs = ((150 * 10) / init[0]!.baud) * 1e6;
+  report({ name: 'asic.newblock_latency', value: +pct(0.99).toFixed(1), unit: 'µs p99', p50: +pct(0.5).toFixed(1), p99: +pct(0.99).toFixed(1), baseline: +frameUs.toFixed(1), ratio: +(pct(0.99) / frameUs).toFixed(3), target: '<= 1', samples: latencies.length });
+}
+
+export const asicBench: Bench = {
+  name: 'asic',
+  async run(report) {
+    nonceIntake(report);
+    workMidstate(report);
+    await newblockLatency(report);
+  },
+};

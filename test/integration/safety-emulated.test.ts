@@ -2,7 +2,7 @@
 // parts over the emulated buses (and, for the Bitaxe, through the bitaxe-raw tunnel).
 import { afterEach, describe, expect, it } from 'vitest';
 import { openBoard, type BoardHardware } from '../../board/open.js';
-import { emulatedAntminerS9, emulatedBitaxeGamma } from '../../board/emulated-boards.js';
+import { emulatedAntminerS9, emulatedBitaxeGamma, emulatedGekkoCompacF } from '../../board/emulated-boards.js';
 import type { BoardDefinition } from '../../board/types.js';
 import type { EmulatedPwmFan } from '../../board/emulated/fan-motor.js';
 import { SafetyController, type SafetyEvent } from '../../agent/roles/miner/safety.js';
@@ -83,6 +83,7 @@ describe('safety on an emulated Antminer S9', () => {
     await r.safety.settled();
     expect(r.hw.chains.every((c) => r.board.inReset(c.index))).toBe(true);
     expect(fanDuty(r.hw)).toBe(100);
+    expect(r.board.gpio({ kind: 'emulated', name: 'gpio943' }, 'out').value()).toBe(1); // red LED
 
     // Cooled down, still latched and fans still full, until the explicit clear.
     r.board.addHeat(7, 0);
@@ -211,5 +212,19 @@ describe('safety on an emulated Bitaxe Gamma (through the bitaxe-raw tunnel)', (
     expect(r.safety.latched).toMatchObject({ kind: 'overheat', sensor: 'asic' });
     await r.safety.settled();
     expect(r.board.inReset(0)).toBe(true);
+  });
+});
+
+describe('safety on an emulated Compac F (no power or fan control)', () => {
+  it('overheat still stops hashing and latches (chip temperature as the chain would report it)', async () => {
+    const r = await rig(emulatedGekkoCompacF);
+    await sleep(200);
+    expect(r.safety.status().readings).toEqual([{ sensor: 'chip', location: 'chip', celsius: expect.any(Number) }]);
+    r.board.addHeat(0, 20);
+    await waitFor('shutdown', () => r.safety.latched !== null, 6000);
+    expect(r.safety.latched).toMatchObject({ kind: 'overheat', sensor: 'chip', limit: 80 });
+    expect(r.stopHashingCalls).toBe(1);
+    await r.safety.settled();
+    expect(r.events.filter((e) => e.type === 'shutdown-step-failed')).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
 import type { Fan } from '../../../drivers/fans/fan.js';
 import type { BoardSensor } from '../../../board/board-sensors.js';
 import type { ChainHardware } from '../../../board/open.js';
+import type { Led } from '../../../drivers/transport/gpio-lines.js';
 import {
   INITIAL_POLICY_STATE,
   clearLatch,
@@ -23,6 +24,8 @@ export interface SafetyHardware {
   readonly chains: readonly ChainHardware[];
   readonly sensors: readonly BoardSensor[];
   readonly fans: readonly Fan[];
+  /** Red on (green off) while shut down, when the board has them. */
+  readonly leds?: { readonly red: Led | null; readonly green: Led | null };
 }
 
 export type SafetyEvent =
@@ -342,6 +345,10 @@ export class SafetyController {
         this.setFans(100),
       ]);
       await Promise.all([...this.chains.values()].map((c) => this.step(`chain ${c.hw.index} reset`, () => c.hw.reset?.hold())));
+      await this.step('LEDs', async () => {
+        await this.hw.leds?.red?.set(true);
+        await this.hw.leds?.green?.set(false);
+      });
     })();
     return this.shutdownRun;
   }
@@ -365,6 +372,7 @@ export class SafetyController {
     if (!this.state.latched) return;
     this.state = clearLatch(this.state);
     this.shutdownRun = null;
+    void this.step('LEDs', async () => this.hw.leds?.red?.set(false));
     this.emit({ type: 'cleared' });
   }
 

@@ -271,18 +271,21 @@ export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSo
     const s = this.session;
     const id = this.ids.get(share.job.jobId);
     if (!s?.up || id === undefined || !this.emitted.has(share.job)) return;
-    if (share.extranonce.length !== s.extranonce2Size) {
-      this.opts.log?.(`${this.url}: share with ${share.extranonce.length}-byte extranonce2 not sent (the pool wants ${s.extranonce2Size})`);
+    // A job keeps the extranonce2 size and version mask it came with (set_extranonce and
+    // set_version_mask apply to the jobs that follow).
+    const { extranonceSize, versionMask: mask } = share.job;
+    if (share.extranonce.length !== extranonceSize) {
+      this.opts.log?.(`${this.url}: share with ${share.extranonce.length}-byte extranonce2 not sent (the job wants ${extranonceSize})`);
       return;
     }
     const params: unknown[] = [this.opts.user, id, Buffer.from(share.extranonce).toString('hex'), hex8(share.ntime), hex8(share.nonce)];
     const rolled = (share.version ^ share.job.version) >>> 0;
-    if (rolled & ~s.mask) {
-      this.opts.log?.(`${this.url}: share rolls version bits outside the mask ${hex8(s.mask)}; not sent`);
+    if (rolled & ~mask) {
+      this.opts.log?.(`${this.url}: share rolls version bits outside the mask ${hex8(mask)}; not sent`);
       return;
     }
     // BIP310: the pool rebuilds (job_version & ~mask) | (version_bits & mask).
-    if (s.mask) params.push(hex8(share.version & s.mask));
+    if (mask) params.push(hex8(share.version & mask));
     const submitId = this.nextSubmitId++;
     this.pending.set(submitId, true);
     if (this.pending.size > 10_000) this.pending.delete(this.pending.keys().next().value!);

@@ -5,26 +5,17 @@
 // when it goes. A consumer that really hashes the MiningJobs (the CPU miner) gets shares
 // accepted on both sides.
 import { afterEach, describe, expect, it } from 'vitest';
-import net from 'node:net';
 import { CpuMiner } from '../../agent/roles/cpu-miner/miner.js';
 import { STALE } from '../../agent/roles/translator/translator.js';
 import { poolListSource, PoolEntryError, type JobSourceFailover } from '../../agent/net/job-source-failover.js';
 import { encodeAuthorityPublicKey, generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
-import { startPool, startSv1Stack, waitFor } from '../support/sv1-stack.js';
+import { freePort, startPool, startSv1Stack, waitFor } from '../support/sv1-stack.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 describe('fallback_sv1: SV2 fails ⇒ SV1 ⇒ SV2 again', () => {
   it('mines SV1 while the SV2 pool is down, returns to SV2 when it is up, falls back when it goes', async () => {

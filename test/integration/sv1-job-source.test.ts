@@ -137,3 +137,36 @@ describe('Sv1JobSource under pool quirks', () => {
     expect(pool.connections).toBe(2);
   });
 });
+
+describe('Sv1JobSource: version mask and extranonce changes apply to the jobs that follow', () => {
+  it('set_version_mask, SRI\'s set_version and set_extranonce', async () => {
+    const pool = await startRawSv1Pool({ extranonce1: '0a0b', extranonce2Size: 4, mask: '1fffe000' });
+    cleanups.push(() => pool.stop());
+    const source = new Sv1JobSource({ host: '127.0.0.1', port: pool.port, user: 'u' });
+    cleanups.push(() => source.stop());
+    const jobs: MiningJob[] = [];
+    source.on('job', (j) => jobs.push(j));
+    await source.start();
+    const notify = (id: string) => JSON.stringify({ id: null, method: 'mining.notify', params: [id, '00'.repeat(32), 'c0ffee', 'beef', [], '20000000', '1d00ffff', '65000000', false] });
+    pool.broadcast(notify('a'));
+    pool.broadcast('{"id":null,"method":"mining.set_version_mask","params":["00ffe000"]}');
+    pool.broadcast(notify('b'));
+    pool.broadcast('{"id":null,"method":"mining.set_version","params":["0000e000"]}');
+    pool.broadcast('{"id":null,"method":"mining.set_extranonce","params":["abcdef01",8]}');
+    pool.broadcast(notify('c'));
+    await waitFor(() => jobs.length === 3, 5000, 'three jobs');
+    expect(jobs.map((j) => j.versionMask)).toEqual([0x1fffe000, 0x00ffe000, 0x0000e000]);
+    expect(hex(jobs[0]!.coinbasePrefix)).toBe('c0ffee0a0b');
+    expect(hex(jobs[2]!.coinbasePrefix)).toBe('c0ffeeabcdef01');
+    expect(jobs.map((j) => j.extranonceSize)).toEqual([4, 4, 8]);
+    // Distinct numeric ids for the pool's string ids; a share names the pool's id again.
+    expect(new Set(jobs.map((j) => j.jobId)).size).toBe(3);
+    // Each share is checked against its own job: 4 bytes and mask 00ffe000 for b, 8 bytes for c.
+    source.submit({ job: jobs[1]!, extranonce: new Uint8Array(8), ntime: 0x65000001, nonce: 7, version: 0x20002000 }); // wrong size: not sent
+    source.submit({ job: jobs[2]!, extranonce: new Uint8Array(8), ntime: 0x65000001, nonce: 8, version: 0x20010000 }); // outside c's mask: not sent
+    source.submit({ job: jobs[1]!, extranonce: new Uint8Array(4), ntime: 0x65000001, nonce: 9, version: 0x20012000 });
+    await waitFor(() => pool.received.some((m) => m.method === 'mining.submit'), 5000, 'the submit');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pool.received.filter((m) => m.method === 'mining.submit').map((m) => m.params)).toEqual([['u', 'b', '00000000', '65000001', '00000009', '00012000']]);
+  });
+});

@@ -4,13 +4,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, runCli } from '../support/cli.js';
 import { loadTranslatorConfig } from '../../agent/config/translator.js';
 import { encodeAuthorityPublicKey } from '../../agent/sv2/keys.js';
-import { startPool } from '../support/sv1-stack.js';
+import { freePort, startPool } from '../support/sv1-stack.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hashagent-translator-'));
 const example = readFileSync(new URL('../../agent/config/examples/translator.toml', import.meta.url), 'utf8');
@@ -19,13 +18,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 describe('hashagent translate --config', () => {
   it('the example has every key and loads; errors exit 2 with file:line: key', () => {

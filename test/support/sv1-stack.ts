@@ -1,5 +1,6 @@
 // The SV1 path on loopback for tests and benchmarks: the embedded chain, our SV2 pool, and the
 // translator proxy in front of it (its SV1 side stands in for an SV1 pool).
+import net from 'node:net';
 import { EmbeddedChain } from '../../agent/templates/embedded-chain.js';
 import { Pool } from '../../agent/roles/pool/pool.js';
 import { Translator, type TranslatorOptions } from '../../agent/roles/translator/translator.js';
@@ -50,5 +51,15 @@ export function waitFor(cond: () => boolean, ms: number, what = 'condition'): Pr
     const t0 = Date.now();
     const tick = () => (cond() ? resolve() : Date.now() - t0 > ms ? reject(new Error(`timed out waiting for ${what}`)) : setTimeout(tick, 20));
     tick();
+  });
+}
+
+/** A port nothing listens on right now (for a pool started later at a known address). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
   });
 }

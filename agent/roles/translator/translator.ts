@@ -330,7 +330,8 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
   private check(d: Sv1Downstream, m: Miner, entry: { job: MiningJob; target: Uint8Array }, s: Submit): ShareVerdict {
     const { job } = entry;
     if (s.extranonce2.length !== d.extranonce2Size) return { ok: false, code: Sv1Code.Other, message: `extranonce2 of ${s.extranonce2.length} bytes, expected ${d.extranonce2Size}` };
-    const version = rolledVersion(job.version, s.versionBits, d.versionMask);
+    // The pool may forbid rolling for a job (version_rolling_allowed = false: mask 0).
+    const version = rolledVersion(job.version, s.versionBits, d.versionMask & job.versionMask);
     if (version === null) return { ok: false, code: Sv1Code.Other, message: 'version bits outside the negotiated mask' };
     if (s.ntime < job.ntime || s.ntime > job.ntime + 7000) return { ok: false, code: Sv1Code.Other, message: 'ntime out of range' };
     const key = `${job.jobId}:${Buffer.from(s.extranonce2).toString('hex')}:${s.ntime}:${s.nonce}:${version}`;

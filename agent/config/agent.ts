@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
 import { BOARDS, BOARD_NAMES } from '../../board/boards.js';
 import { BoardError, parseLink, type BoardDefinition, type ChainLink, type FanDef, type GpioRef, type I2cBusRef } from '../../board/types.js';
-import { SAFETY_DEFAULTS, type SafetyConfig } from '../roles/miner/safety-policy.js';
+import { safetyConfigFor, type SafetyConfig } from '../roles/miner/safety-policy.js';
 import { parsePoolUrl } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 import { ConfigError, locate, parseConfig, type Field, type Fields } from './schema.js';
@@ -213,17 +213,7 @@ export function parseAgentConfig(text: string, file: string): AgentConfig {
     pools,
     asicBoost: g.asic_boost,
     chains,
-    safety: {
-      mode: t.mode,
-      targetTemp: t.target_temp,
-      hotTemp: t.hot_temp,
-      dangerousTemp: t.dangerous_temp,
-      boardDangerousTemp: def.limits.boardDangerousTemp,
-      vrDangerousTemp: def.limits.vrDangerousTemp,
-      fanSpeed: f.speed,
-      minFans: f.min_fans,
-      ...SAFETY_DEFAULTS,
-    },
+    safety: safetyConfigFor(def.limits, { mode: t.mode, targetTemp: t.target_temp, hotTemp: t.hot_temp, dangerousTemp: t.dangerous_temp, fanSpeed: f.speed, minFans: f.min_fans }),
     api: {
       http: { enabled: raw.api.http_enabled, listen: raw.api.http_listen },
       cgminer: { enabled: raw.api.cgminer_enabled, listen: raw.api.cgminer_listen, writable: raw.api.cgminer_writable },

@@ -6,7 +6,7 @@ import { emulatedAntminerS9, emulatedBitaxeGamma, emulatedGekkoCompacF } from '.
 import type { BoardDefinition } from '../../board/types.js';
 import type { EmulatedPwmFan } from '../../board/emulated/fan-motor.js';
 import { SafetyController, type SafetyEvent } from '../../agent/roles/miner/safety.js';
-import { SAFETY_DEFAULTS, type SafetyConfig } from '../../agent/roles/miner/safety-policy.js';
+import { safetyConfigFor, type SafetyConfig } from '../../agent/roles/miner/safety-policy.js';
 import { BringUpError, bringUp, powerDownOnSignals } from '../../agent/roles/miner/safety-bringup.js';
 
 const SCALE = 20; // emulated ms per real ms: a minute of heating takes three seconds
@@ -19,11 +19,6 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 8000, step
     await sleep(stepMs);
   }
   return performance.now();
-}
-
-function safetyConfig(def: BoardDefinition, over: Partial<SafetyConfig> = {}): SafetyConfig {
-  const l = def.limits;
-  return { mode: 'auto', targetTemp: l.targetTemp, hotTemp: l.hotTemp, dangerousTemp: l.dangerousTemp, boardDangerousTemp: l.boardDangerousTemp, vrDangerousTemp: l.vrDangerousTemp, fanSpeed: 70, minFans: l.minFans, ...SAFETY_DEFAULTS, ...over };
 }
 
 interface Rig {
@@ -51,7 +46,7 @@ async function rig(def: BoardDefinition, over: Partial<SafetyConfig> = {}, bring
     picTiming: { retries: 3, retryDelayMs: 1, resetDelayMs: 500 / scale + 5, heartbeatMs: 1000 / scale },
   });
   const r: Rig = { hw, safety: undefined as unknown as SafetyController, events: [], stopHashingCalls: 0, board: hw.emulated! };
-  const cfg = safetyConfig(def, over);
+  const cfg = safetyConfigFor(def.limits, over);
   r.safety = new SafetyController(hw, cfg, { pollMs, fanSpinUpMs: 300, heartbeatWarnMs: 3000 / scale, heartbeatLostMs: 12_000 / scale, policyClock: () => hw.emulated!.clock.now() }, {
     stopHashing: () => void r.stopHashingCalls++,
     onEvent: (e) => r.events.push({ ...e, at: performance.now(), duty: fanDuty(hw) }),

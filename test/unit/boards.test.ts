@@ -3,7 +3,7 @@ import { BOARDS, boardDefinition } from '../../board/boards.js';
 import { openBoard } from '../../board/open.js';
 import { BoardError, formatLink, parseLink } from '../../board/types.js';
 import { SafetyController } from '../../agent/roles/miner/safety.js';
-import { SAFETY_DEFAULTS } from '../../agent/roles/miner/safety-policy.js';
+import { safetyConfigFor } from '../../agent/roles/miner/safety-policy.js';
 
 const CHIPS = ['BM1387', 'BM1397', 'BM1362', 'BM1366', 'BM1368', 'BM1370'];
 
@@ -60,7 +60,7 @@ describe('board definitions', () => {
     it(`${b.name}: opens on the emulator and every sensor and fan reads plausibly`, async () => {
       const hw = await openBoard(b, { emulation: { timeScale: 10 } });
       try {
-        const safety = new SafetyController(hw, { mode: 'auto', targetTemp: b.limits.targetTemp, hotTemp: b.limits.hotTemp, dangerousTemp: b.limits.dangerousTemp, boardDangerousTemp: b.limits.boardDangerousTemp, vrDangerousTemp: b.limits.vrDangerousTemp, fanSpeed: 70, minFans: b.limits.minFans, ...SAFETY_DEFAULTS });
+        const safety = new SafetyController(hw, safetyConfigFor(b.limits));
         const d = await safety.poll();
         const st = safety.status();
         expect(st.readings.every((r) => 'celsius' in r && r.celsius > 15 && r.celsius < 40), JSON.stringify(st.readings)).toBe(true);

@@ -6,6 +6,7 @@
 // - fewer than minFans spinning for `fanFailLimit` polls while they should ⇒ shutdown;
 // - otherwise fans regulate the hottest chip towards target (PI), or hold the manual speed;
 // - a shutdown latches: duty 100 % and no restart until an explicit clear.
+import type { SafeLimits } from '../../../board/types.js';
 
 export type Location = 'chip' | 'board' | 'vr';
 
@@ -38,6 +39,22 @@ export interface SafetyConfig {
 }
 
 export const SAFETY_DEFAULTS = { minDuty: 20, badReadingLimit: 3, fanFailLimit: 3 } as const;
+
+/** A board's own limits as a SafetyConfig (what agent.toml's defaults give), with changes. */
+export function safetyConfigFor(limits: SafeLimits, changes: Partial<SafetyConfig> = {}): SafetyConfig {
+  return {
+    mode: 'auto',
+    targetTemp: limits.targetTemp,
+    hotTemp: limits.hotTemp,
+    dangerousTemp: limits.dangerousTemp,
+    boardDangerousTemp: limits.boardDangerousTemp,
+    vrDangerousTemp: limits.vrDangerousTemp,
+    fanSpeed: 70,
+    minFans: limits.minFans,
+    ...SAFETY_DEFAULTS,
+    ...changes,
+  };
+}
 /** Board and VR sensors count as hot this far below their dangerous limit. */
 export const HOT_MARGIN = 10;
 /** A fan below this speed is not spinning. */

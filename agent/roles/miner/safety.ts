@@ -87,6 +87,8 @@ interface ChainState {
   lastHeartbeat: number;
   heartbeatMissing: boolean;
   heartbeatTimer: NodeJS.Timeout | null;
+  /** A heartbeat is in flight (a NACKing PIC retries for seconds): the next tick skips, never queues. */
+  beating: boolean;
 }
 
 class Timeout extends Error {}
@@ -128,7 +130,7 @@ export class SafetyController {
     this.policyClock = opts.policyClock ?? (() => performance.now());
     this.lastPoll = this.policyClock();
     for (const c of hw.chains) {
-      this.chains.set(c.index, { hw: c, powered: false, poweredAt: 0, ready: false, disabled: null, lastHeartbeat: 0, heartbeatMissing: false, heartbeatTimer: null });
+      this.chains.set(c.index, { hw: c, powered: false, poweredAt: 0, ready: false, disabled: null, lastHeartbeat: 0, heartbeatMissing: false, heartbeatTimer: null, beating: false });
     }
   }
 
@@ -229,6 +231,8 @@ export class SafetyController {
   }
 
   private async beat(c: ChainState): Promise<void> {
+    if (c.beating) return this.checkHeartbeatAge(c, 'previous heartbeat still unanswered');
+    c.beating = true;
     try {
       await withTimeout(c.hw.power!.heartbeat(), Math.max(this.opts.heartbeatWarnMs, 1000));
       c.lastHeartbeat = performance.now();
@@ -237,14 +241,20 @@ export class SafetyController {
         this.emit({ type: 'heartbeat-restored', chain: c.hw.index });
       }
     } catch (e) {
-      if (!c.heartbeatTimer) return;
-      const since = performance.now() - c.lastHeartbeat;
-      if (since >= this.opts.heartbeatWarnMs && !c.heartbeatMissing) {
-        c.heartbeatMissing = true;
-        this.emit({ type: 'heartbeat-missing', chain: c.hw.index, sinceMs: since, error: (e as Error).message });
-      }
-      if (since >= this.opts.heartbeatLostMs) await this.disableChain(c.hw.index, `power controller heartbeat lost for ${Math.round(since / 1000)} s: ${(e as Error).message}`);
+      await this.checkHeartbeatAge(c, (e as Error).message);
+    } finally {
+      c.beating = false;
     }
+  }
+
+  private async checkHeartbeatAge(c: ChainState, error: string): Promise<void> {
+    if (!c.heartbeatTimer) return;
+    const since = performance.now() - c.lastHeartbeat;
+    if (since >= this.opts.heartbeatWarnMs && !c.heartbeatMissing) {
+      c.heartbeatMissing = true;
+      this.emit({ type: 'heartbeat-missing', chain: c.hw.index, sinceMs: since, error });
+    }
+    if (since >= this.opts.heartbeatLostMs) await this.disableChain(c.hw.index, `power controller heartbeat lost for ${Math.round(since / 1000)} s: ${error}`);
   }
 
   // --- the poll ---
@@ -333,18 +343,19 @@ export class SafetyController {
   private executeShutdown(): Promise<void> {
     this.shutdownRun ??= (async () => {
       const stop = this.hooks.stopHashing;
+      // Chains in parallel, each voltage then reset, so one NACKing PIC delays nobody else.
       await Promise.all([
         stop ? this.step('stop hashing', () => withTimeout(Promise.resolve(stop()), this.opts.stopHashingTimeoutMs)) : true,
-        ...[...this.chains.values()].map((c) =>
-          this.step(`chain ${c.hw.index} voltage off`, async () => {
+        ...[...this.chains.values()].map(async (c) => {
+          await this.step(`chain ${c.hw.index} voltage off`, async () => {
             this.stopHeartbeat(c);
             await c.hw.power?.enable(false);
             c.powered = false;
-          }),
-        ),
+          });
+          await this.step(`chain ${c.hw.index} reset`, () => c.hw.reset?.hold());
+        }),
         this.setFans(100),
       ]);
-      await Promise.all([...this.chains.values()].map((c) => this.step(`chain ${c.hw.index} reset`, () => c.hw.reset?.hold())));
       await this.step('LEDs', async () => {
         await this.hw.leds?.red?.set(true);
         await this.hw.leds?.green?.set(false);

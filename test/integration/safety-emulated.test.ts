@@ -40,10 +40,19 @@ afterEach(async () => {
 
 const fanDuty = (hw: BoardHardware) => Math.min(...hw.fans.map((f) => ('motor' in f ? (f as EmulatedPwmFan).motor.getDuty() : 100)));
 
-async function rig(def: BoardDefinition, over: Partial<SafetyConfig> = {}, bring = true, scale = SCALE, pollMs = 100): Promise<Rig> {
+interface RigOptions {
+  bring?: boolean;
+  scale?: number;
+  pollMs?: number;
+  picRetries?: number;
+  picRetryDelayMs?: number;
+}
+
+async function rig(def: BoardDefinition, over: Partial<SafetyConfig> = {}, o: RigOptions = {}): Promise<Rig> {
+  const { bring = true, scale = SCALE, pollMs = 100 } = o;
   const hw = await openBoard(def, {
     emulation: { timeScale: scale, picBootMs: 500 },
-    picTiming: { retries: 3, retryDelayMs: 1, resetDelayMs: 500 / scale + 5, heartbeatMs: 1000 / scale },
+    picTiming: { retries: o.picRetries ?? 3, retryDelayMs: o.picRetryDelayMs ?? 1, resetDelayMs: 500 / scale + 5, heartbeatMs: 1000 / scale },
   });
   const r: Rig = { hw, safety: undefined as unknown as SafetyController, events: [], stopHashingCalls: 0, board: hw.emulated! };
   const cfg = safetyConfigFor(def.limits, over);
@@ -154,7 +163,7 @@ describe('safety on an emulated Antminer S9', () => {
 
   it('under full load the fans hold the hottest chip at target (±3 °C), below 100 % duty', async () => {
     // 50 emulated s per real s, polled every emulated second as on a real board.
-    const r = await rig(emulatedAntminerS9, {}, true, 50, 20);
+    const r = await rig(emulatedAntminerS9, {}, { scale: 50, pollMs: 20 });
     await sleep(5000); // ~4 minutes: four thermal time constants
     const d = await r.safety.poll();
     expect(d.shutdown).toBeNull();
@@ -168,8 +177,27 @@ describe('safety on an emulated Antminer S9', () => {
     expect((await r.safety.poll()).duty).toBe(100);
   });
 
+  it('a PIC that no longer answers does not delay the other chains\' cut-off, and cuts itself once heartbeats stop', async () => {
+    // bOSminer's retry budget (15 attempts) with short gaps: the dead PIC takes ~0.3 s to give up.
+    const r = await rig(emulatedAntminerS9, {}, { picRetries: 15, picRetryDelayMs: 20 });
+    await sleep(200);
+    r.board.powerControllerSilent(8);
+    const t0 = performance.now();
+    const shut = r.safety.shutdown({ kind: 'operator', detail: 'test' });
+    const othersOff = await waitFor('chains 6 and 7 off', () => !r.board.isPowered(6) && !r.board.isPowered(7), 1000, 1);
+    expect(othersOff - t0).toBeLessThan(100); // the dead PIC's 15 attempts take ~300 ms
+    await shut;
+    const done = performance.now();
+    expect(done - t0).toBeGreaterThan(250);
+    expect(r.events.find((e) => e.type === 'shutdown-step-failed')).toMatchObject({ step: 'chain 8 voltage off', error: expect.stringMatching(/pic@0x57.*15 attempts/) });
+    expect(r.board.inReset(8)).toBe(true);
+    // The dead PIC still holds its board up, but gets no more heartbeats: it cuts within its ~10 s.
+    const cut = await waitFor('PIC 8 cuts itself', () => !r.board.isPowered(8), 3000);
+    expect(cut - done).toBeLessThan(12_000 / SCALE);
+  });
+
   it('bring-up applies no voltage while the fans do not spin', async () => {
-    const r = await rig(emulatedAntminerS9, {}, false);
+    const r = await rig(emulatedAntminerS9, {}, { bring: false });
     r.board.stopFan('fan1');
     r.board.stopFan('fan2');
     await expect(bringUp(r.hw, r.safety, { chains: [{ index: 6, voltage: 8.8 }], minFans: 1, fanTimeoutMs: 300 })).rejects.toThrow(BringUpError);

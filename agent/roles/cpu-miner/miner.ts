@@ -1,15 +1,18 @@
-// The CPU mining device: an SV2 client on a standard (header-only) or extended channel that
-// really hashes, in slices that keep the event loop responsive, and submits what meets the target.
+// The CPU mining device: it really hashes, in slices that keep the event loop responsive, and
+// submits what meets the target. Extended channels (and SV1 pools) come in through a JobSource
+// as MiningJobs, exactly as the agent gets them; standard (header-only) channels are handled
+// here, since their jobs carry a finished merkle root instead.
 import { EventEmitter } from 'node:events';
 import type { FrameConnection } from '../../net/frame-connection.js';
 import { Failover, type Endpoint } from '../../net/failover.js';
 import { decodeFrame, messageFrame, type Message } from '../../sv2/codec.js';
-import { MiningFlags, OpenExtendedMiningChannel, OpenStandardMiningChannel, Protocol, SetupConnection, SubmitSharesExtended, SubmitSharesStandard } from '../../sv2/messages/index.js';
+import { MiningFlags, OpenStandardMiningChannel, Protocol, SetupConnection, SubmitSharesStandard } from '../../sv2/messages/index.js';
 import { buildHeader, concat, meetsTarget, merkleRootFromPath, sha256d, MAX_TARGET_LE } from '../../bitcoin/index.js';
 import { VERSION_ROLLING_MASK } from '../../channels/server-channel.js';
 import { HashWorkers } from './hash-workers.js';
 import { ClientChannel, type ActiveWork, type ClientJob } from '../../channels/client-channel.js';
 import type { JobSource, MiningJob } from '../../channels/mining-job.js';
+import { Sv2JobSource } from '../../net/sv2-job-source.js';
 
 export interface CpuMinerOptions {
   /** Ordered failover list: the first that answers is used; better ones are re-tried meanwhile. */
@@ -25,7 +28,7 @@ export interface CpuMinerOptions {
   /** Worker threads; 1 (the default) hashes on the main thread. */
   threads?: number;
   log?: (line: string) => void;
-  /** Mine the jobs of this source (e.g. an Sv1JobSource) instead of opening SV2 channels on `pools`. */
+  /** Mine the jobs of this source (e.g. an Sv1JobSource) instead of opening a channel on `pools`. */
   source?: JobSource;
 }
 
@@ -64,12 +67,22 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
   /** Source mode: the MiningJob each mined job came from (shares go back to the source with it). */
   private readonly sourceJobs = new WeakMap<ClientJob, MiningJob>();
   private sourceUp = false;
+  /** Where MiningJobs come from: the given source, or an SV2 extended channel on `pools`. */
+  private readonly source: JobSource | null;
   readonly stats = { hashes: 0, submitted: 0, accepted: 0, rejected: 0, startedAt: Date.now() };
 
   constructor(readonly opts: CpuMinerOptions) {
     super();
     this.threads = Math.max(1, Math.floor(opts.threads ?? 1));
     this.workers = this.threads > 1 ? new HashWorkers(this.threads) : null;
+    this.source =
+      opts.source ??
+      (opts.channel === 'extended'
+        ? new Sv2JobSource({
+            pools: opts.pools, user: opts.user, nominalHashrate: opts.nominalHashrate, minExtranonceSize: 8, probeIntervalMs: opts.probeIntervalMs ?? 30_000,
+            ...(opts.log ? { log: opts.log } : {}),
+          })
+        : null);
     if (this.workers) {
       this.workers.on('hashes', (n) => (this.stats.hashes += n));
       this.workers.on('found', (lane, gen, nonce) => {
@@ -87,7 +100,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
 
   /** Resolves once a channel is open on some pool; rejects if no pool answers at first. */
   async start(): Promise<void> {
-    if (this.opts.source) return this.startSource(this.opts.source);
+    if (this.source) return this.startSource(this.source);
     this.failover = new Failover({
       endpoints: this.opts.pools,
       probeIntervalMs: this.opts.probeIntervalMs ?? 30_000,
@@ -135,7 +148,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
   }
 
   private get connected(): boolean {
-    return this.opts.source ? this.sourceUp : this.conn !== null && !this.conn.isClosed;
+    return this.source ? this.sourceUp : this.conn !== null && !this.conn.isClosed;
   }
 
   /** One connection's life: set up, open a channel, mine until it closes. */
@@ -165,7 +178,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
     conn.send(
       messageFrame(SetupConnection, {
         protocol: Protocol.Mining, min_version: 2, max_version: 2,
-        flags: this.opts.channel === 'standard' ? MiningFlags.RequiresStandardJobs : MiningFlags.RequiresVersionRolling,
+        flags: MiningFlags.RequiresStandardJobs,
         endpoint_host: ep.host, endpoint_port: ep.port, vendor: 'hashagent', hardware_version: 'cpu', firmware: '', device_id: '',
       }),
     );
@@ -174,7 +187,8 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
 
   /** The pool in use (index into `pools`), or −1. */
   get activePool(): number {
-    if (this.opts.source) return this.sourceUp ? 0 : -1;
+    if (this.source instanceof Sv2JobSource) return this.source.upstream.activePool;
+    if (this.source) return this.sourceUp ? 0 : -1;
     return this.conn && !this.conn.isClosed ? this.poolIndex : -1;
   }
 
@@ -182,7 +196,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
     this.running = false;
     this.failover?.stop();
     this.conn?.close();
-    this.opts.source?.stop();
+    this.source?.stop();
     void this.workers?.stop();
   }
 
@@ -190,25 +204,20 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
     switch (m.key) {
       case 'SetupConnection.Success': {
         const common = { request_id: 1, user_identity: this.opts.user, nominal_hash_rate: this.opts.nominalHashrate, max_target: MAX_TARGET_LE };
-        this.conn!.send(this.opts.channel === 'standard' ? messageFrame(OpenStandardMiningChannel, common) : messageFrame(OpenExtendedMiningChannel, { ...common, min_extranonce_size: 8 }));
+        this.conn!.send(messageFrame(OpenStandardMiningChannel, common));
         return;
       }
       case 'SetupConnection.Error':
         return this.conn!.close(new Error(`pool refused the connection: ${m.fields.error_code}`));
-      case 'OpenStandardMiningChannel.Success':
-      case 'OpenExtendedMiningChannel.Success': {
+      case 'OpenStandardMiningChannel.Success': {
         const f = m.fields;
-        this.channel = new ClientChannel(
-          f.channel_id, m.key === 'OpenExtendedMiningChannel.Success' ? 'extended' : 'standard', f.group_channel_id,
-          f.target.slice(), f.extranonce_prefix.slice(), 'extranonce_size' in f ? f.extranonce_size : 0,
-        );
+        this.channel = new ClientChannel(f.channel_id, 'standard', f.group_channel_id, f.target.slice(), f.extranonce_prefix.slice(), 0);
         this.emit('ready', this.poolIndex);
         return;
       }
       case 'OpenMiningChannel.Error':
         return this.conn!.close(new Error(`pool refused the channel: ${m.fields.error_code}`));
       case 'NewMiningJob':
-      case 'NewExtendedMiningJob':
       case 'SetNewPrevHash':
       case 'SetTarget': {
         const ch = this.channel;
@@ -216,12 +225,6 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
         let work: ActiveWork | null = null;
         if (m.key === 'NewMiningJob') {
           work = ch.addJob({ jobId: m.fields.job_id, version: m.fields.version, merkleRoot: m.fields.merkle_root, extended: null, minNtime: m.fields.min_ntime });
-        } else if (m.key === 'NewExtendedMiningJob') {
-          const f = m.fields;
-          work = ch.addJob({
-            jobId: f.job_id, version: f.version, merkleRoot: null, minNtime: f.min_ntime,
-            extended: { coinbasePrefix: f.coinbase_tx_prefix, coinbaseSuffix: f.coinbase_tx_suffix, merklePath: f.merkle_path, versionRollingAllowed: f.version_rolling_allowed },
-          });
         } else if (m.key === 'SetNewPrevHash') {
           work = ch.setPrevHash({ jobId: m.fields.job_id, prevHash: m.fields.prev_hash, minNtime: m.fields.min_ntime, nbits: m.fields.nbits });
         } else {
@@ -313,13 +316,13 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
     const u32 = (o: number) => (h[o]! | (h[o + 1]! << 8) | (h[o + 2]! << 16) | (h[o + 3]! << 24)) >>> 0;
     const fromSource = this.sourceJobs.get(work.job);
     if (fromSource) {
-      this.opts.source!.submit({ job: fromSource, extranonce: lane.extranonce.slice(), ntime: u32(68), version: u32(0), nonce });
+      this.source!.submit({ job: fromSource, extranonce: lane.extranonce.slice(), ntime: u32(68), version: u32(0), nonce });
       this.stats.submitted++;
       this.emit('submitted', { jobId: work.job.jobId, nonce });
       return;
     }
     const base = { channel_id: this.channel!.channelId, sequence_number: this.seq++, job_id: work.job.jobId, nonce, ntime: u32(68), version: u32(0) };
-    this.conn!.send(work.job.extended ? messageFrame(SubmitSharesExtended, { ...base, extranonce: lane.extranonce }) : messageFrame(SubmitSharesStandard, base));
+    this.conn!.send(messageFrame(SubmitSharesStandard, base));
     this.stats.submitted++;
     this.emit('submitted', { jobId: work.job.jobId, nonce });
   }

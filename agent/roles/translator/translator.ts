@@ -53,6 +53,8 @@ interface Miner {
   channel: Sv2Channel;
   /** Bytes between the channel's extranonce prefix and the miner's extranonce2. */
   local: Uint8Array;
+  /** The channel's extranonce prefix the miner's extranonce1 was made from. */
+  prefix: Uint8Array;
   allocIndex: number | null;
   /** SV1 job id → the job and the miner's target when it was sent. */
   jobs: Map<string, { job: MiningJob; target: Uint8Array }>;
@@ -77,7 +79,7 @@ interface ChannelCtx {
   waiting: Set<() => void>;
 }
 
-const CLOSE_REASONS = new Set(['disconnected', 'socket error', 'line-too-long', 'invalid-json', 'not-a-message', 'not reading', 'no upstream', 'upstream lost', 'stopped', 'internal error']);
+const CLOSE_REASONS = new Set(['disconnected', 'socket error', 'line-too-long', 'invalid-json', 'not-a-message', 'not reading', 'no upstream', 'upstream lost', 'stopped', 'internal error', 'extranonce changed']);
 const MAX_JOBS_PER_MINER = 32;
 /** The answer to a share for a job a new block made void. */
 export const STALE = 'Stale share';
@@ -189,13 +191,31 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     });
     channel.on('job', (job) => {
       c.lastJob = job;
-      for (const d of c.miners) if (d.subscribed && d.authorized) this.sendJob(d, job, job.clean);
+      for (const d of [...c.miners]) if (d.subscribed && d.authorized && this.extranonceCurrent(d)) this.sendJob(d, job, job.clean);
     });
     channel.on('result', (r) => {
       this.upstreamResults.accepted.inc(r.accepted);
       this.upstreamResults.rejected.inc(r.rejected);
     });
     return channel;
+  }
+
+  /**
+   * After SetExtranoncePrefix: a miner that takes mining.set_extranonce gets its new
+   * extranonce1; any other must reconnect (false), since its coinbase would be wrong.
+   */
+  private extranonceCurrent(d: Sv1Downstream): boolean {
+    const m = d.data as Miner;
+    const now = m.channel.extranoncePrefix;
+    if (Buffer.from(now).equals(m.prefix)) return true;
+    if (!d.extranonceSubscribed) {
+      d.close('extranonce changed');
+      return false;
+    }
+    m.prefix = now.slice();
+    d.extranonce1 = concat(now, m.local);
+    d.notify('mining.set_extranonce', [Buffer.from(d.extranonce1).toString('hex'), d.extranonce2Size]);
+    return true;
   }
 
   private followUpstream(t: Uint8Array): bigint {
@@ -251,7 +271,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     const initial = suggested !== null ? this.clampSuggested(suggested) : hashrateToTarget(this.opts.minMinerHashrate, this.opts.sharesPerMinute);
     const target = this.opts.vardiff ? difficultyShareTarget(advertisedDifficulty(initial)) : this.followUpstream(c.target);
     const m: Miner = {
-      channel, local, allocIndex, jobs: new Map(), stale: new Set(), seen: new Set(), target, lastJob: null, resends: 0, label: 'other',
+      channel, local, prefix: channel.extranoncePrefix.slice(), allocIndex, jobs: new Map(), stale: new Set(), seen: new Set(), target, lastJob: null, resends: 0, label: 'other',
       vardiff: this.opts.vardiff ? new Vardiff({ sharesPerMinute: this.opts.sharesPerMinute, minHashrate: this.opts.minMinerHashrate, ...(this.opts.vardiffMinIntervalMs !== undefined ? { minIntervalMs: this.opts.vardiffMinIntervalMs } : {}) }, targetToHashrate(target, this.opts.sharesPerMinute), Date.now()) : null,
     };
     d.data = m;
@@ -282,9 +302,21 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
 
   private labelFor(user: string): string {
     if (this.workerLabels.has(user)) return user;
-    if (this.workerLabels.size >= this.opts.maxWorkerLabels) return 'other';
-    this.workerLabels.add(user);
-    return user;
+    const label = this.workerLabels.size >= this.opts.maxWorkerLabels ? 'other' : user;
+    if (!this.workerLabels.has(label)) {
+      this.workerLabels.add(label);
+      this.metrics.gauge('hashagent_translator_worker_hashrate', 'Estimated hashrate of connected miners (vardiff), H/s, by worker', () => this.hashrateOf(label), { worker: label });
+    }
+    return label;
+  }
+
+  private hashrateOf(label: string): number {
+    let sum = 0;
+    for (const d of this.miners) {
+      const m = d.data as Miner | null;
+      if (m?.label === label) sum += m.vardiff?.hashrate ?? 0;
+    }
+    return Math.round(sum);
   }
 
   private sendJob(d: Sv1Downstream, job: MiningJob, clean: boolean, sv1Id = String(job.jobId)): void {

@@ -46,12 +46,14 @@ interface RigOptions {
   pollMs?: number;
   picRetries?: number;
   picRetryDelayMs?: number;
+  /** The PIC's dead-man timeout, emulated ms (default: the real part's 10 s). */
+  picTimeoutMs?: number;
 }
 
 async function rig(def: BoardDefinition, over: Partial<SafetyConfig> = {}, o: RigOptions = {}): Promise<Rig> {
   const { bring = true, scale = SCALE, pollMs = 100 } = o;
   const hw = await openBoard(def, {
-    emulation: { timeScale: scale, picBootMs: 500 },
+    emulation: { timeScale: scale, picBootMs: 500, ...(o.picTimeoutMs ? { picTimeoutMs: o.picTimeoutMs } : {}) },
     picTiming: { retries: o.picRetries ?? 3, retryDelayMs: o.picRetryDelayMs ?? 1, resetDelayMs: 500 / scale + 5, heartbeatMs: 1000 / scale },
   });
   const r: Rig = { hw, safety: undefined as unknown as SafetyController, events: [], stopHashingCalls: 0, board: hw.emulated! };
@@ -175,8 +177,9 @@ describe('safety on an emulated Antminer S9', () => {
   });
 
   it('under full load the fans hold the hottest chip at target (±3 °C), below 100 % duty', async () => {
-    // 50 emulated s per real s, polled every emulated second as on a real board.
-    const r = await rig(emulatedAntminerS9, {}, { scale: 50, pollMs: 20 });
+    // 50 emulated s per real s, polled every emulated second as on a real board. The PIC gets a
+    // longer dead-man timeout here so a busy test machine's stalls cannot cut the boards.
+    const r = await rig(emulatedAntminerS9, {}, { scale: 50, pollMs: 20, picTimeoutMs: 60_000 });
     await sleep(5000); // ~4 minutes: four thermal time constants
     const d = await r.safety.poll();
     expect(d.shutdown).toBeNull();

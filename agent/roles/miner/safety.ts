@@ -188,9 +188,11 @@ export class SafetyController {
 
   // --- what bring-up and the chain driver tell it ---
 
-  /** Bring-up switched chain `i`'s supply on: heartbeats start, its sensors get their startup grace. */
+  /** Bring-up switched chain `i`'s supply on (again): heartbeats start, its sensors get their startup grace. */
   chainPowered(i: number): void {
     const c = this.chain(i);
+    c.disabled = null;
+    c.ready = false;
     c.powered = true;
     c.poweredAt = performance.now();
     c.lastHeartbeat = c.poweredAt;

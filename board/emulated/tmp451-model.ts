@@ -1,7 +1,7 @@
-// A TMP451-family sensor (TMP451, TMP421, ADT7461, NCT218 differ only in their id registers):
-// local = the PCB, remote = a hashing chip's diode. Faults: nonsense (a value no real board has),
-// an open remote diode; silence is the bus's.
-import { TMP451_REG, STATUS_REMOTE_OPEN, CONFIG_EXTENDED_RANGE } from '../../drivers/sensors/tmp451.js';
+// A TMP451-family sensor answering its own register map (LM90-style for TMP451/ADT7461/NCT218,
+// TMP42x-style for TMP421–423): local = the PCB, remote = a hashing chip's diode. Faults: nonsense
+// (a value no real board has), an open remote diode; silence is the bus's.
+import { CONFIG_EXTENDED_RANGE, TMP451_ID_REG, TMP451_LAYOUTS, identifyTmp451, type Tmp451Layout } from '../../drivers/sensors/tmp451.js';
 import { PointerRegisterModel } from './i2c-bus.js';
 
 export const TMP451_IDS = {
@@ -13,7 +13,7 @@ export const TMP451_IDS = {
 
 export class Tmp451Model extends PointerRegisterModel {
   private config = 0;
-  private offset = 0;
+  private readonly layout: Tmp451Layout | null;
   nonsense = false;
   remoteOpen = false;
 
@@ -23,12 +23,14 @@ export class Tmp451Model extends PointerRegisterModel {
     private readonly id: { manufacturer: number; device: number } = TMP451_IDS.TMP451,
   ) {
     super();
+    const kind = identifyTmp451(id.manufacturer, id.device);
+    this.layout = kind ? TMP451_LAYOUTS[kind] : null; // an unknown id answers only its id registers
   }
 
   // High byte whole degrees, low byte sixteenths in its top nibble.
   private encode(celsius: number): [number, number] {
-    if (this.nonsense) return [this.config & CONFIG_EXTENDED_RANGE ? 0xff : 0x80, 0xf0];
     const ext = (this.config & CONFIG_EXTENDED_RANGE) !== 0;
+    if (this.nonsense) return [ext ? 0xff : 0x80, 0xf0];
     const c = Math.max(ext ? -64 : -128, Math.min(ext ? 191 : 127, celsius));
     const whole = Math.floor(c);
     const frac = Math.floor((c - whole) * 16) << 4;
@@ -36,32 +38,21 @@ export class Tmp451Model extends PointerRegisterModel {
   }
 
   protected readRegister(r: number): number {
-    switch (r) {
-      case TMP451_REG.localHigh:
-        return this.encode(this.local())[0];
-      case TMP451_REG.localLow:
-        return this.encode(this.local())[1];
-      case TMP451_REG.remoteHigh:
-        return this.encode(this.remote() + this.offset)[0];
-      case TMP451_REG.remoteLow:
-        return this.encode(this.remote() + this.offset)[1];
-      case TMP451_REG.status:
-        return this.remoteOpen ? STATUS_REMOTE_OPEN : 0;
-      case TMP451_REG.configRead:
-        return this.config;
-      case TMP451_REG.remoteOffset:
-        return this.offset & 0xff;
-      case TMP451_REG.manufacturerId:
-        return this.id.manufacturer;
-      case TMP451_REG.deviceId:
-        return this.id.device;
-      default:
-        return 0;
-    }
+    if (r === TMP451_ID_REG.manufacturer) return this.id.manufacturer;
+    if (r === TMP451_ID_REG.device) return this.id.device;
+    const l = this.layout;
+    if (!l) return 0;
+    const openBit = this.remoteOpen ? l.open.mask : 0;
+    if (r === l.remoteLow) return this.encode(this.remote())[1] | (l.open.register === l.remoteLow ? openBit : 0);
+    if (r === l.open.register) return openBit;
+    if (r === l.configRead) return this.config;
+    if (r === l.localHigh) return this.encode(this.local())[0];
+    if (r === l.localLow) return this.encode(this.local())[1];
+    if (r === l.remoteHigh) return this.encode(this.remote())[0];
+    return 0;
   }
 
   protected writeRegister(r: number, v: number): void {
-    if (r === TMP451_REG.configWrite) this.config = v;
-    else if (r === TMP451_REG.remoteOffset) this.offset = v >= 0x80 ? v - 0x100 : v;
+    if (this.layout && r === this.layout.configWrite) this.config = v;
   }
 }

@@ -5,7 +5,7 @@ import { Emc2101Model } from '../../../board/emulated/emc2101-model.js';
 import { Ina260Model, Tmp1075Model } from '../../../board/emulated/word-sensor-models.js';
 import { FanMotor } from '../../../board/emulated/fan-motor.js';
 import { EmulatedClock } from '../../../board/emulated/clock.js';
-import { Tmp451, identifyTmp451, TMP451_REG } from '../../../drivers/sensors/tmp451.js';
+import { Tmp451, identifyTmp451, TMP451_LAYOUTS } from '../../../drivers/sensors/tmp451.js';
 import { Emc2101 } from '../../../drivers/sensors/emc2101.js';
 import { Tmp1075 } from '../../../drivers/sensors/tmp1075.js';
 import { Ina260 } from '../../../drivers/sensors/ina260.js';
@@ -52,11 +52,28 @@ describe('TMP451 family', () => {
   });
 
   it('switches the chip to extended range (value − 64), so 0x00/0xFF noise is implausible', async () => {
-    const bus = new EmulatedI2cBus().attach(0x4c, new Tmp451Model(() => 30, () => 140.25));
+    for (const [kind, id] of [['TMP451', TMP451_IDS.TMP451], ['TMP421', TMP451_IDS.TMP421], ['ADT7461', TMP451_IDS.ADT7461]] as const) {
+      const bus = new EmulatedI2cBus().attach(0x4c, new Tmp451Model(() => 30, () => 140.25, id));
+      const s = await Tmp451.open(bus, 0x4c);
+      const l = TMP451_LAYOUTS[kind];
+      expect(await bus.readByte(0x4c, l.configRead), kind).toBe(0x04);
+      expect(await bus.readByte(0x4c, l.remoteHigh), kind).toBe(140 + 64);
+      expect(await s.remote(), kind).toBe(140.25);
+      expect(await s.local(), kind).toBe(30);
+    }
+  });
+
+  it('reads each kind\'s own register map (TMP421: fractions at 0x10/0x11, open flag in the remote fraction)', async () => {
+    const m = new Tmp451Model(() => 41.75, () => 66.5, TMP451_IDS.TMP421);
+    const bus = new EmulatedI2cBus().attach(0x4c, m);
     const s = await Tmp451.open(bus, 0x4c);
-    expect(await bus.readByte(0x4c, TMP451_REG.configRead)).toBe(0x04);
-    expect(await bus.readByte(0x4c, TMP451_REG.remoteHigh)).toBe(140 + 64);
-    expect(await s.remote()).toBe(140.25);
+    expect(await s.local()).toBe(41.75);
+    expect(await bus.readByte(0x4c, 0x11)).toBe(0x80); // ½ in the remote fraction register
+    m.remoteOpen = true;
+    await expect(s.remote()).rejects.toMatchObject({ fault: 'open-circuit' });
+    // ADT7461 has no local fraction register: whole degrees.
+    const adt = await Tmp451.open(new EmulatedI2cBus().attach(0x4c, new Tmp451Model(() => 41.75, () => 66.5, TMP451_IDS.ADT7461)), 0x4c);
+    expect(await adt.local()).toBe(41);
   });
 
   it('reports an open diode, nonsense and silence as typed faults', async () => {

@@ -38,7 +38,8 @@ const asserted = (r: GpioRef): 0 | 1 => (r.activeLow ? 0 : 1);
 
 interface ChainState {
   zone: ThermalZone;
-  load: number;
+  /** Hashing power the chain emulator reported; null until it does (then: nominal while out of reset). */
+  load: number | null;
   powered: () => boolean;
   resetPin: EmulatedGpioPin | null;
   resetRef: GpioRef | null;
@@ -68,7 +69,7 @@ export class EmulatedBoard {
     for (const c of definition.chains) {
       const resetPin = c.reset ? this.pin(c.reset, 'out', asserted(c.reset)) : null;
       if (c.plug) this.pin(c.plug, 'in', asserted(c.plug));
-      this.chains.set(c.index, { zone: new ThermalZone(this.clock, thermal), load: 0, powered: this.power(c.power, c.index), resetPin, resetRef: c.reset ?? null });
+      this.chains.set(c.index, { zone: new ThermalZone(this.clock, thermal), load: null, powered: this.power(c.power, c.index), resetPin, resetRef: c.reset ?? null });
     }
     for (const s of definition.sensors) this.sensor(s);
     for (const f of definition.fans) {
@@ -89,7 +90,11 @@ export class EmulatedBoard {
 
   // --- the chain emulator's side ---
 
-  /** Chain `chain` is hashing at `watts` (0 when idle); counts only while powered and out of reset. */
+  /**
+   * Chain `chain` is hashing at `watts` (0 when idle); counts only while powered and out of reset.
+   * Until the chain emulator first reports, a powered chain out of reset counts as hashing at the
+   * board's nominal power.
+   */
   setChainLoad(chain: number, watts: number): void {
     this.refresh();
     this.state(chain).load = watts;
@@ -207,7 +212,8 @@ export class EmulatedBoard {
   private refresh(): void {
     const air = this.airflow();
     const idle = this.definition.emulation!.thermal.idleW;
-    for (const [i, s] of this.chains) s.zone.update(s.powered() ? idle + (this.inReset(i) ? 0 : s.load) : 0, air);
+    const nominal = this.definition.emulation!.chainWatts;
+    for (const [i, s] of this.chains) s.zone.update(s.powered() ? idle + (this.inReset(i) ? 0 : (s.load ?? nominal)) : 0, air);
   }
 
   private pin(ref: GpioRef, direction: 'in' | 'out', initial: 0 | 1): EmulatedGpioPin {
@@ -227,7 +233,7 @@ export class EmulatedBoard {
       case 'tps546': {
         const vr = new Tps546Model(
           () => 5.0,
-          () => this.state(chain).load / Math.max(vr.setpoint(), 0.1),
+          () => (this.state(chain).load ?? this.definition.emulation!.chainWatts) / Math.max(vr.setpoint(), 0.1),
           () => this.boardTemperature(chain) + 5,
         );
         this.i2c(busKey(p.bus)).attach(p.address, vr);

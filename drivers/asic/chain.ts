@@ -9,7 +9,7 @@ import { putLe32 as putLe } from './bytes.js';
 import { chainInactive, readRegister, setAddress, writeRegister } from './frame.js';
 import { leadingZeroBits, meetsTarget, sha256d } from './hash.js';
 import { encodeJob, type ChipWork } from './job.js';
-import { chipOfNonce, coreOfNonce, counterSpan, decodeNonceReply, decodeRegisterReply, log2, spreadOffsets, sweepSeconds, type NonceSplit, type RegisterReply } from './nonce.js';
+import { type NonceReply, chipOfNonce, coreOfNonce, counterSpan, decodeNonceReply, decodeRegisterReply, log2, spreadOffsets, sweepSeconds, type NonceSplit, type RegisterReply } from './nonce.js';
 import { CORE_SLOTS, type ChipProfile } from './profiles.js';
 import { RESET_BAUD, baudDivider, baudFromDivider, encodePll, encodeTicketMask, solvePll, versionRollingRegister, pllFrequencyMHz } from './registers.js';
 import { ReplyParser } from './reply.js';
@@ -98,11 +98,13 @@ interface RingSlot<T> {
   /** The 80-byte header with everything but version and nonce filled in. */
   header: Uint8Array;
   seen: Set<number>;
+  /** The work this id carried before: a late reply may still be for it. */
+  previous: RingSlot<T> | null;
 }
 
 export interface ChainDriverEvents<T> {
   share: [FoundShare<T>];
-  hwerror: [{ chip: number; core: number; reason: 'ticket' | 'slot' }];
+  hwerror: [{ chip: number; core: number; reason: 'ticket' }];
   closed: [Error | null];
 }
 
@@ -309,7 +311,9 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     header.set(work.merkleRoot, 36);
     putLe(header, 68, work.ntime);
     putLe(header, 72, work.nbits);
-    this.ring.set(id, { work, header, seen: new Set() });
+    const before = this.ring.get(id);
+    if (before) before.previous = null;
+    this.ring.set(id, { work, header, seen: new Set(), previous: before ?? null });
     this.stats.jobs++;
     const frame = encodeJob(p, id, work);
     if (this.closed) return id;
@@ -354,12 +358,21 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     }
     const chip = Math.min(chipOfNonce(p, this.split, r.nonce), Math.max(0, this.chips.length - 1));
     const core = coreOfNonce(p, r.nonce);
+    if (this.check(slot, r, chip, core)) return;
+    // A reply that arrives after its job id was reused belongs to the id's previous work.
+    if (slot.previous && this.check(slot.previous, r, chip, core)) return;
+    this.hwError(chip, core, 'ticket');
+  }
+
+  /** Classifies a reply against one slot's work; false when its hash misses the ticket there. */
+  private check(slot: RingSlot<T>, r: NonceReply, chip: number, core: number): boolean {
+    const p = this.profile;
     const counters = this.chips[chip];
     const w = slot.work;
     let version: number;
     if (p.jobFormat === 'midstate') {
       const m = w.midstates?.[r.slot];
-      if (!m) return this.hwError(chip, core, 'slot');
+      if (!m) return false;
       version = m.version;
     } else {
       const mask = w.versionMask >>> 0;
@@ -369,14 +382,14 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     if (slot.seen.has(key)) {
       this.stats.duplicates++;
       if (counters) counters.duplicates++;
-      return;
+      return true;
     }
-    slot.seen.add(key);
     const h = slot.header;
     putLe(h, 0, version);
     putLe(h, 76, r.nonce);
     const hash = sha256d(h);
-    if (leadingZeroBits(hash) < this.ticketZeros) return this.hwError(chip, core, 'ticket');
+    if (leadingZeroBits(hash) < this.ticketZeros) return false;
+    slot.seen.add(key);
     this.stats.nonces++;
     if (counters) {
       counters.nonces++;
@@ -385,9 +398,10 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     if (meetsTarget(hash, w.shareTarget)) {
       this.emit('share', { work: w, nonce: r.nonce, version, hash, chip, core, block: meetsTarget(hash, w.networkTarget) });
     }
+    return true;
   }
 
-  private hwError(chip: number, core: number, reason: 'ticket' | 'slot'): void {
+  private hwError(chip: number, core: number, reason: 'ticket'): void {
     this.stats.hwErrors++;
     const c = this.chips[chip];
     if (c) c.hwErrors++;

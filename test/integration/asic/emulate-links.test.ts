@@ -38,7 +38,7 @@ async function startEmulator(board: string, listen: string, chains: number): Pro
 
 async function mineOn(links: SerialLink[], boardName: string, ms: number) {
   const board = emulatedBoard(boardName);
-  const drivers = links.map((link) => new ChainDriver<WorkTag>({ link, profile: boardChip(board), expectedChips: board.chipsPerChain, difficultyShift: board.difficultyShift, rampIntervalMs: 0, replyTimeoutMs: 300, requireAllChips: true, ticketDifficulty: board.chipsPerChain === 1 ? 1 : 64 }));
+  const drivers = links.map((link) => new ChainDriver<WorkTag>({ link, profile: boardChip(board), expectedChips: board.chipsPerChain, difficultyShift: board.difficultyShift, rampIntervalMs: 0, replyTimeoutMs: 300, requireAllChips: true, ticketDifficulty: board.chipsPerChain === 1 ? 1 : 8 }));
   const reports = await Promise.all(drivers.map((d) => d.init()));
   const shares: MiningShare[] = [];
   const sched = new WorkScheduler({ onShare: (s) => shares.push(s) });

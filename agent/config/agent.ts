@@ -131,6 +131,8 @@ export interface AgentConfig {
   file: string;
   /** The board definition with [board] and [hash_chain.N] link overrides applied. */
   board: BoardDefinition;
+  /** bitaxe-raw boards: the firmware's response format. */
+  bitaxeRawFormat: 'v0' | 'v1';
   pools: PoolConfigEntry[];
   asicBoost: boolean;
   chains: ChainConfig[];
@@ -210,6 +212,7 @@ export function parseAgentConfig(text: string, file: string): AgentConfig {
   return {
     file,
     board: effective,
+    bitaxeRawFormat: raw.board.bitaxe_raw_format as 'v0' | 'v1',
     pools,
     asicBoost: g.asic_boost,
     chains,

@@ -1,0 +1,76 @@
+// The hardware side of `hashagent mine` in one place: open the configured board, start safety
+// on it, bring the enabled chains up in the safe order, and power down on SIGTERM/SIGINT. The
+// run loop supplies the chain driver's parts (init, stop hashing) and prints the events.
+import type { AgentConfig } from '../../config/agent.js';
+import { openBoard, type BoardHardware, type ChainHardware, type OpenBoardOptions } from '../../../board/open.js';
+import { describeShutdown } from './safety-policy.js';
+import { SafetyController, type SafetyEvent, type SafetyOptions } from './safety.js';
+import { bringUp, powerDownOnSignals, type ChainBringUp } from './safety-bringup.js';
+
+export interface BoardSafety {
+  hw: BoardHardware;
+  safety: SafetyController;
+  /** Fans → voltage → reset → `initChain` for every enabled chain. */
+  bringUp(initChain?: (chain: ChainHardware) => Promise<void>): Promise<ChainBringUp[]>;
+  /** Installs the SIGTERM/SIGINT power-down; `exit` runs once it is done. Returns the remover. */
+  onSignals(exit: (signal: string, allOff: boolean) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface StartSafetyOptions {
+  stopHashing?: () => void | Promise<void>;
+  onEvent?: (e: SafetyEvent) => void;
+  safety?: SafetyOptions;
+  board?: Omit<OpenBoardOptions, 'bitaxeRawFormat'>;
+  log?: (line: string) => void;
+}
+
+export async function startBoardSafety(cfg: AgentConfig, o: StartSafetyOptions = {}): Promise<BoardSafety> {
+  const hw = await openBoard(cfg.board, { ...o.board, bitaxeRawFormat: cfg.bitaxeRawFormat });
+  const safety = new SafetyController(hw, cfg.safety, o.safety ?? {}, {
+    ...(o.stopHashing ? { stopHashing: o.stopHashing } : {}),
+    onEvent: (e) => {
+      o.onEvent?.(e);
+      o.log?.(describeSafetyEvent(e));
+    },
+  });
+  safety.start();
+  return {
+    hw,
+    safety,
+    bringUp: (initChain) =>
+      bringUp(hw, safety, {
+        chains: cfg.chains.filter((c) => c.enabled).map((c) => ({ index: c.index, voltage: c.voltage })),
+        minFans: cfg.safety.minFans,
+        ...(initChain ? { initChain } : {}),
+        ...(o.log ? { log: o.log } : {}),
+      }),
+    onSignals: (exit) => powerDownOnSignals(safety, exit),
+    async close() {
+      safety.stop();
+      await hw.close();
+    },
+  };
+}
+
+/** One log line per safety event. */
+export function describeSafetyEvent(e: SafetyEvent): string {
+  switch (e.type) {
+    case 'shutdown':
+      return `SAFETY SHUTDOWN: ${describeShutdown(e.reason)} (hashing stopped, voltage off, resets held, fans 100 %; latched)`;
+    case 'shutdown-step-failed':
+      return `safety: ${e.step} failed: ${e.error}`;
+    case 'alarm':
+      return `safety: ${e.message}`;
+    case 'alarm-cleared':
+      return `safety: cleared: ${e.message}`;
+    case 'heartbeat-missing':
+      return `safety: chain ${e.chain}: power controller heartbeat missing for ${Math.round(e.sinceMs)} ms (${e.error})`;
+    case 'heartbeat-restored':
+      return `safety: chain ${e.chain}: power controller heartbeat restored`;
+    case 'chain-disabled':
+      return `safety: chain ${e.chain} disabled: ${e.reason}`;
+    case 'cleared':
+      return 'safety: shutdown cleared by the operator';
+  }
+}

@@ -1,0 +1,48 @@
+// agent.toml → board → safety → bring-up → SIGTERM, on the emulated S9 example file.
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadAgentConfig } from '../../agent/config/agent.js';
+import { startBoardSafety } from '../../agent/roles/miner/safety-runtime.js';
+
+const EXAMPLE = fileURLToPath(new URL('../../agent/config/examples/agent-emulated-antminer-s9.toml', import.meta.url));
+
+describe('safety runtime from agent.toml', () => {
+  it('brings the example board up in order, then powers it down on SIGTERM', async () => {
+    const cfg = loadAgentConfig(EXAMPLE);
+    const lines: string[] = [];
+    const inits: number[] = [];
+    const rt = await startBoardSafety(cfg, {
+      log: (l) => lines.push(l),
+      board: { emulation: { timeScale: 20, picBootMs: 500 }, picTiming: { retries: 3, retryDelayMs: 1, resetDelayMs: 30, heartbeatMs: 50 } },
+      safety: { pollMs: 100, fanSpinUpMs: 300 },
+    });
+    try {
+      const board = rt.hw.emulated!;
+      const up = await rt.bringUp(async (c) => {
+        // The chain driver's moment: powered, out of reset, fans already spinning.
+        expect(board.isPowered(c.index)).toBe(true);
+        expect(board.inReset(c.index)).toBe(false);
+        inits.push(c.index);
+      });
+      expect(up.map((c) => [c.index, c.state])).toEqual([
+        [6, 'running'],
+        [7, 'running'],
+        [8, 'running'],
+      ]);
+      expect(inits).toEqual([6, 7, 8]);
+      expect(lines.some((l) => /fans spinning/.test(l))).toBe(true);
+      expect(lines.indexOf(lines.find((l) => /fans spinning/.test(l))!)).toBeLessThan(lines.indexOf('chain 6: running'));
+      const done = new Promise<boolean>((resolve) => {
+        const off = rt.onSignals((_s, allOff) => {
+          off();
+          resolve(allOff);
+        });
+      });
+      process.emit('SIGINT', 'SIGINT');
+      expect(await done).toBe(true);
+      expect([6, 7, 8].every((i) => !board.isPowered(i) && board.inReset(i))).toBe(true);
+    } finally {
+      await rt.close();
+    }
+  });
+});

@@ -36,6 +36,16 @@ export const pinKey = (r: GpioRef): string =>
 /** The level that means "asserted" on a pin with this polarity. */
 const asserted = (r: GpioRef): 0 | 1 => (r.activeLow ? 0 : 1);
 
+/** What one emulated chain (the chain emulator's chain `n`) needs from the board around it. */
+export interface EmulatedChainHooks {
+  /** The definition's chain number (S9: 6–8) behind emulator chain `n`. */
+  readonly index: number;
+  setLoad(watts: number): void;
+  isPowered(): boolean;
+  inReset(): boolean;
+  chipTemperature(): number;
+}
+
 interface ChainState {
   zone: ThermalZone;
   /** Hashing power the chain emulator reported; null until it does (then: nominal while out of reset). */
@@ -121,6 +131,23 @@ export class EmulatedBoard {
   boardTemperature(chain: number): number {
     this.refresh();
     return this.state(chain).zone.boardTemp();
+  }
+
+  /**
+   * The hooks for the chain emulator's chain `n` (the `chain` of the definition's
+   * { kind: 'emulated', profile, chain } link), so it need not know connector numbers.
+   */
+  chainHooks(n: number): EmulatedChainHooks {
+    const c = this.definition.chains.find((x) => x.link.kind === 'emulated' && x.link.chain === n);
+    if (!c) throw new RangeError(`no chain of ${this.definition.name} is the emulator's chain ${n}`);
+    const i = c.index;
+    return {
+      index: i,
+      setLoad: (w) => this.setChainLoad(i, w),
+      isPowered: () => this.isPowered(i),
+      inReset: () => this.inReset(i),
+      chipTemperature: () => this.chipTemperature(i),
+    };
   }
 
   // --- faults ---

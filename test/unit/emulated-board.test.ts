@@ -58,6 +58,11 @@ describe('emulated physics', () => {
       expect(b.chipTemperature(6)).toBeGreaterThan(idle + 10);
       expect(b.isPowered(6)).toBe(true);
       expect(b.chipTemperature(7)).toBeLessThan(26); // its neighbours are off
+      const hooks = b.chainHooks(0); // the chain emulator's chain 0 is connector J6
+      expect(hooks.index).toBe(6);
+      expect(hooks.isPowered() && !hooks.inReset()).toBe(true);
+      expect(hooks.chipTemperature()).toBeCloseTo(b.chipTemperature(6), 1);
+      expect(() => b.chainHooks(3)).toThrow(RangeError);
       clearInterval(feed);
       await sleep(150); // > 10 emulated s with no heartbeat
       expect(b.isPowered(6)).toBe(false);

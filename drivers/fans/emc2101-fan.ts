@@ -7,7 +7,9 @@ import { checkDuty, checkRpm, type Fan } from './fan.js';
 export const EMC2101_FAN_STEPS = 63;
 export const EMC2101_TACH_STOPPED = 0xffff;
 const CONFIG_TACH_INPUT = 0x04;
-const FAN_CONFIG_DIRECT = 0x20;
+// Fan config 0x4A: bit 5 = duty from the fan setting register, bits 1:0 = PWM clock range; 0x23 is
+// the value ESP-Miner runs Bitaxe fans with. Bit 4 inverts the PWM polarity.
+const FAN_CONFIG_DIRECT = 0x23;
 const FAN_CONFIG_INVERT = 0x10;
 
 export class Emc2101Fan implements Fan {

@@ -6,7 +6,7 @@ import { Nack, type I2cDeviceModel } from './i2c-bus.js';
 
 const VOUT_MODE = 0x17; // ULINEAR16, exponent −9 (≈ 2 mV steps)
 const EXPONENT = -9;
-const DEVICE_ID = [0x54, 0x49, 0x54, 0x6b, 0x24, 0x41];
+const DEVICE_ID = [0x54, 0x49, 0x54, 0x6d, 0x24, 0x41]; // TPS546D24A
 const MFR_ID = [0x54, 0x49]; // "TI"
 
 export class Tps546Model implements I2cDeviceModel {

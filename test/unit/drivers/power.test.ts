@@ -97,7 +97,7 @@ describe('PMBus and TPS546', () => {
     const m = new Tps546Model(() => 5.02, () => 12.5, () => 48);
     const bus = new EmulatedI2cBus().attach(0x24, m);
     const vr = new Tps546(bus, 0x24, { min: 1.0, max: 1.4 });
-    expect(await vr.identify()).toBe('5449546b2441');
+    expect(await vr.identify()).toBe('5449546d2441');
     await vr.setVoltage(1.15);
     expect(m.setpoint()).toBeCloseTo(1.15, 2);
     await vr.enable(true);

@@ -129,10 +129,13 @@ export class PicModel implements I2cDeviceModel {
     }
   }
 
+  // One reply byte per read transaction: bytes after the first in the same transaction are
+  // garbage on the real PIC (bOSminer's note), so here too.
   read(length: number): Uint8Array {
     this.booting();
     const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) out[i] = this.reply.shift() ?? 0xff;
+    out[0] = this.reply.shift() ?? 0xff;
+    for (let i = 1; i < length; i++) out[i] = (out[0]! * 37 + i * 101) & 0xff;
     return out;
   }
 }

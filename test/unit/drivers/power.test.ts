@@ -59,6 +59,16 @@ describe('S9 PIC', () => {
     await expect(d.heartbeat()).rejects.toThrow(/pic@0x56: command 0x16: no answer after 3 attempts/);
   });
 
+  it('the emulated PIC, like the real one, gives one valid byte per read transaction', async () => {
+    const pic = new PicModel(new EmulatedClock(), 10_000, 0);
+    const bus = new EmulatedI2cBus().attach(0x55, pic);
+    for (const b of [0x55, 0xaa, 0x06, 0x55, 0xaa, 0x17]) await bus.transfer(0x55, Uint8Array.of(b), 0);
+    const two = await bus.transfer(0x55, new Uint8Array(0), 2);
+    expect(two[0]).toBe(0x03); // the version
+    expect(two[1]).not.toBe(0x03);
+    expect(await new S9Pic(bus, 0x55, FAST).version()).toBe(0x03); // the driver reads byte by byte
+  });
+
   it('refuses voltages outside 7.95–9.4 V before touching the bus', async () => {
     const bus = new EmulatedI2cBus().attach(0x55, new PicModel(new EmulatedClock()));
     const d = new S9Pic(bus, 0x55, FAST);

@@ -122,6 +122,8 @@ export class JobSourceFailover extends EventEmitter<JobSourceEvents> implements 
     if (ev === 'state' && a[0] === 'down') {
       // Start over from the best pool rather than wait for this one.
       this.active = null;
+      if (this.probeTimer) clearInterval(this.probeTimer);
+      this.probeTimer = null;
       source.removeAllListeners();
       source.stop();
       if (this.running) void this.connectFromTop();

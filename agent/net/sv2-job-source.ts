@@ -27,6 +27,7 @@ export class Sv2JobSource extends EventEmitter<JobSourceEvents> implements JobSo
     super();
     this.upstream = new Sv2Upstream({
       pools: opts.pools,
+      soleChannel: true,
       ...(opts.probeIntervalMs !== undefined ? { probeIntervalMs: opts.probeIntervalMs } : {}),
       ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
       ...(opts.log ? { log: opts.log } : {}),

@@ -26,6 +26,8 @@ export interface Sv2UpstreamOptions {
   /** SetupConnection device strings. */
   vendor?: string;
   hardwareVersion?: string;
+  /** The connection exists for one channel (a JobSource): a refused or closed channel ends it. */
+  soleChannel?: boolean;
   log?: (line: string) => void;
 }
 
@@ -383,7 +385,7 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
         this.pending.delete(m.fields.request_id);
         this.opts.log?.(`pool refused a channel for '${c?.request.user ?? '?'}': ${m.fields.error_code}`);
         // The only channel of a JobSource: nothing to mine here, so the session is over.
-        if (c && this.channels.size === 1) conn.close(new Error(`pool refused the channel: ${m.fields.error_code}`));
+        if (c && this.opts.soleChannel) conn.close(new Error(`pool refused the channel: ${m.fields.error_code}`));
         return;
       }
       case 'NewExtendedMiningJob':
@@ -403,7 +405,7 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
         const c = this.open.get(m.fields.channel_id);
         this.open.delete(m.fields.channel_id);
         c?.closed();
-        if (c && this.channels.size === 1) conn.close(new Error(`pool closed the channel: ${m.fields.reason_code}`));
+        if (c && this.opts.soleChannel) conn.close(new Error(`pool closed the channel: ${m.fields.reason_code}`));
         return;
       }
       case 'Reconnect':

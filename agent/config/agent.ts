@@ -92,7 +92,7 @@ export function agentSchema(board: BoardDefinition | null) {
       type: 'table',
       doc: 'fans',
       fields: {
-        speed: { type: 'integer', doc: 'duty in manual/disabled mode, % (bosminer\'s template uses 70)', default: 70, min: 0, max: 100 },
+        speed: { type: 'integer', doc: 'duty in manual/disabled mode, % (bosminer\'s default 100)', default: 100, min: 0, max: 100 },
         min_fans: { type: 'integer', doc: 'fans that must spin while hashing, else shutdown', default: l?.minFans ?? 1, min: 0, max: board?.fans.length ?? 16 },
       },
     },

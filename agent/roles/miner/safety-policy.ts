@@ -49,7 +49,7 @@ export function safetyConfigFor(limits: SafeLimits, changes: Partial<SafetyConfi
     dangerousTemp: limits.dangerousTemp,
     boardDangerousTemp: limits.boardDangerousTemp,
     vrDangerousTemp: limits.vrDangerousTemp,
-    fanSpeed: 70,
+    fanSpeed: 100,
     minFans: limits.minFans,
     ...SAFETY_DEFAULTS,
     ...changes,

@@ -53,7 +53,7 @@ describe('agent.toml values', () => {
     ]);
     expect(c.chains[1]!.link).toEqual({ kind: 'tcp', host: '10.0.0.5', port: 5557 });
     expect(c.board.chains[1]!.link).toEqual({ kind: 'tcp', host: '10.0.0.5', port: 5557 });
-    expect(c.safety).toMatchObject({ mode: 'auto', targetTemp: 89, hotTemp: 100, dangerousTemp: 110, boardDangerousTemp: 90, minFans: 1, fanSpeed: 70, badReadingLimit: 3 });
+    expect(c.safety).toMatchObject({ mode: 'auto', targetTemp: 89, hotTemp: 100, dangerousTemp: 110, boardDangerousTemp: 90, minFans: 1, fanSpeed: 100, badReadingLimit: 3 });
     expect(c.pools).toEqual([{ url: `stratum2+tcp://127.0.0.1:34254/${KEY}`, user: 'me', password: '', insecure: false }]);
   });
 

@@ -156,11 +156,15 @@ export class JobSourceFailover extends EventEmitter<JobSourceEvents> implements 
   }
 }
 
-/** One entry of the agent's pool list. */
+/** One entry of the agent's pool list (agent.toml [[pools]] fits as it is). */
 export interface PoolEntry {
   url: string;
   /** Only for stratum2+tcp entries: the SV1 pool to mine on while SV2 cannot be set up. */
   fallbackSv1?: string;
+  /** Per-entry credentials and trust; default: the list's. */
+  user?: string;
+  password?: string;
+  insecure?: boolean;
 }
 
 export interface PoolListOptions {
@@ -169,6 +173,8 @@ export interface PoolListOptions {
   nominalHashrate: number;
   /** Accept stratum2+tcp URLs without an authority key (unauthenticated). */
   insecure?: boolean;
+  /** Ask for version rolling (AsicBoost): SV2 REQUIRES_VERSION_ROLLING, SV1 BIP310 (default true). */
+  versionRolling?: boolean;
   retryIntervalMs?: number;
   connectTimeoutMs?: number;
   log?: (line: string) => void;
@@ -193,20 +199,25 @@ export function poolListSource(entries: PoolEntry[], o: PoolListOptions): JobSou
   const sources: JobSourceFailoverOptions['sources'] = [];
   const log = o.log ? { log: o.log } : {};
   const timeout = o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {};
+  const rolling = o.versionRolling ?? true;
   entries.forEach((e, i) => {
     const url = parseEntryUrl(e.url, i);
+    const user = e.user || o.user;
+    const password = e.password || o.password;
+    const sv1 = (host: string, port: number) => () =>
+      new Sv1JobSource({ host, port, user, ...(password ? { password } : {}), ...(rolling ? {} : { versionRollingMask: 0 }), ...timeout, ...log });
     if (url.scheme === 'stratum+tcp') {
       if (e.fallbackSv1 !== undefined) throw new PoolEntryError(i, 'fallback_sv1 belongs to stratum2+tcp entries; this one is already SV1');
-      sources.push({ name: e.url, make: () => new Sv1JobSource({ host: url.host, port: url.port, user: o.user, ...(o.password ? { password: o.password } : {}), ...timeout, ...log }) });
+      sources.push({ name: e.url, make: sv1(url.host, url.port) });
       return;
     }
-    if (!url.authorityKey && !o.insecure) throw new PoolEntryError(i, `${e.url} has no authority key (…/<authority_pubkey>); without it the pool is not authenticated`);
+    if (!url.authorityKey && !(e.insecure ?? o.insecure)) throw new PoolEntryError(i, `${e.url} has no authority key (…/<authority_pubkey>); without it the pool is not authenticated`);
     const pools = [{ host: url.host, port: url.port, authorityKey: url.authorityKey, insecure: !url.authorityKey }];
-    sources.push({ name: e.url, make: () => new Sv2JobSource({ pools, user: o.user, nominalHashrate: o.nominalHashrate, failFast: true, ...timeout, ...log }) });
+    sources.push({ name: e.url, make: () => new Sv2JobSource({ pools, user, nominalHashrate: o.nominalHashrate, failFast: true, versionRolling: rolling, ...timeout, ...log }) });
     if (e.fallbackSv1 !== undefined) {
       const fb = parseEntryUrl(e.fallbackSv1, i);
       if (fb.scheme !== 'stratum+tcp') throw new PoolEntryError(i, `fallback_sv1 must be a stratum+tcp:// URL, got ${e.fallbackSv1}`);
-      sources.push({ name: e.fallbackSv1, make: () => new Sv1JobSource({ host: fb.host, port: fb.port, user: o.user, ...(o.password ? { password: o.password } : {}), ...timeout, ...log }) });
+      sources.push({ name: e.fallbackSv1, make: sv1(fb.host, fb.port) });
     }
   });
   return new JobSourceFailover({ sources, ...(o.retryIntervalMs !== undefined ? { retryIntervalMs: o.retryIntervalMs } : {}), ...log });

@@ -14,6 +14,8 @@ export interface Sv2JobSourceOptions {
   minExtranonceSize?: number;
   probeIntervalMs?: number;
   connectTimeoutMs?: number;
+  /** Ask for version rolling (SetupConnection REQUIRES_VERSION_ROLLING; default true). */
+  versionRolling?: boolean;
   /** start() rejects when the first round fails (default true): what a fallback needs. */
   failFast?: boolean;
   log?: (line: string) => void;
@@ -28,6 +30,7 @@ export class Sv2JobSource extends EventEmitter<JobSourceEvents> implements JobSo
     this.upstream = new Sv2Upstream({
       pools: opts.pools,
       soleChannel: true,
+      versionRolling: opts.versionRolling ?? true,
       ...(opts.probeIntervalMs !== undefined ? { probeIntervalMs: opts.probeIntervalMs } : {}),
       ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
       ...(opts.log ? { log: opts.log } : {}),

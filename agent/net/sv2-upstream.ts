@@ -26,6 +26,8 @@ export interface Sv2UpstreamOptions {
   /** SetupConnection device strings. */
   vendor?: string;
   hardwareVersion?: string;
+  /** SetupConnection REQUIRES_VERSION_ROLLING (default true). */
+  versionRolling?: boolean;
   /** The connection exists for one channel (a JobSource): a refused or closed channel ends it. */
   soleChannel?: boolean;
   log?: (line: string) => void;
@@ -322,7 +324,7 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
     const ep = this.opts.pools[index]!;
     conn.send(
       messageFrame(SetupConnection, {
-        protocol: Protocol.Mining, min_version: 2, max_version: 2, flags: MiningFlags.RequiresVersionRolling,
+        protocol: Protocol.Mining, min_version: 2, max_version: 2, flags: (this.opts.versionRolling ?? true) ? MiningFlags.RequiresVersionRolling : 0,
         endpoint_host: ep.host, endpoint_port: ep.port, vendor: this.opts.vendor ?? 'hashagent', hardware_version: this.opts.hardwareVersion ?? '', firmware: '', device_id: '',
       }),
     );

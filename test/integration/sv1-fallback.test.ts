@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CpuMiner } from '../../agent/roles/cpu-miner/miner.js';
 import { STALE } from '../../agent/roles/translator/translator.js';
+import type { PoolConfigEntry } from '../../agent/config/agent.js';
 import { poolListSource, PoolEntryError, type JobSourceFailover } from '../../agent/net/job-source-failover.js';
 import { encodeAuthorityPublicKey, generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
 import { freePort, startPool, startSv1Stack, waitFor } from '../support/sv1-stack.js';
@@ -80,6 +81,9 @@ describe('fallback_sv1: SV2 fails ⇒ SV1 ⇒ SV2 again', () => {
     expect(() => poolListSource([{ url: 'stratum2+tcp://h:1' }], o)).toThrow(/no authority key/);
     expect(() => poolListSource([{ url: 'stratum2+tcp://h:1', fallbackSv1: 'stratum2+tcp://h:2' }], { ...o, insecure: true })).toThrow(/fallback_sv1 must be a stratum\+tcp/);
     expect(() => poolListSource([{ url: 'http://h:1' }], o)).toThrow(/pool 1: .*expected stratum2\+tcp/);
+    // agent.toml's [[pools]] entries go in as they are (per-entry user, password, insecure).
+    const fromToml: PoolConfigEntry[] = [{ url: 'stratum2+tcp://h:1', user: 'acct.rig', password: '', insecure: true, fallbackSv1: 'stratum+tcp://h:2' }];
+    expect(poolListSource(fromToml, o).opts.sources).toHaveLength(2);
     expect(poolListSource([{ url: 'stratum+tcp://h:1' }, { url: 'stratum2+tcp://h:1', fallbackSv1: 'stratum+tcp://h:2' }], { ...o, insecure: true }).opts.sources.map((s) => s.name)).toEqual([
       'stratum+tcp://h:1', 'stratum2+tcp://h:1', 'stratum+tcp://h:2',
     ]);

@@ -46,3 +46,41 @@ describe('safety runtime from agent.toml', () => {
     }
   });
 });
+
+describe('safety runtime with a chain supervisor', () => {
+  it('re-initialises a silent chain and disables it after repeated failures; the others keep their power', async () => {
+    const cfg = loadAgentConfig(EXAMPLE);
+    const lines: string[] = [];
+    const reinits: number[] = [];
+    const rt = await startBoardSafety(cfg, {
+      log: (l) => lines.push(l),
+      board: { emulation: { timeScale: 20, picBootMs: 500 }, picTiming: { retries: 3, retryDelayMs: 1, resetDelayMs: 30, heartbeatMs: 50 } },
+      safety: { pollMs: 100, fanSpinUpMs: 300 },
+      // Chain 7 never comes back; the watchdog's windows are shortened for the test.
+      supervisor: { reinit: async (chain) => (reinits.push(chain), chain !== 7) },
+      watchdog: { startupMs: 200, silenceMs: 200, maxReinits: 2, checkMs: 50 },
+    });
+    try {
+      await rt.bringUp();
+      const feed = setInterval(() => {
+        rt.watchdog!.replied(6);
+        rt.watchdog!.replied(8);
+      }, 20);
+      try {
+        for (let i = 0; i < 200 && !lines.some((l) => /chain 7 disabled/.test(l)); i++) await new Promise((r) => setTimeout(r, 20));
+      } finally {
+        clearInterval(feed);
+      }
+      expect(lines.filter((l) => /^chain 7: re-initialisation failed/.test(l))).toHaveLength(2);
+      expect(lines.filter((l) => /chain 7 disabled/.test(l))).toEqual([expect.stringMatching(/^safety: chain 7 disabled: no replies; 2 re-initialisations failed/)]);
+      expect(reinits.every((c) => c === 7)).toBe(true);
+      const board = rt.hw.emulated!;
+      expect(board.isPowered(7)).toBe(false);
+      expect(board.inReset(7)).toBe(true);
+      expect(board.isPowered(6) && board.isPowered(8)).toBe(true);
+      expect(rt.safety.latched).toBeNull();
+    } finally {
+      await rt.close();
+    }
+  });
+});

@@ -6,10 +6,13 @@ import { openBoard, type BoardHardware, type ChainHardware, type OpenBoardOption
 import { describeShutdown } from './safety-policy.js';
 import { SafetyController, type SafetyEvent, type SafetyOptions } from './safety.js';
 import { bringUp, powerDownOnSignals, type ChainBringUp } from './safety-bringup.js';
+import { ChainWatchdog, type ChainEvent, type ChainSupervisor, type ChainWatchdogOptions } from './safety-chains.js';
 
 export interface BoardSafety {
   hw: BoardHardware;
   safety: SafetyController;
+  /** Present when a supervisor was given: tell it every reply with `watchdog.replied(chain)`. */
+  watchdog: ChainWatchdog | null;
   /** Fans → voltage → reset → `initChain` for every enabled chain. */
   bringUp(initChain?: (chain: ChainHardware) => Promise<void>): Promise<ChainBringUp[]>;
   /** Installs the SIGTERM/SIGINT power-down; `exit` runs once it is done. Returns the remover. */
@@ -21,6 +24,10 @@ export interface StartSafetyOptions {
   stopHashing?: () => void | Promise<void>;
   onEvent?: (e: SafetyEvent) => void;
   safety?: SafetyOptions;
+  /** The chain driver's re-init hook: with it, silent chains are re-initialised and, after repeated failures, disabled. */
+  supervisor?: ChainSupervisor;
+  watchdog?: ChainWatchdogOptions;
+  onChainEvent?: (e: ChainEvent) => void;
   board?: Omit<OpenBoardOptions, 'bitaxeRawFormat'>;
   log?: (line: string) => void;
 }
@@ -35,22 +42,53 @@ export async function startBoardSafety(cfg: AgentConfig, o: StartSafetyOptions =
     },
   });
   safety.start();
+  const watchdog = o.supervisor
+    ? new ChainWatchdog(o.supervisor, safety, o.watchdog ?? {}, (e) => {
+        o.onChainEvent?.(e);
+        if (e.type !== 'chain-disabled') o.log?.(describeChainEvent(e)); // safety logs the disable itself
+      })
+    : null;
   return {
     hw,
     safety,
-    bringUp: (initChain) =>
-      bringUp(hw, safety, {
+    watchdog,
+    async bringUp(initChain) {
+      const results = await bringUp(hw, safety, {
         chains: cfg.chains.filter((c) => c.enabled).map((c) => ({ index: c.index, voltage: c.voltage })),
         minFans: cfg.safety.minFans,
         ...(initChain ? { initChain } : {}),
         ...(o.log ? { log: o.log } : {}),
-      }),
-    onSignals: (exit) => powerDownOnSignals(safety, exit),
+      });
+      if (watchdog) {
+        for (const r of results) if (r.state === 'running') watchdog.started(r.index);
+        watchdog.start();
+      }
+      return results;
+    },
+    onSignals: (exit) => {
+      const off = powerDownOnSignals(safety, (sig, allOff) => {
+        watchdog?.stop();
+        exit(sig, allOff);
+      });
+      return off;
+    },
     async close() {
+      watchdog?.stop();
       safety.stop();
       await hw.close();
     },
   };
+}
+
+export function describeChainEvent(e: ChainEvent): string {
+  switch (e.type) {
+    case 'chain-silent':
+      return `chain ${e.chain}: no replies for ${Math.round(e.silentMs / 1000)} s, re-initialising`;
+    case 'chain-reinit':
+      return `chain ${e.chain}: re-initialisation ${e.ok ? 'succeeded' : `failed${e.error ? `: ${e.error}` : ''}`}`;
+    case 'chain-disabled':
+      return `chain ${e.chain} disabled: ${e.reason}`;
+  }
 }
 
 /** One log line per safety event. */

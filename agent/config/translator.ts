@@ -49,6 +49,7 @@ export const translatorSchema = {
     fields: {
       max_connections: { type: 'integer', doc: 'open SV1 connections', default: 10_000, min: 1 },
       max_line_bytes: { type: 'integer', doc: 'longest accepted SV1 line; longer closes the connection', default: 16_384, min: 512, max: 1_048_576 },
+      max_lines_per_second: { type: 'integer', doc: 'SV1 lines one miner may send per second; more closes the connection', default: 1000, min: 1 },
       max_worker_labels: { type: 'integer', doc: 'distinct worker label values in /metrics (later workers are counted as "other")', default: 100, min: 0, max: 10_000 },
     },
   },

@@ -2,6 +2,7 @@
 // SV1 client, Sv1JobSource) → the translator proxy → our SV2 pool over Noise. Every share the
 // miner finds is rebuilt and checked by the translator and again by the pool.
 import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import { CpuMiner } from '../../agent/roles/cpu-miner/miner.js';
 import { Sv1JobSource } from '../../agent/net/sv1-job-source.js';
 import { STALE } from '../../agent/roles/translator/translator.js';
@@ -75,5 +76,29 @@ describe('translator per-miner vardiff', () => {
     expect(targets.at(-1)!).toBeLessThan(targets[0]! / 10n);
     expect(jobIds.length).toBeGreaterThanOrEqual(targets.length);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('translator line-rate limit', () => {
+  it('closes a miner that floods lines and keeps one that does not', async () => {
+    const s = await stack({ maxLinesPerSecond: 50 });
+    const open = (lines: number) =>
+      new Promise<{ closed: () => boolean; pongs: () => number }>((resolve) => {
+        const sock = net.connect({ host: '127.0.0.1', port: s.sv1Port }, () => {
+          sock.write('{"id":"p","method":"mining.ping","params":[]}\n'.repeat(lines));
+          resolve({ closed: () => closed, pongs: () => pongs });
+        });
+        let closed = false;
+        let pongs = 0;
+        sock.on('data', (d) => (pongs += d.toString().split('"pong"').length - 1));
+        sock.on('close', () => (closed = true));
+        sock.on('error', () => {});
+        cleanups.push(() => sock.destroy());
+      });
+    const flood = await open(200);
+    const calm = await open(10);
+    await waitFor(() => flood.closed() && calm.pongs() === 10, 5000, 'the flooder closed, the calm miner answered');
+    expect(calm.closed()).toBe(false);
+    expect(s.translator.metrics.render()).toMatch(/connections_closed_total\{reason="flooding"\} 1/);
   });
 });

@@ -49,12 +49,16 @@ export class Sv1Downstream {
   /** Host-owned state (channel, vardiff, jobs). */
   data: unknown = null;
   linesIn = 0;
+  private windowStart = Date.now();
+  private linesInWindow = 0;
 
   constructor(
     readonly id: number,
     readonly socket: net.Socket,
     private readonly host: DownstreamHost,
     maxLineBytes: number,
+    /** Close a miner that sends more lines than this per second (each submit costs hashing). */
+    private readonly maxLinesPerSecond = Infinity,
     /** Close when this many bytes wait unsent (a miner that stopped reading). */
     private readonly maxWriteBuffer = 1 << 20,
   ) {
@@ -103,6 +107,12 @@ export class Sv1Downstream {
     for (const line of lines) {
       if (this.isClosed) return;
       this.linesIn++;
+      if (++this.linesInWindow > this.maxLinesPerSecond) {
+        const now = Date.now();
+        if (now - this.windowStart < 1000) return this.close('flooding');
+        this.windowStart = now;
+        this.linesInWindow = 1;
+      }
       let m: Sv1Message;
       try {
         m = parseLine(line);

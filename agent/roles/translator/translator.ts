@@ -39,6 +39,8 @@ export interface TranslatorOptions {
   vardiffMinIntervalMs?: number;
   maxConnections: number;
   maxLineBytes: number;
+  /** Lines per second one miner may send before it is closed (default: no limit). */
+  maxLinesPerSecond?: number;
   /** Distinct worker label values in /metrics; later workers share the label "other". */
   maxWorkerLabels: number;
   /** A subscribe waits this long for the upstream channel. */
@@ -79,7 +81,7 @@ interface ChannelCtx {
   waiting: Set<() => void>;
 }
 
-const CLOSE_REASONS = new Set(['disconnected', 'socket error', 'line-too-long', 'invalid-json', 'not-a-message', 'not reading', 'no upstream', 'upstream lost', 'stopped', 'internal error', 'extranonce changed']);
+const CLOSE_REASONS = new Set(['disconnected', 'socket error', 'line-too-long', 'invalid-json', 'not-a-message', 'not reading', 'no upstream', 'upstream lost', 'stopped', 'internal error', 'extranonce changed', 'flooding']);
 const MAX_JOBS_PER_MINER = 32;
 /** The answer to a share for a job a new block made void. */
 export const STALE = 'Stale share';
@@ -160,7 +162,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
   }
 
   private accept(socket: net.Socket): void {
-    const d = new Sv1Downstream(this.nextId++, socket, this, this.opts.maxLineBytes);
+    const d = new Sv1Downstream(this.nextId++, socket, this, this.opts.maxLineBytes, this.opts.maxLinesPerSecond ?? Infinity);
     this.miners.add(d);
   }
 

@@ -59,20 +59,26 @@ async function sv1Client(port: number, user: string) {
   };
 }
 
-async function sharesBench(report: Report): Promise<void> {
+/** Our pool and a translator in front of it where every hash is a valid share (targets of all ones). */
+async function easyStack(templateIntervalMs: number, shareBatchSize: number) {
   const authority = generateAuthorityKeyPair();
-  // Every hash meets a target of all ones: the pool's channel target for a 1 H/s miner, no vardiff.
+  // The pool's channel target for a 1 H/s miner, no vardiff; nbits hard enough that no share is a block (no stale shares).
   const pool = new Pool({
-    host: '127.0.0.1', port: 0, authoritySecret: authority.secretKey, certValiditySeconds: 3600, source: new EmbeddedChain({ nbits: 0x1d00ffff, templateIntervalMs: 3_600_000 }), // no blocks: no stale shares
-    payoutScript: Uint8Array.of(0x51), coinbaseTag: '/bench/', serverId: 1, sharesPerMinute: 6000, shareBatchSize: 100,
-    maxConnections: 100, maxChannelsPerConnection: 10, maxFramesPerSecond: 10_000_000, vardiff: false,
+    host: '127.0.0.1', port: 0, authoritySecret: authority.secretKey, certValiditySeconds: 3600, source: new EmbeddedChain({ nbits: 0x1d00ffff, templateIntervalMs }),
+    payoutScript: Uint8Array.of(0x51), coinbaseTag: '/bench/', serverId: 1, sharesPerMinute: 6000, shareBatchSize,
+    maxConnections: 1000, maxChannelsPerConnection: 10, maxFramesPerSecond: 10_000_000, vardiff: false,
   });
   const poolPort = await pool.start();
   const translator = new Translator({
     host: '127.0.0.1', port: 0, upstreams: [{ host: '127.0.0.1', port: poolPort, authorityKey: authority.publicKey }], userIdentity: 'bench',
-    aggregate: true, extranonce2Size: 4, minMinerHashrate: 1, sharesPerMinute: 6000, vardiff: false, maxConnections: 100, maxLineBytes: 16_384, maxWorkerLabels: 10,
+    aggregate: true, extranonce2Size: 4, minMinerHashrate: 1, sharesPerMinute: 6000, vardiff: false, maxConnections: 1000, maxLineBytes: 16_384, maxWorkerLabels: 10,
   });
   const port = await translator.start();
+  return { pool, translator, port };
+}
+
+async function sharesBench(report: Report): Promise<void> {
+  const { pool, translator, port } = await easyStack(3_600_000, 100);
   let received = 0;
   let onShare: (() => void) | null = null;
   pool.on('share', (s) => {
@@ -149,7 +155,7 @@ async function sharesBench(report: Report): Promise<void> {
 const sv2 = (payload: number) => ENCRYPTED_HEADER_SIZE + encryptedPayloadLength(payload);
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 
-function upstreamBytesBench(report: Report): void {
+function upstreamBytesBench(report: Report, measured: { sv1: number; sv2: number; seconds: number }): void {
   // The modelled hour: 100 miners at 6 shares/min each, a new job every 30 s, a block every
   // 10 min, mainnet-shaped jobs (a 64-byte coinb1 and a 178-byte coinb2 around 12 bytes of
   // extranonce, 13 merkle branches: the slush job of ESP-Miner's tests).
@@ -201,15 +207,44 @@ function upstreamBytesBench(report: Report): void {
     name: 'translator.upstream_bytes', value: sv2Aggregated, unit: 'bytes/hour', baseline: sv1Total, baseline_name: '100 miners on SV1 to the pool directly',
     ratio: +(sv2Aggregated / sv1Total).toFixed(4), ratio_name: 'SV2 via translator / SV1 direct',
     sv2_all_shares_forwarded: sv2AllShares, ratio_all_shares_forwarded: +(sv2AllShares / sv1Total).toFixed(4),
+    // Real sockets (100 miners, a job every 0.5 s, 5 shares/s each, all forwarded): checks the model's per-message sizes.
+    measured_ratio_all_shares_forwarded: +(measured.sv2 / measured.sv1).toFixed(4), measured_sv1_bytes: measured.sv1, measured_sv2_bytes: measured.sv2, measured_seconds: +measured.seconds.toFixed(1),
     sv1_notify_bytes: notify, sv2_job_bytes: job, sv1_submit_roundtrip_bytes: submit, sv2_share_bytes: share,
     note: 'modelled hour: 100 miners × 6 shares/min, a job every 30 s, a block every 10 min, 13-branch mainnet-shaped jobs; sizes from the real encoders, SV2 with Noise framing',
   });
+}
+
+/**
+ * The model's cross-check on real sockets: 100 SV1 miners through the translator for a few
+ * seconds, jobs and shares sped up, every share forwarded. The translator's SV1 side carries
+ * exactly what these miners would exchange with an SV1 pool; its upstream is the SV2 side.
+ */
+async function measuredBytes(): Promise<{ sv1: number; sv2: number; seconds: number }> {
+  const { pool, translator, port } = await easyStack(500, 10); // a new job every 0.5 s
+  const clients = await Promise.all(Array.from({ length: 100 }, (_, i) => sv1Client(port, `bench.rig${i}`)));
+  const bytes = () => clients.reduce((n, c) => n + c.socket.bytesRead + c.socket.bytesWritten, 0);
+  const up = () => (translator.upstream.connection ? translator.upstream.connection.bytesIn + translator.upstream.connection.bytesOut : 0);
+  const [sv1Start, sv2Start] = [bytes(), up()];
+  const t0 = performance.now();
+  let en2 = 0;
+  // 5 shares per second per miner (6/min sped up 50×) for 4 s.
+  const timer = setInterval(() => {
+    for (const c of clients) c.submit(en2++);
+  }, 200);
+  await new Promise((r) => setTimeout(r, 4000));
+  clearInterval(timer);
+  await new Promise((r) => setTimeout(r, 300));
+  const result = { sv1: bytes() - sv1Start, sv2: up() - sv2Start, seconds: (performance.now() - t0) / 1000 };
+  for (const c of clients) c.socket.destroy();
+  await translator.stop();
+  await pool.stop();
+  return result;
 }
 
 export const translatorBench: Bench = {
   name: 'translator',
   async run(report) {
     await sharesBench(report);
-    upstreamBytesBench(report);
+    upstreamBytesBench(report, await measuredBytes());
   },
 };

@@ -5,7 +5,12 @@
 // when it goes. A consumer that really hashes the MiningJobs (the CPU miner) gets shares
 // accepted on both sides.
 import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import { CpuMiner } from '../../agent/roles/cpu-miner/miner.js';
+import { Sv2JobSource } from '../../agent/net/sv2-job-source.js';
+import { acceptNoise } from '../../agent/net/noise-socket.js';
+import { decodeFrame, messageFrame } from '../../agent/sv2/codec.js';
+import { SetupConnectionError } from '../../agent/sv2/messages/index.js';
 import { STALE } from '../../agent/roles/translator/translator.js';
 import type { PoolConfigEntry } from '../../agent/config/agent.js';
 import { poolListSource, PoolEntryError, type JobSourceFailover } from '../../agent/net/job-source-failover.js';
@@ -73,6 +78,38 @@ describe('fallback_sv1: SV2 fails ⇒ SV1 ⇒ SV2 again', () => {
     expect(source.activeIndex).toBe(1);
     expect(b.pool.shares.accepted.get()).toBe(0);
     expect(logs.some((l) => /pool 1 .* unavailable/.test(l))).toBe(true);
+  });
+
+  it('a SetupConnection.Error counts as "cannot set up": Sv2JobSource.start rejects and stops, the list mines SV1', async () => {
+    const sv1 = await startSv1Stack();
+    cleanups.push(() => sv1.stop());
+    const authority = generateAuthorityKeyPair();
+    let setups = 0;
+    // A pool that completes the Noise handshake and then refuses every SetupConnection.
+    const refusing = net.createServer(async (socket) => {
+      const conn = await acceptNoise(socket, { authoritySecret: authority.secretKey }).catch(() => null);
+      conn?.on('frame', (f) => {
+        if (decodeFrame(f).key !== 'SetupConnection') return;
+        setups++;
+        conn.send(messageFrame(SetupConnectionError, { flags: 0, error_code: 'unsupported-feature-flags' }));
+      });
+    });
+    await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => refusing.close(() => r())));
+    const port = (refusing.address() as net.AddressInfo).port;
+    const alone = new Sv2JobSource({ pools: [{ host: '127.0.0.1', port, authorityKey: authority.publicKey }], user: 'u', nominalHashrate: 1 });
+    await expect(alone.start()).rejects.toThrow(/pool refused the connection: unsupported-feature-flags/);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(setups).toBe(1); // stopped: no reconnect loop behind the rejection
+    const source = poolListSource(
+      [{ url: `stratum2+tcp://127.0.0.1:${port}/${encodeAuthorityPublicKey(authority.publicKey)}`, fallbackSv1: `stratum+tcp://127.0.0.1:${sv1.sv1Port}` }],
+      { user: 'acct.rig', nominalHashrate: 100_000, retryIntervalMs: 200 },
+    );
+    const miner = new CpuMiner({ pools: [], user: '', channel: 'extended', nominalHashrate: 0, sliceSize: 2000, source });
+    cleanups.push(() => miner.stop());
+    await miner.start();
+    await waitFor(() => sv1.pool.shares.accepted.get() >= 3 && setups >= 3, 30_000, 'SV1 shares while SV2 keeps refusing');
+    expect(source.activeIndex).toBe(1);
   });
 
   it('pool list entries are checked with typed errors', () => {

@@ -1,9 +1,9 @@
 // The agent's fallback on real sockets: a stratum2+tcp pool entry with fallback_sv1. While the
-// SV2 pool cannot be set up (nothing listening, or a handshake with the wrong authority key)
-// the miner mines SV1 — the translator's SV1 side in front of another of our pools serves as
-// that SV1 pool — and it switches back to SV2 as soon as the SV2 pool sets up, and away again
-// when it goes. A consumer that really hashes the MiningJobs (the CPU miner) gets shares
-// accepted on both sides.
+// SV2 pool cannot be set up (nothing listening, a handshake with the wrong authority key, or a
+// refused SetupConnection) the miner mines SV1 — the translator's SV1 side in front of another
+// of our pools serves as that SV1 pool — and it switches back to SV2 as soon as the SV2 pool sets
+// up, and away again when it goes. A consumer that really hashes the MiningJobs (the CPU miner)
+// gets shares accepted on both sides.
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { CpuMiner } from '../../agent/roles/cpu-miner/miner.js';

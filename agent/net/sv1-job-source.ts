@@ -48,6 +48,8 @@ interface Session {
   up: boolean;
   mask: number;
   lastNotify: MiningJob | null;
+  /** Jobs emitted on this connection: a share for an earlier connection's job is not sent. */
+  jobs: WeakSet<MiningJob>;
 }
 
 export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSource {
@@ -56,7 +58,6 @@ export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSo
   private target: Uint8Array = bigIntToLe(difficultyShareTarget(1));
   /** Numeric job id (what MiningJob carries) ↔ the pool's string id. */
   private readonly ids = new Map<number, string>();
-  private readonly emitted = new WeakSet<MiningJob>();
   private nextJobId = 1;
   private nextSubmitId = FIRST_SUBMIT_ID;
   private readonly pending = new Map<number, true>();
@@ -92,7 +93,7 @@ export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSo
   /** One connection: resolves when set up, rejects when it fails or ends before. */
   private async connectOnce(): Promise<void> {
     const socket = await dial(this.address.host, this.address.port, this.opts.connectTimeoutMs ?? 5000);
-    const s: Session = { socket, extranonce1: new Uint8Array(0), extranonce2Size: 0, subscribed: false, authorized: false, up: false, mask: 0, lastNotify: null };
+    const s: Session = { socket, extranonce1: new Uint8Array(0), extranonce2Size: 0, subscribed: false, authorized: false, up: false, mask: 0, lastNotify: null, jobs: new WeakSet() };
     this.session = s;
     const decoder = new LineDecoder(this.opts.maxLineBytes ?? 16 * 1024);
     return new Promise<void>((resolve, reject) => {
@@ -113,7 +114,7 @@ export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSo
         s.up = true;
         this.backoff.reset();
         this.emit('state', 'up', { url: this.url, protocol: 'sv1' });
-        if (s.lastNotify) this.emitJob({ ...s.lastNotify, clean: true }); // work that arrived before authorize
+        if (s.lastNotify) this.emitJob(s, { ...s.lastNotify, clean: true }); // work that arrived before authorize
         resolve();
       };
       socket.setNoDelay(true);
@@ -216,7 +217,7 @@ export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSo
           s.lastNotify = job;
           return;
         }
-        return this.emitJob(job);
+        return this.emitJob(s, job);
       }
       case 'mining.set_difficulty':
         this.target = bigIntToLe(difficultyShareTarget(parseSetDifficulty(m.params)));
@@ -261,8 +262,8 @@ export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSo
     setTimeout(() => s.socket.destroy(), r.waitSeconds * 1000).unref();
   }
 
-  private emitJob(job: MiningJob): void {
-    this.emitted.add(job);
+  private emitJob(s: Session, job: MiningJob): void {
+    s.jobs.add(job);
     this.emit('job', job);
   }
 
@@ -270,7 +271,7 @@ export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSo
   submit(share: MiningShare): void {
     const s = this.session;
     const id = this.ids.get(share.job.jobId);
-    if (!s?.up || id === undefined || !this.emitted.has(share.job)) return;
+    if (!s?.up || id === undefined || !s.jobs.has(share.job)) return;
     // A job keeps the extranonce2 size and version mask it came with (set_extranonce and
     // set_version_mask apply to the jobs that follow).
     const { extranonceSize, versionMask: mask } = share.job;

@@ -55,7 +55,8 @@ export interface Sv2UpstreamEvents {
 export class Sv2Channel extends EventEmitter<JobSourceEvents> {
   /** Client-side channel state for the current connection (null while not open). */
   state: ClientChannel | null = null;
-  private readonly emitted = new WeakSet<MiningJob>();
+  /** Jobs emitted on the current connection: shares for older ones would name another job's id. */
+  private emitted = new WeakSet<MiningJob>();
   private seq = 0;
   private target: Uint8Array = MAX_TARGET_LE;
   /** SV1 translators pass per-miner identities in TLV 0x0002 when the pool granted it. */
@@ -84,6 +85,7 @@ export class Sv2Channel extends EventEmitter<JobSourceEvents> {
   /** @internal the pool opened it on this connection */
   opened(state: ClientChannel): void {
     this.state = state;
+    this.emitted = new WeakSet();
     this.target = state.target;
     this.emit('state', 'up', this.upstream.describe());
   }

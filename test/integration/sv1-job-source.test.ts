@@ -109,13 +109,21 @@ describe('Sv1JobSource under pool quirks', () => {
     cleanups.push(() => source.stop());
     const states: string[] = [];
     source.on('state', (s) => states.push(s));
+    const jobs: MiningJob[] = [];
+    source.on('job', (j) => jobs.push(j));
     await source.start();
+    a.broadcast(JSON.stringify({ id: null, method: 'mining.notify', params: ['j1', '00'.repeat(32), 'aa', 'bb', [], '20000000', '1d00ffff', '65000000', true] }));
+    await waitFor(() => jobs.length === 1, 5000, 'a job on the first pool');
     a.broadcast(JSON.stringify({ id: null, method: 'client.reconnect', params: ['evil.example.com', b.port, 0] }));
     await waitFor(() => logs.some((l) => /refusing client.reconnect/.test(l)), 5000, 'the refusal');
     expect(b.connections).toBe(0);
     a.broadcast(JSON.stringify({ id: null, method: 'client.reconnect', params: ['', String(b.port), 0] }));
     await waitFor(() => b.connections === 1 && states.join() === 'up,down,up', 10_000, 'the reconnect');
     expect(source.url).toBe(`stratum+tcp://127.0.0.1:${b.port}`);
+    // A share for the first connection's job is not sent to the second pool.
+    source.submit({ job: jobs[0]!, extranonce: new Uint8Array(4), ntime: 0x65000000, nonce: 1, version: 0x20000000 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(b.received.some((m) => m.method === 'mining.submit')).toBe(false);
   });
 
   it('an invalid line from the pool drops the connection (then reconnects); unknown methods and bad params are only logged', async () => {

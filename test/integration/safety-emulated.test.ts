@@ -254,6 +254,19 @@ describe('safety on an emulated Bitaxe Gamma (through the bitaxe-raw tunnel)', (
   });
 });
 
+describe('safety on an emulated Bitaxe Gamma: the fan controller stops answering', () => {
+  it('ASIC temperature and fan both unknown ⇒ shutdown, TPS546 off, ASIC in reset', async () => {
+    const r = await rig(emulatedBitaxeGamma);
+    await sleep(300);
+    r.board.sensorSilent('asic'); // the EMC2101: ASIC diode and fan on one chip
+    await waitFor('shutdown', () => r.safety.latched !== null, 3000);
+    expect(['sensor-failure', 'fans']).toContain(r.safety.latched!.kind);
+    await waitFor('TPS546 off', () => !r.board.isPowered(0), 2000, 1);
+    await r.safety.settled();
+    expect(r.board.inReset(0)).toBe(true);
+  });
+});
+
 describe('safety on an emulated Compac F (no power or fan control)', () => {
   it('overheat still stops hashing and latches (chip temperature as the chain would report it)', async () => {
     const r = await rig(emulatedGekkoCompacF);

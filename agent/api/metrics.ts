@@ -29,8 +29,17 @@ export class Metrics {
     return { inc: (by = 1) => void (entry.value += by), get: () => entry.value };
   }
 
+  /** A counter whose value is read from elsewhere when rendered (it must only grow). */
+  counterFrom(name: string, help: string, read: () => number, labels: Labels = {}) {
+    this.readSeries(name, 'counter', help, read, labels);
+  }
+
   gauge(name: string, help: string, read: () => number, labels: Labels = {}) {
-    const s = this.get(name, 'gauge', help);
+    this.readSeries(name, 'gauge', help, read, labels);
+  }
+
+  private readSeries(name: string, type: Series['type'], help: string, read: () => number, labels: Labels) {
+    const s = this.get(name, type, help);
     const entry = { labels, value: 0 };
     Object.defineProperty(entry, 'value', { get: read, enumerable: true });
     s.values.set(JSON.stringify(labels), entry);

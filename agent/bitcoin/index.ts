@@ -10,3 +10,4 @@ export * from './errors.js';
 export * from './address.js';
 export * from './midstate.js';
 export * from './bip141.js';
+export { sha256dPair, sha256Of32 } from './sha256d64.js';

@@ -18,8 +18,21 @@ export function sha256dPair(a: Uint8Array, b: Uint8Array, out: Uint8Array = new 
   s.set(SHA256_IV);
   compressWords(s, w);
   compressWords(s, PAD64);
-  // Second hash: the 32-byte digest, 0x80, zeros, and the length 256 bits.
   for (let i = 0; i < 8; i++) w[i] = s[i]! | 0;
+  return hash32Words(out);
+}
+
+/** SHA-256 of a 32-byte input (one compression), e.g. the second hash of sha256d. */
+export function sha256Of32(input: Uint8Array, out: Uint8Array = new Uint8Array(32)): Uint8Array {
+  for (let i = 0; i < 8; i++) {
+    const o = 4 * i;
+    w[i] = (input[o]! << 24) | (input[o + 1]! << 16) | (input[o + 2]! << 8) | input[o + 3]!;
+  }
+  return hash32Words(out);
+}
+
+/** Hashes the 32 bytes already in w[0..7]: the digest, 0x80, zeros, and the length 256 bits. */
+function hash32Words(out: Uint8Array): Uint8Array {
   w[8] = 0x80000000;
   w.fill(0, 9, 15);
   w[15] = 256;

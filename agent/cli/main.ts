@@ -3,6 +3,7 @@ import { UsageError, type Command } from './command.js';
 import { cpuMiner } from './cpu-miner.js';
 import { emulate } from './emulate.js';
 import { keygen } from './keygen.js';
+import { mine } from './mine.js';
 import { pool } from './pool.js';
 import { start } from './start.js';
 import { sv2 } from './sv2.js';
@@ -10,7 +11,7 @@ import { translate } from './translate.js';
 import { version } from './version.js';
 
 // One line per subcommand; keep alphabetical.
-const commands: Command[] = [cpuMiner, emulate, keygen, pool, start, sv2, translate, version];
+const commands: Command[] = [cpuMiner, emulate, keygen, mine, pool, start, sv2, translate, version];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -6,47 +6,71 @@ import { encodeSecretKey, generateAuthorityKeyPair } from '../sv2/keys.js';
 import { runPool } from '../roles/pool/run.js';
 import { CpuMiner } from '../roles/cpu-miner/miner.js';
 import { untilSignal } from './signals.js';
+import { ConfigError } from '../config/schema.js';
+import { parseAgentConfig } from '../config/agent.js';
+import { runMiner } from './mine.js';
 
-// The main job on the embedded default. For now: the embedded pool on its regtest chain and a
-// CPU miner connected over Noise; the firmware agent on emulated hashboards takes the CPU
-// miner's place when it exists.
+// The main job on the embedded default: the firmware agent on an emulated Antminer S9 (three
+// chains of 63 BM1387 chips in process, with the board model's PIC, sensors and fans) mining on
+// the embedded SV2 pool over Noise, whose template source is the embedded regtest chain.
+// `--cpu` keeps the earlier demo: a CPU miner instead of the agent.
 export const start: Command = {
   name: 'start',
-  summary: 'demo on the embedded default: pool + regtest chain + CPU miner, no hardware, no bitcoind',
-  usage: 'hashagent start [--seconds N] [--channel standard|extended]\n\n  Runs until Ctrl-C (or N seconds), printing shares, blocks and the /metrics URL.',
+  summary: 'the main job on the embedded default: the agent on an emulated S9 + the SV2 pool on a regtest chain; no hardware, no bitcoind',
+  usage: 'hashagent start [--seconds N] [--board emulated-antminer-s9|…] [--cpu [--channel standard|extended]]\n\n  Runs until Ctrl-C (or N seconds), printing hash rate, shares, temperatures, blocks and the /metrics URLs.',
   async run(args) {
-    const { flags, positional } = parseArgs(args, ['seconds', 'channel']);
+    const { flags, positional } = parseArgs(args, ['seconds', 'channel', 'board'], ['cpu']);
     if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
     const seconds = flags.has('seconds') ? Number(flags.get('seconds')) : undefined;
     if (seconds !== undefined && !(seconds > 0)) throw new UsageError('--seconds must be a positive number');
     const channel = (flags.get('channel') ?? 'extended') as string;
     if (channel !== 'standard' && channel !== 'extended') throw new UsageError('--channel must be standard or extended');
+    const board = String(flags.get('board') ?? 'emulated-antminer-s9');
+    if (!/^emulated-[a-z0-9-]+$/.test(board)) throw new UsageError('--board must be an emulated-* board (hashagent start needs no hardware)');
+    const cpu = flags.has('cpu');
 
     const log = (l: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${l}\n`);
     const authority = generateAuthorityKeyPair();
-    // Defaults of pool.toml with a fresh key, loopback only, about a share a second and a block
-    // every 20 s for one CPU core (~300 kH/s).
+    // Defaults of pool.toml with a fresh key, loopback only, a share every couple of seconds and
+    // a block every ~30 s for what the emulator (or one CPU core) really hashes (~100–300 kH/s).
     const config = parseConfig(
-      `authority_secret_key = "${encodeSecretKey(authority.secretKey)}"\nlisten_address = "127.0.0.1:34254"\nshares_per_minute = 60.0\nmonitoring_address = "127.0.0.1:8080"\n[template_provider]\nnbits = 0x1e02ffff\ntemplate_interval_ms = 10000\n`,
+      `authority_secret_key = "${encodeSecretKey(authority.secretKey)}"\nlisten_address = "127.0.0.1:34254"\nshares_per_minute = 30.0\nmonitoring_address = "127.0.0.1:8080"\n[template_provider]\nnbits = ${cpu ? '0x1e02ffff' : '0x1e00ffff'}\ntemplate_interval_ms = 10000\n`,
       poolSchema,
       'embedded default',
     );
     const running = await runPool(config, (l) => log(`pool: ${l}`), { portFallback: true });
-    log(`hashagent demo: SV2 pool on an embedded regtest chain (no bitcoind), a CPU miner on it over Noise`);
     log(`pool:    ${running.url}`);
-    log(`metrics: ${running.metricsUrl}`);
+    log(`metrics: ${running.metricsUrl} (pool)`);
     running.pool.on('block', (b) => log(`BLOCK ${b.height} ${b.hash}`));
+    let shares = 0;
+    running.pool.on('share', (s) => {
+      if (s.ok) shares++;
+      else log(`share rejected by the pool: ${s.error}`);
+    });
+    if (!cpu) {
+      const agentToml = `[[pools]]\nurl = "${running.url}"\nuser = "demo.agent"\n[board]\nname = "${board}"\n[api]\nhttp_listen = "127.0.0.1:0"\ncgminer_enabled = false\n`;
+      let cfg;
+      try {
+        cfg = parseAgentConfig(agentToml, 'embedded default');
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        await running.stop();
+        throw new UsageError(e.message);
+      }
+      log(`hashagent: the firmware agent on ${cfg.board.description}, mining on the pool above over Noise`);
+      // The emulated PLLs ramp in 6.25 MHz steps every 10 ms instead of 100 ms: no real silicon to settle.
+      const code = await runMiner(cfg, log, { seconds, statusIntervalS: 5, rampIntervalMs: 10 });
+      log(`pool: shares accepted ${shares}, rejected ${running.pool.shares.rejected.get()}, stale ${running.pool.shares.stale.get()} | blocks ${running.pool.blocksFound.get()}`);
+      await running.stop();
+      return code;
+    }
+    log(`hashagent demo: a CPU miner on the pool above over Noise`);
     const url = new URL(running.url.replace('stratum2+tcp', 'http'));
     const miner = new CpuMiner({
       pools: [{ host: url.hostname, port: Number(url.port), authorityKey: authority.publicKey }], user: 'demo.cpu', channel,
       nominalHashrate: 300_000, log: (l) => log(`miner: ${l}`),
     });
     await miner.start();
-    let shares = 0;
-    running.pool.on('share', (s) => {
-      if (s.ok) shares++;
-      else log(`share rejected: ${s.error}`);
-    });
     const status = () =>
       log(`${(miner.hashrate() / 1e3).toFixed(0)} kH/s | shares accepted ${shares} (acknowledged ${miner.stats.accepted}), rejected ${running.pool.shares.rejected.get()}, stale ${running.pool.shares.stale.get()} | blocks ${running.pool.blocksFound.get()}`);
     const timer = setInterval(status, 5000);

@@ -7,7 +7,7 @@
 // and reports those that pass a ticket 2^shift times easier. Nonce rates, job lifetimes and
 // duplicates after an exhausted search space therefore match the real chain.
 import { EventEmitter } from 'node:events';
-import { finishFromMidstate, sha256, sha256d } from '../../agent/bitcoin/index.js';
+import { finishFromMidstate, sha256Of32, sha256d } from '../../agent/bitcoin/index.js';
 import { putLe32 as putLe } from '../../drivers/asic/bytes.js';
 import { CommandParser, type HostCommand } from '../../drivers/asic/command-parser.js';
 import type { DecodedJob } from '../../drivers/asic/job.js';
@@ -28,6 +28,9 @@ export interface EmulatedChainOptions {
   tickMs?: number;
   /** Pace replies at the line rate here (socket and pty links); in-process links pace themselves. */
   paceOutput?: boolean;
+  /** The board around the chain (board/emulated/board-model.ts): supply and reset gate the chips,
+   * and the chain reports the power it draws. Without it the chain is always powered. */
+  board?: { isPowered(): boolean; inReset(): boolean; setLoad(watts: number): void; wattsAtNominal: number; nominal: number };
 }
 
 export interface ChainFaults {
@@ -85,7 +88,8 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   private readonly stride: number;
   private readonly header = new Uint8Array(80);
   private readonly tail = new Uint8Array(16);
-  private readonly onData = (b: Uint8Array) => this.receive(b);
+  private readonly digest = new Uint8Array(32);
+  private readonly onData = (b: Uint8Array, at?: number) => this.receive(b, at);
 
   constructor(
     private readonly link: SerialLink,
@@ -100,7 +104,10 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     // the whole search space instead of one version or one core.
     this.stride = 2 ** opts.difficultyShift + 1;
     link.on('data', this.onData);
-    this.timer = setInterval(() => this.advance(), opts.tickMs ?? 10);
+    this.timer = setInterval(() => {
+      this.followBoard();
+      this.advance();
+    }, opts.tickMs ?? 10);
     this.timer.unref?.();
   }
 
@@ -114,15 +121,47 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   /** A dead chip stops answering and forwarding: every chip behind it vanishes too. */
   killChip(i: number): void {
     this.chips[i]!.dead = true;
+    this.cond = null;
   }
   /** A chip that stays on the chain but finds nothing. */
   stopHashing(i: number): void {
     this.chips[i]!.hashing = false;
   }
+
+  /** What the registers say, worked out once per change rather than per job or tick. */
+  private cond: { needZeros: number; split: NonceSplit; versionMask: number; versionBits: number[]; rates: number[]; spans: number[] } | null = null;
+
+  private conditions() {
+    if (this.cond) return this.cond;
+    const p = this.profile;
+    const first = this.chips[0]!;
+    const ticketDiff = decodeTicketMask(first.registers.get(p.registers.ticketMask) ?? 0);
+    const split = this.split();
+    const versionMask = p.registers.versionRolling !== null ? versionMaskFromRegister(first.registers.get(p.registers.versionRolling) ?? 0) : 0;
+    const spans = this.chips.map((c) => {
+      let span = counterSpan(p, split, c.index);
+      if (p.jobFormat === 'header') {
+        // HASH_COUNTING_NUMBER ends each version batch after that many 25 MHz ticks.
+        const hcn = c.registers.get(p.registers.hashCountingNumber) ?? 0;
+        if (hcn > 0) span = Math.min(span, Math.max(1, Math.floor((hcn / CLKI_HZ) * this.frequencyMHz(c) * 1e6)));
+      }
+      return span;
+    });
+    this.cond = {
+      needZeros: 32 + Math.log2(ticketDiff) - this.opts.difficultyShift,
+      split,
+      versionMask,
+      versionBits: bitPositions(versionMask),
+      rates: this.chips.map((c) => this.chipRate(c)),
+      spans,
+    };
+    return this.cond;
+  }
   /** Power off resets every chip to its power-on state (addresses, registers, jobs, line rate). */
   setPowered(on: boolean): void {
     if (on === this.powered) return;
     this.powered = on;
+    this.cond = null;
     if (!on) {
       for (const c of this.chips) Object.assign(c, { address: 0, job: null, registers: new Map() });
       this.replyLength = this.profile.initialReplyLength;
@@ -136,7 +175,8 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
 
   /** Nominal hash rate of the chain (H/s) at its programmed frequencies. */
   nominalHashrate(): number {
-    return this.reachable().reduce((s, c) => s + (c.hashing ? this.chipRate(c) : 0), 0);
+    const { rates } = this.conditions();
+    return this.reachable().reduce((s, c) => s + (c.hashing ? rates[c.index]! : 0), 0);
   }
 
   close(): void {
@@ -147,15 +187,18 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
 
   // ---- host → chips -------------------------------------------------------------------------
 
-  private receive(bytes: Uint8Array): void {
+  /** `at`: when the bytes arrived, if the link knows (in process: even when its timer ran late). */
+  private receive(bytes: Uint8Array, at = performance.now()): void {
+    this.followBoard();
     if (!this.powered) return;
     const before = this.parser.crcErrors;
-    for (const cmd of this.parser.push(bytes)) this.execute(cmd);
+    for (const cmd of this.parser.push(bytes)) this.execute(cmd, Math.min(at, performance.now()));
     this.stats.crcErrors += this.parser.crcErrors - before;
   }
 
-  private execute(cmd: HostCommand): void {
+  private execute(cmd: HostCommand, at: number): void {
     const chips = this.reachable();
+    if (cmd.kind !== 'job' && cmd.kind !== 'read') this.cond = null;
     switch (cmd.kind) {
       case 'chainInactive':
         for (const c of chips) c.address = null;
@@ -177,10 +220,9 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
       }
       case 'job': {
         this.stats.jobs++;
-        // The time up to now was spent on the previous job: settle it before switching.
-        this.advance();
-        const now = performance.now();
-        for (const c of chips) c.job = { job: cmd.job, startedAt: now, phase: Math.random(), sample: 0 };
+        // The time up to its arrival was spent on the previous job: settle that before switching.
+        this.advance(at);
+        for (const c of chips) c.job = { job: cmd.job, startedAt: at, phase: Math.random(), sample: 0 };
         this.emit('job', cmd.job.jobId);
         return;
       }
@@ -198,8 +240,8 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   }
 
   private setBaud(baud: number): void {
-    this.baud = baud;
-    void this.link.setBaudRate(Math.round(baud));
+    this.baud = Math.round(baud);
+    void this.link.setBaudRate(this.baud);
   }
 
   private replyRegister(c: EmulatedChip, register: number): void {
@@ -260,30 +302,31 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     return step > 0 && (step & (step - 1)) === 0 ? step : 1;
   }
 
+  /** Follows the board's supply and reset line, and tells it the power the chips draw. */
+  private followBoard(): void {
+    const b = this.opts.board;
+    if (!b) return;
+    this.setPowered(b.isPowered() && !b.inReset());
+    const hashing = this.powered && this.chips.some((c) => c.job);
+    const watts = hashing ? (b.wattsAtNominal * this.nominalHashrate()) / b.nominal : 0;
+    // The thermal model integrates on every report: only changes are worth one.
+    if (watts !== this.reportedWatts) b.setLoad((this.reportedWatts = watts));
+  }
+  private reportedWatts = -1;
+
   /** Hashes what every chip has had time for since the last call, on the job it holds. */
-  private advance(): void {
-    const now = performance.now();
+  private advance(now = performance.now()): void {
     const chips = this.reachable();
     if (!chips.length) return;
     const p = this.profile;
-    const ticketDiff = decodeTicketMask(chips[0]!.registers.get(p.registers.ticketMask) ?? 0);
-    const needZeros = 32 + Math.log2(ticketDiff) - this.opts.difficultyShift;
-    const split = this.split();
-    const versionMask = p.registers.versionRolling !== null ? versionMaskFromRegister(chips[0]!.registers.get(p.registers.versionRolling) ?? 0) : 0;
-    const versionBits = bitPositions(versionMask);
+    const { needZeros, split, versionMask, versionBits, rates, spans } = this.conditions();
     for (const c of chips) {
       const cj = c.job;
       if (!cj || !c.hashing || c.address === null) continue;
-      const rate = this.chipRate(c);
+      const rate = rates[c.index]!;
       const job = cj.job;
       const slots = p.jobFormat === 'midstate' ? job.midstates.length : 2 ** versionBits.length;
-      let span = counterSpan(p, split, c.index);
-      if (p.jobFormat === 'header') {
-        // HASH_COUNTING_NUMBER ends each version batch after that many 25 MHz ticks.
-        const hcn = c.registers.get(p.registers.hashCountingNumber) ?? 0;
-        if (hcn > 0) span = Math.min(span, Math.max(1, Math.floor((hcn / CLKI_HZ) * this.frequencyMHz(c) * 1e6)));
-      }
-      const space = slots * p.cores * span;
+      const space = slots * p.cores * spans[c.index]!;
       // Cap the work per call so a stalled event loop cannot turn into an unbounded burst.
       const due = Math.floor((((now - cj.startedAt) / 1000) * rate) / this.stride + cj.phase);
       const until = Math.min(due, cj.sample + 20_000);
@@ -323,7 +366,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     putLe(t, 4, job.ntime);
     putLe(t, 8, job.nbits);
     putLe(t, 12, nonce);
-    return sha256(finishFromMidstate(job.midstates[slot]!, t));
+    return sha256Of32(finishFromMidstate(job.midstates[slot]!, t), this.digest);
   }
 
   private hashHeader(job: DecodedJob, version: number, nonce: number): Uint8Array {

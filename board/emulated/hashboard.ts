@@ -11,13 +11,15 @@ import { linkedPair } from '../../drivers/transport/in-process-link.js';
 import { SocketLink } from '../../drivers/transport/socket-link.js';
 import { SerialPortLink } from '../../drivers/transport/serialport-link.js';
 import { TransportError, type SerialLink } from '../../drivers/transport/serial-link.js';
-import { EmulatedChain } from './chip-chain.js';
+import { EmulatedChain, type EmulatedChainOptions } from './chip-chain.js';
 import { boardChip, emulatedBoard, type EmulatedBoardProfile } from './chain-profiles.js';
 
 export interface HashboardOptions {
   /** Multiplies the nominal hash rate (and the emulator's real hashing) of every chip. */
   hashrateScale?: number;
   tickMs?: number;
+  /** The emulated board around chain n (supply, reset, power drawn; see EmulatedChainOptions.board). */
+  board?: (n: number) => EmulatedChainOptions['board'];
 }
 
 export class EmulatedHashboards {
@@ -41,6 +43,7 @@ export class EmulatedHashboards {
       paceOutput,
       ...(this.opts.hashrateScale !== undefined ? { hashrateScale: this.opts.hashrateScale } : {}),
       ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
+      ...(this.opts.board ? { board: this.opts.board(i) } : {}),
     });
     this.chains[i] = chain;
     return chain;
@@ -116,7 +119,7 @@ export class EmulatedHashboards {
     });
     for (let t = 0; t < 100 && !(existsSync(device) && existsSync(host)); t++) await Promise.race([new Promise((r) => setTimeout(r, 20)), failed]);
     if (!existsSync(device)) throw new TransportError('socat did not create the pty pair');
-    const link = await SerialPortLink.open(device, Math.round(RESET_BAUD));
+    const link = await SerialPortLink.open(device, RESET_BAUD);
     this.attach(i, link, true);
     this.cleanups.push(() => link.close());
     return host;

@@ -147,8 +147,37 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     this.link.on('close', this.onClose);
   }
 
+  /** The difficulty the chips report at (each valid nonce is that many diff-1 shares of work). */
+  get ticket(): number {
+    return this.ticketDifficulty;
+  }
+
   get frequencyMHz(): number {
     return this.opts.frequencyMHz ?? this.profile.defaultFrequencyMHz;
+  }
+
+  /** When the frames written so far will have left, by the line rate (ms, performance.now()). */
+  private txBusyUntil = 0;
+  /** Bytes of the last job frame (its time on the wire sets the streaming pace). */
+  private jobFrameBytes = 0;
+
+  /** Milliseconds of written frames still waiting to go out at the line rate. */
+  get txAheadMs(): number {
+    return Math.max(0, this.txBusyUntil - performance.now());
+  }
+
+  /** One job frame's time on the wire, ms. */
+  get jobFrameMs(): number {
+    return (this.jobFrameBytes * 10 * 1000) / this.link.baudRate;
+  }
+
+  /**
+   * Chips that finish a job within a few frame times (an S9's BM1387 sweeps 4 midstates in
+   * ~3 ms; a frame takes ~1 ms at 1.5625 Mbaud) need work streamed back to back at the line rate:
+   * no event loop times single writes that finely.
+   */
+  get streams(): boolean {
+    return this.jobFrameBytes > 0 && this.sweepS * 1000 < 8 * this.jobFrameMs;
   }
 
   /** How often the chain needs fresh work, ms. */
@@ -168,7 +197,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       await o.reset(false);
       await sleep(100);
     }
-    if (this.link.baudRate !== RESET_BAUD) await this.link.setBaudRate(Math.round(RESET_BAUD));
+    if (this.link.baudRate !== RESET_BAUD) await this.link.setBaudRate(RESET_BAUD);
     await this.link.flush();
     this.parser.replyLength = p.initialReplyLength;
     const vr = p.registers.versionRolling;
@@ -314,7 +343,8 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     const before = this.ring.get(id);
     if (before) before.previous = null;
     this.ring.set(id, { work, header, seen: new Set(), previous: before ?? null });
-    this.stats.jobs++;
+    // The hash rate counts from the first work, not from the end of init.
+    if (this.stats.jobs++ === 0) this.startedAt = performance.now();
     const frame = encodeJob(p, id, work);
     if (this.closed) return id;
     const vr = p.registers.versionRolling;
@@ -324,6 +354,9 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       this.link.write(writeRegister(p.framing, vr, versionRollingRegister(work.versionMask), 'all')).catch(() => {});
     }
     this.link.write(frame).catch(() => {});
+    this.jobFrameBytes = frame.length;
+    const now = performance.now();
+    this.txBusyUntil = Math.max(now, this.txBusyUntil) + (frame.length * 10 * 1000) / this.link.baudRate;
     return id;
   }
 

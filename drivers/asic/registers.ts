@@ -83,8 +83,8 @@ export function decodeTicketMask(v: number): number {
 /** The UART divider of an 8× oversampled 25 MHz clock: baud = 25 MHz / (8 · (div + 1)). */
 export const baudDivider = (baud: number): number => Math.max(0, Math.round(CLKI_HZ / (8 * baud)) - 1);
 export const baudFromDivider = (div: number): number => CLKI_HZ / (8 * (div + 1));
-/** Every chip's UART rate after reset (divider 26). */
-export const RESET_BAUD = baudFromDivider(26);
+/** Every chip's UART rate after reset (divider 26: 115 740.7), rounded as a tty is set to it. */
+export const RESET_BAUD = Math.round(baudFromDivider(26));
 
 /** 0xA4 MIDSTATE_CONFIG: auto + 8-midstate generation + the pool mask's bits 28–13 (BM1362+). */
 export const versionRollingRegister = (mask: number): number => (0x90000000 | ((mask >>> 13) & 0xffff)) >>> 0;

@@ -38,8 +38,9 @@ class End extends EventEmitter<SerialLinkEvents> implements SerialLink {
     setTimeout(() => {
       const now = performance.now();
       while (this.queue.length && this.queue[0]!.at <= now + 0.5) {
-        const { bytes } = this.queue.shift()!;
-        if (!this.peer.closed) this.peer.emit('data', bytes);
+        const { bytes, at } = this.queue.shift()!;
+        // A late timer delivers several chunks at once; each still says when it arrived.
+        if (!this.peer.closed) this.peer.emit('data', bytes, at);
       }
       this.schedule();
     }, Math.max(0, head.at - performance.now()));

@@ -8,7 +8,8 @@ export class TransportError extends Error {
 }
 
 export interface SerialLinkEvents {
-  data: [Uint8Array];
+  /** Bytes received; links that know it add when the last of them arrived (performance.now()). */
+  data: [Uint8Array, number?];
   close: [Error | null];
 }
 

@@ -13,6 +13,8 @@ export interface SchedulerOptions {
 export class WorkScheduler {
   private generator: WorkGenerator | null = null;
   private readonly timers = new Map<ChainDriver<WorkTag>, NodeJS.Timeout>();
+  /** When each chain's next work is due (absolute, ms): late timers do not push the schedule back. */
+  private readonly due = new Map<ChainDriver<WorkTag>, number>();
   private readonly listeners = new Map<ChainDriver<WorkTag>, (s: FoundShare<WorkTag>) => void>();
   private running = false;
   /** Work items written, per chain. */
@@ -37,6 +39,7 @@ export class WorkScheduler {
     if (on) chain.off('share', on);
     this.listeners.delete(chain);
     this.dispatched.delete(chain);
+    this.due.delete(chain);
   }
 
   get chains(): ChainDriver<WorkTag>[] {
@@ -72,7 +75,7 @@ export class WorkScheduler {
     const chains = this.chains;
     for (const c of chains) c.invalidateAll();
     for (const c of chains) this.dispatchOne(c);
-    for (const c of chains) this.arm(c);
+    for (const c of chains) this.arm(c, true);
   }
 
   /** A new share target for the current job (SetTarget / set_difficulty). */
@@ -90,13 +93,25 @@ export class WorkScheduler {
 
   private feed(chain: ChainDriver<WorkTag>): void {
     this.dispatchOne(chain);
+    if (chain.streams) {
+      // Keep a few frames queued on the line so the chips never wait for the event loop.
+      const ahead = Math.max(3, 2 * chain.jobFrameMs);
+      for (let n = 0; chain.txAheadMs < ahead && n < 16 && this.generator; n++) this.dispatchOne(chain);
+      clearTimeout(this.timers.get(chain));
+      if (this.running) this.timers.set(chain, setTimeout(() => this.feed(chain), Math.max(1, ahead / 2)));
+      return;
+    }
     this.arm(chain);
   }
 
-  private arm(chain: ChainDriver<WorkTag>): void {
+  private arm(chain: ChainDriver<WorkTag>, fromNow = false): void {
     clearTimeout(this.timers.get(chain));
     if (!this.running || !this.listeners.has(chain)) return;
-    const t = setTimeout(() => this.feed(chain), chain.workIntervalMs);
-    this.timers.set(chain, t);
+    const now = performance.now();
+    const interval = chain.workIntervalMs;
+    let due = (fromNow ? now : (this.due.get(chain) ?? now)) + interval;
+    if (due < now) due = now + interval / 2; // fell behind by more than an interval: catch up once
+    this.due.set(chain, due);
+    this.timers.set(chain, setTimeout(() => this.feed(chain), Math.max(0, due - now)));
   }
 }

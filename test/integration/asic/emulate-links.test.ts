@@ -58,7 +58,7 @@ describe('hashagent emulate across process boundaries', () => {
     // An S9 chip sweeps a job in ~3 ms and needs ~345 jobs/s per chain; ptys deliver in bursts,
     // so it runs at a tenth of its rate here (the in-process tests cover the full rate).
     const devices = await startEmulator(name, 'pty', board.chains, name === 'antminer-s9' ? 0.1 : 0.5);
-    const links = await Promise.all(devices.map((d) => SerialPortLink.open(d, Math.round(RESET_BAUD))));
+    const links = await Promise.all(devices.map((d) => SerialPortLink.open(d, RESET_BAUD)));
     cleanups.push(() => Promise.all(links.map((l) => l.close())));
     const { drivers, reports, shares } = await mineOn(links, name, 2500);
     for (const r of reports) expect(r).toMatchObject({ found: board.chipsPerChain, missingAt: null, baud: Math.round(boardChip(board).fastBaud) });
@@ -71,7 +71,7 @@ describe('hashagent emulate across process boundaries', () => {
 
   it('S9 over TCP sockets, one per chain', async () => {
     const addresses = await startEmulator('antminer-s9', 'tcp://127.0.0.1:0', 3);
-    const links = await Promise.all(addresses.map((a) => SocketLink.connect(a, Math.round(RESET_BAUD))));
+    const links = await Promise.all(addresses.map((a) => SocketLink.connect(a, RESET_BAUD)));
     cleanups.push(() => Promise.all(links.map((l) => l.close())));
     const { drivers, reports, shares } = await mineOn(links, 'antminer-s9', 2500);
     for (const r of reports) expect(r).toMatchObject({ found: 63, missingAt: null });

@@ -3,7 +3,7 @@
 // QEMU chardev, `hashagent emulate --listen`), or behind a socat pty pair (the real serialport path).
 import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RESET_BAUD } from '../../drivers/asic/registers.js';
@@ -122,7 +122,8 @@ export class EmulatedHashboards {
     const link = await SerialPortLink.open(device, RESET_BAUD);
     this.attach(i, link, true);
     this.cleanups.push(() => link.close());
-    return host;
+    // The /dev/pts/N behind socat's link: what agent.toml accepts as a serial device.
+    return realpathSync(host);
   }
 
   /** Nominal hash rate of everything attached, H/s, at the chips' programmed clocks. */

@@ -43,7 +43,7 @@ export class EmulatedHashboards {
       paceOutput,
       ...(this.opts.hashrateScale !== undefined ? { hashrateScale: this.opts.hashrateScale } : {}),
       ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
-      ...(this.opts.board ? { board: this.opts.board(i) } : {}),
+      ...(this.opts.board?.(i) ? { board: this.opts.board(i)! } : {}),
     });
     this.chains[i] = chain;
     return chain;

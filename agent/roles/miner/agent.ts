@@ -107,7 +107,9 @@ export class MinerAgent {
     });
     this.closers.push(() => this.board?.close());
     const hw = this.board.hw;
-    if (hw.emulated && this.cfg.board.emulation) {
+    // Chains whose link is the in-process emulator (agent.toml may point others at a pty or socket).
+    const inProcess = new Set(this.cfg.chains.flatMap((c) => (c.link.kind === 'emulated' ? [c.link.chain] : [])));
+    if (hw.emulated && this.cfg.board.emulation && inProcess.size) {
       const e = this.cfg.board.emulation;
       const profile = emulatedBoard(e.chainProfile);
       const scale = this.o.hashrateScale ?? 1;
@@ -115,6 +117,7 @@ export class MinerAgent {
       const { boards, links } = EmulatedHashboards.inProcess(profile, {
         hashrateScale: scale,
         board: (n) => {
+          if (!inProcess.has(n)) return undefined;
           const h = hw.emulated!.chainHooks(n);
           return { isPowered: h.isPowered, inReset: h.inReset, setLoad: h.setLoad, wattsAtNominal: e.chainWatts, nominal: perChain };
         },

@@ -93,6 +93,8 @@ interface ChainState {
 
 class Timeout extends Error {}
 
+const ALARM_CLEAR_POLLS = 5;
+
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let t: NodeJS.Timeout;
   return Promise.race([p, new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Timeout(`no answer in ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
@@ -315,12 +317,28 @@ export class SafetyController {
     return d;
   }
 
+  /** Polls since each active alarm was last raised: it counts as cleared after ALARM_CLEAR_POLLS. */
+  private alarmQuiet = new Map<string, number>();
+
   private reportAlarms(alarms: string[]): void {
-    // Report each alarm once when it starts and once when it ends, keyed without counters.
+    // Report each alarm once when it starts and once when it has stayed away for a few polls
+    // (a reading hovering at a threshold would otherwise log every second), keyed without counters.
     const key = (a: string) => a.replace(/\(\d+\/\d+\)/, '').replace(/[\d.]+ °C/, '');
     const now = new Map(alarms.map((a) => [key(a), a]));
-    for (const [k, a] of now) if (!this.activeAlarms.has(k)) this.emit({ type: 'alarm', message: a });
-    for (const k of this.activeAlarms) if (!now.has(k)) this.emit({ type: 'alarm-cleared', message: k.trim() });
+    for (const [k, a] of now) {
+      if (!this.activeAlarms.has(k)) this.emit({ type: 'alarm', message: a });
+      this.alarmQuiet.set(k, 0);
+    }
+    for (const k of this.activeAlarms) {
+      if (now.has(k)) continue;
+      const quiet = (this.alarmQuiet.get(k) ?? 0) + 1;
+      this.alarmQuiet.set(k, quiet);
+      if (quiet < ALARM_CLEAR_POLLS) now.set(k, k);
+      else {
+        this.alarmQuiet.delete(k);
+        this.emit({ type: 'alarm-cleared', message: k.trim() });
+      }
+    }
     this.activeAlarms = new Set(now.keys());
   }
 

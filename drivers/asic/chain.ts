@@ -17,7 +17,7 @@ import { ReplyParser } from './reply.js';
 export class ChainError extends Error {
   override readonly name = 'ChainError';
   constructor(
-    readonly code: 'no-chips' | 'wrong-chip' | 'chip-count' | 'closed',
+    readonly code: 'no-chips' | 'wrong-chip' | 'chip-count' | 'closed' | 'timeout',
     message: string,
   ) {
     super(message);
@@ -185,8 +185,52 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     return Math.max(1, Math.min(this.opts.maxWorkIntervalMs ?? 1000, this.sweepS * 1000 * (this.opts.refreshFraction ?? 0.5)));
   }
 
+  /** Register traffic one request at a time: init, and chip register access (sensors behind a chip). */
+  private registerLock: Promise<unknown> = Promise.resolve();
+  private addressStep = 1;
+
+  private locked<R>(f: () => Promise<R>): Promise<R> {
+    const run = this.registerLock.then(f, f);
+    this.registerLock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Reads one chip's register (chip = chain position); used e.g. for an S9 chip's I2C master. */
+  readChipRegister(chip: number, register: number, timeoutMs = 250): Promise<number> {
+    return this.locked(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const address = chip * this.addressStep;
+          const timer = setTimeout(() => {
+            this.collecting = null;
+            reject(new ChainError('timeout', `chip ${chip} (address 0x${address.toString(16)}) did not answer a read of register 0x${register.toString(16)}`));
+          }, timeoutMs);
+          // BM1387 replies carry neither address nor register: the next register reply is the answer.
+          this.collecting = (r) => {
+            if (this.profile.framing !== 'bm1387' && (r.address !== address || r.register !== register)) return;
+            clearTimeout(timer);
+            this.collecting = null;
+            resolve(r.value);
+          };
+          this.write(readRegister(this.profile.framing, register, address)).catch((e: unknown) => {
+            clearTimeout(timer);
+            this.collecting = null;
+            reject(e);
+          });
+        }),
+    );
+  }
+
+  writeChipRegister(chip: number, register: number, value: number): Promise<void> {
+    return this.locked(() => this.write(writeRegister(this.profile.framing, register, value, chip * this.addressStep)));
+  }
+
   /** Brings the chain up; throws ChainError when no chip (or, with requireAllChips, not every chip) answers. */
-  async init(): Promise<InitReport> {
+  init(): Promise<InitReport> {
+    return this.locked(() => this.initUnlocked());
+  }
+
+  private async initUnlocked(): Promise<InitReport> {
     const p = this.profile;
     const f = p.framing;
     const o = this.opts;
@@ -231,6 +275,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       o.log?.(msg);
     }
     this.split = { addressStep: step };
+    this.addressStep = step;
     this.chips.length = 0;
     for (let i = 0; i < reachable; i++) this.chips.push({ nonces: 0, hwErrors: 0, duplicates: 0, cores: new Uint32Array(CORE_SLOTS) });
 

@@ -12,6 +12,7 @@ import { emulatedBoard, nominalBoardHashrate } from '../../../board/emulated/cha
 import { poolListSource, type JobSourceFailover } from '../../net/job-source-failover.js';
 import type { MiningShare } from '../../channels/mining-job.js';
 import { Metrics, serveMetrics } from '../../api/metrics.js';
+import { CgminerApi } from '../../api/cgminer.js';
 import { startBoardSafety, type BoardSafety, type StartSafetyOptions } from './safety-runtime.js';
 import { ChainWatchdog, type ChainWatchdogOptions } from './safety-chains.js';
 import { registerSafetyMetrics } from './safety-metrics.js';
@@ -67,6 +68,8 @@ export class MinerAgent {
   source: JobSourceFailover | null = null;
   emulator: EmulatedHashboards | null = null;
   metricsUrl: string | null = null;
+  /** Where the cgminer-compatible API listens ([api] cgminer_listen; port 0 picks one). */
+  cgminerAddress: { host: string; port: number } | null = null;
   private board: BoardSafety | null = null;
   private watchdog: ChainWatchdog | null = null;
   private health: ChipHealth | null = null;
@@ -153,6 +156,12 @@ export class MinerAgent {
       const { server, port: bound } = await serveMetrics(this.metrics, host, port);
       this.metricsUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}/metrics`;
       this.closers.push(() => new Promise((r) => server.close(() => r(null))));
+    }
+    if (this.cfg.api.cgminer.enabled) {
+      const [host, port] = splitHostPort(this.cfg.api.cgminer.listen);
+      const api = await CgminerApi.listen(this, { host, port, writable: this.cfg.api.cgminer.writable, log: this.log });
+      this.cgminerAddress = api.address;
+      this.closers.push(() => api.close());
     }
     this.scheduler.start();
     this.setPools(this.cfg.pools);
@@ -253,6 +262,11 @@ export class MinerAgent {
     this.log(`chain ${hw.index}: ${report.found} × ${profile.name} at ${report.frequencyMHz.toFixed(1)} MHz, ${Math.round(report.baud)} baud${report.missingAt !== null ? `; chip ${report.missingAt} missing` : ''}`);
     driver.on('hwerror', () => undefined);
     driver.on('share', () => undefined);
+    // Sensors behind a chip's own I2C master (S9: chip 61) become readable now.
+    this.board?.hw.attachChipRegisters(hw.index, {
+      readRegister: (chip, reg) => driver.readChipRegister(chip, reg),
+      writeRegister: (chip, reg, value) => driver.writeChipRegister(chip, reg, value),
+    });
     const rt: ChainRuntime = { index: hw.index, hw, driver, link, found: report.found, missingAt: report.missingAt };
     this.chains.set(hw.index, rt);
     this.closers.push(() => driver.close().then(() => link.close()));

@@ -1,6 +1,6 @@
 // `hashagent mine` as a process on a Compac F whose chain is a real pty (socat) with
 // `hashagent emulate` in a third process on the other end: the real serialport path, the CLI,
-// /metrics from outside, and SIGTERM powering down before exit 0.
+// /metrics from outside, SIGHUP reloading the pool list, and SIGTERM powering down before exit 0.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ function spawnCli(args: string[], onLine: (l: string) => void): ChildProcess {
 }
 
 describe('hashagent mine over a real pty', () => {
-  it.skipIf(!haveSocat)('mines through serialport, serves /metrics, powers down on SIGTERM', async () => {
+  it.skipIf(!haveSocat)('mines through serialport, serves /metrics, reloads pools on SIGHUP, powers down on SIGTERM', async () => {
     const pool = await startTestPool();
     cleanups.push(() => pool.stop());
     let device = '';
@@ -49,6 +49,18 @@ describe('hashagent mine over a real pty', () => {
     expect(text).toMatch(/^hashagent_hashrate_measured_hps [1-9]/m);
     expect(lines.some((l) => /chain 0: 1 × BM1397 at \d+\.\d MHz, 3125000 baud/.test(l))).toBe(true);
     expect(pool.pool.shares.rejected.get()).toBe(0);
+    // SIGHUP re-reads the pool list: a new pool, while the chain keeps hashing (no re-init).
+    const other = await startTestPool();
+    cleanups.push(() => other.stop());
+    writeFileSync(file, agentToml('emulated-gekko-compac-f', [{ url: other.url }], `[hash_chain.0]\nlink = "${device}"\n`));
+    agent.kill('SIGHUP');
+    await until('shares on the reloaded pool', () => other.pool.shares.accepted.get() > 0, 60_000);
+    expect(lines.some((l) => /SIGHUP: 1 pool\(s\) reloaded; the chains keep hashing/.test(l))).toBe(true);
+    expect(lines.filter((l) => /chain 0: 1 × BM1397/.test(l)).length).toBe(1);
+    // A broken file on SIGHUP is reported and the running list kept.
+    writeFileSync(file, 'this is = = not toml');
+    agent.kill('SIGHUP');
+    await until('the reload error', () => lines.some((l) => /SIGHUP: .*agent\.toml.*keeping the current pool list/.test(l)), 10_000);
     const exited = new Promise<number | null>((r) => agent.once('exit', (code) => r(code)));
     agent.kill('SIGTERM');
     expect(await exited).toBe(0);

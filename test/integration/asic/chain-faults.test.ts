@@ -144,3 +144,21 @@ describe('chain faults', () => {
     expect(drivers.reduce((s, d) => s + d.stats.duplicates, 0)).toBeGreaterThan(0);
   });
 });
+
+describe('chip register access', () => {
+  it.each(['antminer-s9', 'antminer-s21-pro'])('%s: a unicast write reads back from that chip only; a missing chip times out with a typed error', async (name) => {
+    const { boards, drivers } = rig(name);
+    boards.chain(0).killChip(40);
+    const d = drivers[0]!;
+    await d.init();
+    await d.writeChipRegister(7, 0x44, 0x12345678);
+    expect(await d.readChipRegister(7, 0x44)).toBe(0x12345678);
+    expect(boards.chain(0).chips[7]!.registers.get(0x44)).toBe(0x12345678);
+    expect(boards.chain(0).chips[8]!.registers.get(0x44)).toBeUndefined();
+    await expect(d.readChipRegister(41, 0x44, 100)).rejects.toMatchObject({ code: 'timeout' });
+    // The lock keeps concurrent requests apart: each gets its own answer.
+    await d.writeChipRegister(3, 0x44, 3);
+    const [a, b] = await Promise.all([d.readChipRegister(3, 0x44), d.readChipRegister(7, 0x44)]);
+    expect([a, b]).toEqual([3, 0x12345678]);
+  });
+});

@@ -3,7 +3,7 @@
 // The state words are returned as numbers (H0..H7); how a chip wants them serialised (word
 // order, endianness) is the driver's business.
 
-import { SHA256_IV, compressWords } from './sha256-compress.js';
+import { SHA256_IV, compressWords, stateBytes } from './sha256-compress.js';
 
 export { SHA256_IV, compressWords };
 
@@ -26,26 +26,10 @@ export function midstate(header: Uint8Array): Uint32Array {
   return s;
 }
 
-const tailBlock = new Uint8Array(64);
-
 /** SHA-256 of an 80-byte header from its midstate and last 16 bytes (what a BM1387 computes). */
 export function finishFromMidstate(state: Uint32Array, tail16: Uint8Array): Uint8Array {
   if (tail16.length !== 16) throw new RangeError('the header tail is 16 bytes');
-  const s = state.slice();
-  tailBlock.fill(0);
-  tailBlock.set(tail16);
-  tailBlock[16] = 0x80;
-  tailBlock[62] = 0x02; // message length: 640 bits = 0x280
-  tailBlock[63] = 0x80;
-  compress(s, tailBlock, 0);
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 8; i++) {
-    out[4 * i] = s[i]! >>> 24;
-    out[4 * i + 1] = (s[i]! >>> 16) & 0xff;
-    out[4 * i + 2] = (s[i]! >>> 8) & 0xff;
-    out[4 * i + 3] = s[i]! & 0xff;
-  }
-  return out;
+  return sha256FromState(state, 64, tail16);
 }
 
 const padBlock = new Uint8Array(128);
@@ -72,12 +56,5 @@ export function sha256FromState(state: Uint32Array, done: number, rest: Uint8Arr
   padBlock[end - 4] = (bits >>> 24) & 0xff;
   padBlock[end - 5] = Math.floor(bits / 2 ** 32) & 0xff;
   for (let o = 0; o < end; o += 64) compress(s, padBlock, o);
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 8; i++) {
-    out[4 * i] = s[i]! >>> 24;
-    out[4 * i + 1] = (s[i]! >>> 16) & 0xff;
-    out[4 * i + 2] = (s[i]! >>> 8) & 0xff;
-    out[4 * i + 3] = s[i]! & 0xff;
-  }
-  return out;
+  return stateBytes(s);
 }

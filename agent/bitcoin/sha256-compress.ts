@@ -36,3 +36,15 @@ function generate(): (state: Uint32Array, w: Int32Array) => void {
 
 /** One compression of the 16 big-endian words `w` (as Int32) into `state` (in place). */
 export const compressWords: (state: Uint32Array, w: Int32Array) => void = generate();
+
+/** The digest of a final state: its eight words big-endian. */
+export function stateBytes(s: Uint32Array, out: Uint8Array = new Uint8Array(32)): Uint8Array {
+  for (let i = 0; i < 8; i++) {
+    const v = s[i]!;
+    out[4 * i] = v >>> 24;
+    out[4 * i + 1] = (v >>> 16) & 0xff;
+    out[4 * i + 2] = (v >>> 8) & 0xff;
+    out[4 * i + 3] = v & 0xff;
+  }
+  return out;
+}

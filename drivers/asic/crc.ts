@@ -15,12 +15,16 @@ export function crc5(bytes: Uint8Array, start = 0, end = bytes.length): number {
   return crc;
 }
 
+// Byte-at-a-time table: job frames (150 bytes) are CRC'd on every dispatch, in the new-block path.
+const CRC16_TABLE = Uint16Array.from({ length: 256 }, (_, n) => {
+  let c = n << 8;
+  for (let bit = 0; bit < 8; bit++) c = c & 0x8000 ? ((c << 1) ^ 0x1021) & 0xffff : (c << 1) & 0xffff;
+  return c;
+});
+
 /** CRC-16/CCITT-FALSE: poly 0x1021, init 0xFFFF, no reflection, no final XOR. */
 export function crc16(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let crc = 0xffff;
-  for (let i = start; i < end; i++) {
-    crc ^= bytes[i]! << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
+  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xff00) ^ CRC16_TABLE[((crc >>> 8) ^ bytes[i]!) & 0xff]!;
   return crc;
 }

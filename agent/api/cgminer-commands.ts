@@ -1,0 +1,321 @@
+// The cgminer API's commands over a CgminerSource: names, codes and fields as cgminer's api.c
+// (version, config, summary, pools, devs/edevs, devdetails, stats, check, coin, asc, asccount,
+// pgacount) and bosminer's extensions (temps, fans, tempctrl). One ASC per hash chain. Fields the
+// agent has no figure for are left out rather than reported as zero.
+import { VERSION } from '../version.js';
+import { leToBigInt, nbitsToTarget, targetToDifficulty } from '../bitcoin/target.js';
+import { Code, fail, ok, type Reply, type Row } from './cgminer-protocol.js';
+import { activePoolIndex, chainHashes, poolEndpoint, type ApiChain, type CgminerSource, type RollingStats } from './cgminer-source.js';
+
+/** api.c's API version (APIVERSION); bosminer answers the same. */
+export const API_VERSION = '3.7';
+
+export interface CommandContext {
+  src: CgminerSource;
+  rolling: RollingStats;
+  writable: boolean;
+}
+
+interface Command {
+  run(ctx: CommandContext, parameter: string | null): Reply;
+  /** Allowed in `a+b` (api.c: report commands only). */
+  joinable: boolean;
+}
+
+const MHS = (hs: number) => round(hs / 1e6, 2);
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+function chainList(src: CgminerSource): ApiChain[] {
+  return [...src.chains.values()].sort((a, b) => a.index - b.index);
+}
+
+/** Hottest reading of each location for a chain (sensors tied to no chain count for a board with one). */
+function chainTemps(src: CgminerSource, chain: number): { chip: number | null; board: number | null } {
+  const st = src.safety?.status();
+  const defs = src.cfg.board.sensors;
+  const single = src.chains.size === 1;
+  const out: { chip: number | null; board: number | null } = { chip: null, board: null };
+  for (const r of st?.readings ?? []) {
+    if (!('celsius' in r)) continue;
+    const def = defs.find((d) => d.name === r.sensor);
+    const of = def?.chain;
+    if (of !== chain && !(of === undefined && single)) continue;
+    const key = r.location === 'chip' ? 'chip' : r.location === 'board' ? 'board' : null;
+    if (key) out[key] = Math.max(out[key] ?? -Infinity, r.celsius);
+  }
+  return out;
+}
+
+function chainStatus(src: CgminerSource, c: ApiChain): { enabled: boolean; status: 'Alive' | 'Sick' | 'Dead' } {
+  const st = src.safety?.status();
+  const disabled = st?.chains.find((s) => s.index === c.index)?.disabled ?? null;
+  if (disabled !== null) return { enabled: false, status: 'Dead' };
+  if (st?.shutdown || c.driver.isClosed) return { enabled: true, status: 'Dead' };
+  // The chain watchdog re-initialises a chain silent for longer than this; until then it is sick.
+  return { enabled: true, status: c.driver.silentForMs > 5000 ? 'Sick' : 'Alive' };
+}
+
+/** Each chain's part of the nominal rate, by chips × clock (one chip type on a board). */
+function nominalShare(src: CgminerSource, c: ApiChain): number {
+  const weight = (x: ApiChain) => x.found * x.driver.frequencyMHz;
+  const sum = chainList(src).reduce((s, x) => s + weight(x), 0);
+  return sum > 0 ? (src.nominalHashrate() * weight(c)) / sum : 0;
+}
+
+function ascRow(ctx: CommandContext, c: ApiChain, position: number): Row {
+  const { src, rolling } = ctx;
+  const { enabled, status } = chainStatus(src, c);
+  const t = chainTemps(src, c.index);
+  const diff1 = c.driver.stats.nonces * c.driver.ticket;
+  const hw = c.driver.stats.hwErrors;
+  const elapsed = Math.round(src.uptimeS);
+  return {
+    ASC: position,
+    Name: c.driver.profile.name,
+    ID: c.index,
+    Enabled: enabled ? 'Y' : 'N',
+    Status: status,
+    Temperature: round(t.chip ?? t.board ?? 0, 2),
+    'MHS av': MHS(c.driver.hashrate()),
+    'MHS 5s': MHS(rolling.rate(5, c.index)),
+    'MHS 1m': MHS(rolling.rate(60, c.index)),
+    'MHS 5m': MHS(rolling.rate(300, c.index)),
+    'MHS 15m': MHS(rolling.rate(900, c.index)),
+    'Hardware Errors': hw,
+    'Total MH': round(chainHashes(c) / 1e6, 4),
+    'Diff1 Work': diff1,
+    'Device Hardware%': round(hw + diff1 > 0 ? (100 * hw) / (hw + diff1) : 0, 4),
+    'Device Elapsed': elapsed,
+    // bosminer's: what pyasic reads as the expected rate.
+    'Nominal MHS': MHS(nominalShare(src, c)),
+  };
+}
+
+function summary(ctx: CommandContext): Reply {
+  const { src, rolling } = ctx;
+  const chains = chainList(src);
+  const hw = chains.reduce((s, c) => s + c.driver.stats.hwErrors, 0);
+  const diff1 = chains.reduce((s, c) => s + c.driver.stats.nonces * c.driver.ticket, 0);
+  const total = chains.reduce((s, c) => s + chainHashes(c), 0);
+  const mins = Math.max(src.uptimeS, 1) / 60;
+  const { accepted, rejected, blocks } = src.shares;
+  return ok(Code.SUMMARY, 'Summary', 'SUMMARY', [
+    {
+      Elapsed: Math.round(src.uptimeS),
+      'MHS av': MHS(src.measuredHashrate()),
+      'MHS 5s': MHS(rolling.rate(5)),
+      'MHS 1m': MHS(rolling.rate(60)),
+      'MHS 5m': MHS(rolling.rate(300)),
+      'MHS 15m': MHS(rolling.rate(900)),
+      'Found Blocks': blocks,
+      Accepted: accepted,
+      Rejected: rejected,
+      'Hardware Errors': hw,
+      Utility: round(accepted / mins, 2),
+      'Total MH': round(total / 1e6, 4),
+      'Work Utility': round(diff1 / mins, 2),
+      'Device Hardware%': round(hw + diff1 > 0 ? (100 * hw) / (hw + diff1) : 0, 4),
+      // By share count: the agent does not keep the difficulty of each result.
+      'Pool Rejected%': round(accepted + rejected > 0 ? (100 * rejected) / (accepted + rejected) : 0, 4),
+    },
+  ], true);
+}
+
+function pools(ctx: CommandContext): Reply {
+  const { src, rolling } = ctx;
+  const list = src.cfg.pools;
+  if (!list.length) return fail(8, 'No pools');
+  const active = activePoolIndex(src);
+  const job = src.scheduler.currentJob;
+  const shareDiff = job ? round(targetToDifficulty(leToBigInt(job.target)), 8) : 0;
+  const rows = list.map((p, i): Row => {
+    const tally = rolling.pools[i] ?? { accepted: 0, rejected: 0, lastShareTime: 0 };
+    const isActive = i === active;
+    // Failover order: pools before the active one failed (the list probes them to come back);
+    // while one is active the ones after it are not tried, so nothing is known of them.
+    const status = isActive ? 'Alive' : active < 0 || i < active ? 'Dead' : 'Unknown';
+    const url = isActive && src.poolState ? src.poolState.url : p.url;
+    return {
+      POOL: i,
+      URL: p.url,
+      Status: status,
+      Priority: i,
+      Quota: 1,
+      'Long Poll': 'N',
+      Accepted: tally.accepted,
+      Rejected: tally.rejected,
+      User: p.user,
+      'Last Share Time': tally.lastShareTime,
+      'Has Stratum': true,
+      'Stratum Active': isActive,
+      'Stratum URL': isActive ? poolEndpoint(url).replace(/^[a-z0-9+.-]+:\/\//, '') : '',
+      'Stratum Difficulty': isActive ? shareDiff : 0,
+      'Work Difficulty': isActive ? shareDiff : 0,
+      'Has Vmask': true,
+      'Pool Rejected%': round(tally.accepted + tally.rejected > 0 ? (100 * tally.rejected) / (tally.accepted + tally.rejected) : 0, 4),
+      // Ours: which protocol the agent speaks to this pool right now.
+      Protocol: isActive && src.poolState ? src.poolState.protocol : '',
+    };
+  });
+  return ok(Code.POOL, `${rows.length} Pool(s)`, 'POOLS', rows);
+}
+
+function devs(ctx: CommandContext): Reply {
+  const chains = chainList(ctx.src);
+  if (!chains.length) return fail(Code.NODEVS, 'No ASCs');
+  return ok(Code.DEVS, `${chains.length} ASC(s)`, 'DEVS', chains.map((c, i) => ascRow(ctx, c, i)));
+}
+
+function asc(ctx: CommandContext, parameter: string | null): Reply {
+  const chains = chainList(ctx.src);
+  if (!chains.length) return fail(105, 'No ASCs');
+  if (parameter === null || parameter === '') return fail(Code.MISSING_ID, 'Missing device id parameter');
+  const id = Number.parseInt(parameter, 10);
+  if (!(id >= 0 && id < chains.length)) return fail(Code.INVALID_ASC, `Invalid ASC id ${Number.isNaN(id) ? 0 : id} - range is 0 - ${chains.length - 1}`);
+  return ok(Code.ASC, `ASC${id}`, 'ASC', [ascRow(ctx, chains[id]!, id)]);
+}
+
+function devdetails({ src }: CommandContext): Reply {
+  const chains = chainList(src);
+  if (!chains.length) return fail(Code.NODEVS, 'No ASCs');
+  const rows = chains.map((c, i): Row => {
+    const row: Row = {
+      DEVDETAILS: i,
+      Name: c.driver.profile.name,
+      ID: c.index,
+      Driver: 'hashagent',
+      Kernel: '',
+      Model: src.cfg.board.name,
+      'Device Path': '',
+      // bosminer's fields.
+      Frequency: round(c.driver.frequencyMHz, 2),
+      Chips: c.found,
+      Cores: c.found * c.driver.profile.cores,
+    };
+    const v = src.cfg.chains.find((x) => x.index === c.index)?.voltage;
+    if (v !== null && v !== undefined) row.Voltage = v;
+    return row;
+  });
+  return ok(Code.DEVDETAILS, 'Device Details', 'DEVDETAILS', rows);
+}
+
+function stats({ src }: CommandContext): Reply {
+  const elapsed = Math.round(src.uptimeS);
+  const rows = chainList(src).map((c, i): Row => ({
+    STATS: i,
+    ID: `${c.driver.profile.name}${c.index}`,
+    Elapsed: elapsed,
+    Chips: c.found,
+    Frequency: round(c.driver.frequencyMHz, 2),
+    Jobs: c.driver.stats.jobs,
+    Nonces: c.driver.stats.nonces,
+    'Hardware Errors': c.driver.stats.hwErrors,
+    Duplicates: c.driver.stats.duplicates,
+    Stale: c.driver.stats.stale,
+  }));
+  return ok(Code.STATS, 'CGMiner stats', 'STATS', rows);
+}
+
+function temps({ src }: CommandContext): Reply {
+  const rows = chainList(src).map((c, i): Row => {
+    const t = chainTemps(src, c.index);
+    return { TEMP: i, ID: c.index, Board: round(t.board ?? 0, 2), Chip: round(t.chip ?? 0, 2) };
+  });
+  return ok(Code.TEMPS, `${rows.length} Temp(s)`, 'TEMPS', rows);
+}
+
+function fans({ src }: CommandContext): Reply {
+  const st = src.safety?.status();
+  const rows = (st?.fans ?? []).map((f, i): Row => ({ FAN: i, ID: i, Speed: Math.round(st!.duty), RPM: f.rpm ?? 0 }));
+  return ok(Code.FANS, `${rows.length} Fan(s)`, 'FANS', rows);
+}
+
+function tempctrl({ src }: CommandContext): Reply {
+  const s = src.cfg.safety;
+  const mode = s.mode === 'auto' ? 'Automatic' : s.mode === 'manual' ? 'Manual' : 'Disabled';
+  const row: Row = { Mode: mode, Hot: s.hotTemp, Dangerous: s.dangerousTemp };
+  if (s.mode === 'auto') row.Target = s.targetTemp;
+  return ok(Code.TEMPCTRL, 'Temperature control', 'TEMPCTRL', [row]);
+}
+
+function coin({ src }: CommandContext): Reply {
+  const row: Row = { 'Hash Method': 'sha256', LP: false };
+  const job = src.scheduler.currentJob;
+  if (job) {
+    // The block being mined on: its parent's hash in display order, the difficulty its nbits say.
+    row['Current Block Hash'] = Buffer.from(job.prevHash).reverse().toString('hex');
+    const target = nbitsToTarget(job.nbits);
+    if (target) row['Network Difficulty'] = round(targetToDifficulty(target), 8);
+  }
+  return ok(Code.COIN, 'CGMiner coin', 'COIN', [row], true);
+}
+
+function config({ src }: CommandContext): Reply {
+  return ok(Code.CONFIG, 'CGMiner config', 'CONFIG', [
+    {
+      'ASC Count': src.chains.size,
+      'PGA Count': 0,
+      'Pool Count': src.cfg.pools.length,
+      Strategy: 'Failover',
+      'Log Interval': 5,
+      'Device Code': '',
+      OS: process.platform === 'linux' ? 'Linux' : process.platform,
+      Hotplug: 'None',
+    },
+  ], true);
+}
+
+/** cgminer's commands that change something: refused unless writable, and the agent implements none. */
+export const WRITE_COMMANDS = new Set([
+  'switchpool', 'addpool', 'poolpriority', 'poolquota', 'enablepool', 'disablepool', 'removepool',
+  'save', 'quit', 'restart', 'privileged', 'failover-only', 'debug', 'setconfig', 'zero', 'hotplug',
+  'ascenable', 'ascdisable', 'ascidentify', 'ascset', 'pgaenable', 'pgadisable', 'pgaidentify', 'pgaset', 'lockstats',
+]);
+
+export function refuseWrite(name: string, writable: boolean): Reply {
+  const msg = `Access denied to '${name}' command`;
+  // Writable lifts the read-only default, but the agent changes pools and chains only through
+  // agent.toml (SIGHUP reloads the pool list): say so rather than pretend.
+  return fail(Code.ACCESS_DENIED, writable ? `${msg}: not supported by hashagent (edit agent.toml and send SIGHUP)` : msg);
+}
+
+const COMMANDS: Record<string, Command> = {
+  version: {
+    joinable: true,
+    run: () => ok(Code.VERSION, 'CGMiner versions', 'VERSION', [{ CGMiner: VERSION, API: API_VERSION, Miner: `hashagent ${VERSION}` }], true),
+  },
+  config: { joinable: true, run: config },
+  summary: { joinable: true, run: summary },
+  pools: { joinable: true, run: pools },
+  devs: { joinable: true, run: devs },
+  edevs: { joinable: true, run: devs },
+  devdetails: { joinable: true, run: devdetails },
+  stats: { joinable: true, run: stats },
+  coin: { joinable: true, run: coin },
+  temps: { joinable: true, run: temps },
+  fans: { joinable: true, run: fans },
+  tempctrl: { joinable: true, run: tempctrl },
+  asccount: { joinable: true, run: ({ src }) => ok(Code.ASC_COUNT, 'ASC count', 'ASCS', [{ Count: src.chains.size }], true) },
+  pgacount: { joinable: true, run: () => ok(Code.PGA_COUNT, 'PGA count', 'PGAS', [{ Count: 0 }], true) },
+  asc: { joinable: false, run: asc },
+  check: {
+    joinable: false,
+    run: (_ctx, parameter) => {
+      if (parameter === null || parameter === '') return fail(Code.MISSING_CHECK, 'Missing check cmd');
+      const exists = Object.hasOwn(COMMANDS, parameter) || WRITE_COMMANDS.has(parameter);
+      const access = Object.hasOwn(COMMANDS, parameter);
+      return ok(Code.CHECK, 'Check command', 'CHECK', [{ Exists: exists ? 'Y' : 'N', Access: access ? 'Y' : 'N' }], true);
+    },
+  },
+};
+
+/** Runs one command; `joined`: part of `a+b` (no parameter, report commands only). */
+export function runCommand(ctx: CommandContext, name: string, parameter: string | null, joined: boolean): Reply {
+  const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name]! : null;
+  if (cmd) {
+    if (joined && !cmd.joinable) return fail(Code.ACCESS_DENIED, `Access denied to '${name}' command`);
+    return cmd.run(ctx, joined ? null : parameter);
+  }
+  if (WRITE_COMMANDS.has(name)) return refuseWrite(name, ctx.writable);
+  return fail(Code.INVALID_COMMAND, 'Invalid command');
+}

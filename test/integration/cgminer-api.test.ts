@@ -330,3 +330,25 @@ describe('cgminer API on a mining agent', () => {
     await expect(new Promise((resolve, reject) => net.connect(p, '127.0.0.1').on('connect', resolve).on('error', reject))).rejects.toThrow(/ECONNREFUSED/);
   });
 });
+
+describe('cgminer API port taken', () => {
+  it('the agent logs it and mines on without the API', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    const p = await startTestPool();
+    const lines: string[] = [];
+    const toml = `[[pools]]\nurl = "${p.url}"\nuser = "test.api"\n[board]\nname = "emulated-bitaxe-gamma"\n[api]\nhttp_enabled = false\ncgminer_listen = "127.0.0.1:${taken}"\n`;
+    const a = new MinerAgent(parseAgentConfig(toml, 'taken.toml'), { rampIntervalMs: 0, replyTimeoutMs: 250, ticketDifficulty: 1, log: (l) => lines.push(l) });
+    try {
+      await a.start();
+      expect(a.cgminerAddress).toBeNull();
+      expect(lines.some((l) => l.startsWith(`cgminer API not available on 127.0.0.1:${taken}:`) && l.includes('EADDRINUSE'))).toBe(true);
+      await until('nonces', () => [...a.chains.values()].some((c) => c.driver.stats.nonces > 0), 20_000);
+    } finally {
+      await a.stop();
+      await p.stop();
+      blocker.close();
+    }
+  });
+});

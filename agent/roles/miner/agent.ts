@@ -159,9 +159,15 @@ export class MinerAgent {
     }
     if (this.cfg.api.cgminer.enabled) {
       const [host, port] = splitHostPort(this.cfg.api.cgminer.listen);
-      const api = await CgminerApi.listen(this, { host, port, writable: this.cfg.api.cgminer.writable, log: this.log });
-      this.cgminerAddress = api.address;
-      this.closers.push(() => api.close());
+      // A busy port costs the monitoring API, not the mining (cgminer carries on without it too).
+      const api = await CgminerApi.listen(this, { host, port, writable: this.cfg.api.cgminer.writable, log: this.log }).catch((e: unknown) => {
+        this.log(`cgminer API not available on ${this.cfg.api.cgminer.listen}: ${(e as Error).message}`);
+        return null;
+      });
+      if (api) {
+        this.cgminerAddress = api.address;
+        this.closers.push(() => api.close());
+      }
     }
     this.scheduler.start();
     this.setPools(this.cfg.pools);

@@ -19,7 +19,8 @@ export interface CgminerApiOptions {
   writable?: boolean;
   /** Requests longer than this are answered with an error (api.c reads at most 4 KiB). */
   maxRequestBytes?: number;
-  /** A client silent this long is disconnected (also bounds a reply the client never reads). */
+  /** The whole request must arrive within this of connecting, and the reply be read within this
+   * after it is sent; otherwise the connection is dropped (a partial request gets its error first). */
   idleMs?: number;
   /** Connections served at once; one more is answered with an error and closed. */
   maxConnections?: number;

@@ -13,11 +13,13 @@ import { sleep, startTestPool, until, type TestPool } from '../support/agent-rig
 let pool: TestPool;
 let agent: MinerAgent;
 let port: number;
+/** With the text form's separators, to see them escaped there and not in JSON. */
+const USER = 'test.api,x=y|z';
 
 beforeAll(async () => {
   pool = await startTestPool();
   // agentToml() switches the cgminer API off; this file is about it, so the TOML is written here.
-  const toml = `[[pools]]\nurl = "${pool.url}"\nuser = "test.api"\n[board]\nname = "emulated-antminer-s21-pro"\n[api]\nhttp_enabled = false\ncgminer_enabled = true\ncgminer_listen = "127.0.0.1:0"\n`;
+  const toml = `[[pools]]\nurl = "${pool.url}"\nuser = "${USER}"\n[board]\nname = "emulated-antminer-s21-pro"\n[api]\nhttp_enabled = false\ncgminer_enabled = true\ncgminer_listen = "127.0.0.1:0"\n`;
   agent = new MinerAgent(parseAgentConfig(toml, 'api.toml'), { rampIntervalMs: 0, replyTimeoutMs: 250, hashrateScale: 0.3, ticketDifficulty: 32 });
   await agent.start();
   port = agent.cgminerAddress!.port;
@@ -111,9 +113,10 @@ describe('cgminer API on a mining agent', () => {
 
     const joined = (await ask('version+devs')).toString('utf8');
     expect(joined).toMatch(/^CMD=version\|STATUS=S,[^|]*\|VERSION,CGMiner=[^|]+\|CMD=devs\|STATUS=S,[^|]*Code=9,Msg=3 ASC\(s\)[^|]*\|ASC=0,/);
-    // Values with the text form's separators are escaped: the pool URL has `:` only, the user none.
+    // Values with the text form's separators (`,` `=` `|` and backslash) are escaped; the pool URL has none.
     const pools = (await ask('pools')).toString('utf8');
     expect(pools).toContain(`|POOL=0,URL=${pool.url},Status=Alive,`);
+    expect(pools).toContain(',User=test.api\\,x\\=y\\|z,');
   });
 
   it('summary+pools: one object keyed by command, each an array with one reply', async () => {
@@ -126,7 +129,7 @@ describe('cgminer API on a mining agent', () => {
     expect(r.pools[0].STATUS[0]).toMatchObject({ STATUS: 'S', Code: 7, Msg: '1 Pool(s)' });
     const p = r.pools[0].POOLS;
     expect(p).toHaveLength(1);
-    expect(p[0]).toMatchObject({ POOL: 0, URL: pool.url, Status: 'Alive', 'Stratum Active': true, User: 'test.api', Protocol: 'sv2' });
+    expect(p[0]).toMatchObject({ POOL: 0, URL: pool.url, Status: 'Alive', 'Stratum Active': true, User: USER, Protocol: 'sv2' });
     // Shares are tallied to the active pool each second: all of them here, a second behind at most.
     expect(p[0].Accepted).toBeGreaterThan(0);
     expect(p[0].Accepted).toBeLessThanOrEqual(agent.shares.accepted);

@@ -51,7 +51,7 @@ function chainStatus(src: CgminerSource, c: ApiChain): { enabled: boolean; statu
   const disabled = st?.chains.find((s) => s.index === c.index)?.disabled ?? null;
   if (disabled !== null) return { enabled: false, status: 'Dead' };
   if (st?.shutdown || c.driver.isClosed) return { enabled: true, status: 'Dead' };
-  // The chain watchdog re-initialises a chain silent for longer than this; until then it is sick.
+  // A chain silent for seconds is sick (the chain watchdog re-initialises it at 10 s by default).
   return { enabled: true, status: c.driver.silentForMs > 5000 ? 'Sick' : 'Alive' };
 }
 

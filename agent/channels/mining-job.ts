@@ -25,6 +25,9 @@ export interface MiningJob {
   readonly merklePath: readonly Uint8Array[];
   /** Share target, 32 bytes little-endian. */
   readonly target: Uint8Array;
+  /** Standard (header-only) channels: the pool's merkle root; the coinbase fields are then empty and
+   * extranonceSize 0, and work is told apart by version bits and ntime instead. */
+  readonly merkleRoot?: Uint8Array;
   /** Replaces all earlier work at once (a new prevhash / SV1 clean_jobs). */
   readonly clean: boolean;
 }

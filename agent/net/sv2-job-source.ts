@@ -35,7 +35,8 @@ export class Sv2JobSource extends EventEmitter<JobSourceEvents> implements JobSo
       ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
-    this.channel = this.upstream.channel({ user: opts.user, nominalHashrate: opts.nominalHashrate, minExtranonceSize: opts.minExtranonceSize ?? 8 });
+    // A pool that refuses extended channels gets asked for a standard one (header-only mining).
+    this.channel = this.upstream.channel({ user: opts.user, nominalHashrate: opts.nominalHashrate, minExtranonceSize: opts.minExtranonceSize ?? 8, standardFallback: true });
     this.channel.on('job', (j) => this.emit('job', j));
     this.channel.on('target', (t) => this.emit('target', t));
     this.channel.on('result', (r) => this.emit('result', r));

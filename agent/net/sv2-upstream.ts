@@ -8,7 +8,7 @@ import { Failover, type Endpoint } from './failover.js';
 import type { FrameConnection } from './frame-connection.js';
 import { decodeFrame, messageFrame, type Message } from '../sv2/codec.js';
 import {
-  CloseChannel, MiningFlags, OpenExtendedMiningChannel, Protocol, RequestExtensions, SetupConnection, SubmitSharesExtended, UpdateChannel,
+  CloseChannel, MiningFlags, OpenExtendedMiningChannel, OpenStandardMiningChannel, Protocol, RequestExtensions, SetupConnection, SubmitSharesExtended, SubmitSharesStandard, UpdateChannel,
   WORKER_HASHRATE_TRACKING, userIdentityTlv, type Tlv,
 } from '../sv2/messages/index.js';
 import { ClientChannel, type ActiveWork } from '../channels/client-channel.js';
@@ -40,6 +40,8 @@ export interface ChannelRequest {
   minExtranonceSize: number;
   /** Easiest share target accepted (32 bytes LE; default all 0xff). */
   maxTarget?: Uint8Array;
+  /** When the pool refuses an extended channel, ask for a standard (header-only) one instead. */
+  standardFallback?: boolean;
 }
 
 export interface Sv2UpstreamEvents {
@@ -101,6 +103,12 @@ export class Sv2Channel extends EventEmitter<JobSourceEvents> {
   handle(m: Message): void {
     const ch = this.state!;
     switch (m.key) {
+      case 'NewMiningJob': {
+        const f = m.fields;
+        const work = ch.addJob({ jobId: f.job_id, version: f.version, merkleRoot: f.merkle_root, extended: null, minNtime: f.min_ntime });
+        if (work) this.emitJob(work, false);
+        return;
+      }
       case 'NewExtendedMiningJob': {
         const f = m.fields;
         const work = ch.addJob({
@@ -128,7 +136,17 @@ export class Sv2Channel extends EventEmitter<JobSourceEvents> {
   }
 
   private emitJob(work: ActiveWork, clean: boolean): void {
-    const ext = work.job.extended!;
+    const ext = work.job.extended;
+    if (!ext) {
+      // Standard channel: the pool made the coinbase and the merkle root; BIP320 bits may roll.
+      const job: MiningJob = {
+        jobId: work.job.jobId, version: work.job.version, versionMask: VERSION_ROLLING_MASK, prevHash: work.prev.prevHash, nbits: work.prev.nbits, ntime: work.ntime,
+        coinbasePrefix: new Uint8Array(0), coinbaseSuffix: new Uint8Array(0), extranonceSize: 0, merklePath: [], target: this.target, clean, merkleRoot: work.job.merkleRoot!,
+      };
+      this.emitted.add(job);
+      this.emit('job', job);
+      return;
+    }
     // Some pools send the coinbase with its BIP141 fields; the txid is of the stripped form.
     const { prefix, suffix } = stripCoinbaseParts(ext.coinbasePrefix, ext.coinbaseSuffix);
     const job: MiningJob = {
@@ -155,6 +173,10 @@ export class Sv2Channel extends EventEmitter<JobSourceEvents> {
     if (!ch || !this.emitted.has(share.job) || share.extranonce.length !== ch.extranonceSize) return false;
     const tlvs: Tlv[] = [];
     if (userIdentity && this.userIdentityTlvs) tlvs.push(userIdentityTlv(truncateUtf8(userIdentity, 32)));
+    if (ch.kind === 'standard') {
+      const f = { channel_id: ch.channelId, sequence_number: this.seq++, job_id: share.job.jobId, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0 };
+      return this.upstream.send(messageFrame(SubmitSharesStandard, f, tlvs.length ? tlvs : undefined));
+    }
     return this.upstream.send(
       messageFrame(
         SubmitSharesExtended,
@@ -205,6 +227,8 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
   /** request_id → channel waiting for OpenExtendedMiningChannel.Success on this connection. */
   private pending = new Map<number, Sv2Channel>();
   private open = new Map<number, Sv2Channel>();
+  /** Channels for which a standard channel was asked after an extended one was refused (this connection). */
+  private standardAsked = new Set<Sv2Channel>();
   private nextRequest = 1;
   private setUp = false;
   /** RequestExtensions sent on this connection and not answered yet. */
@@ -300,6 +324,7 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
     this.setUp = false;
     this.granted = [];
     this.pending = new Map();
+    this.standardAsked = new Set();
     this.open = new Map();
     const ended = new Promise<Error | null>((resolve) =>
       conn.on('close', (reason) => {
@@ -384,14 +409,36 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
         c.opened(new ClientChannel(f.channel_id, 'extended', f.group_channel_id, f.target.slice(), f.extranonce_prefix.slice(), f.extranonce_size));
         return;
       }
+      case 'OpenStandardMiningChannel.Success': {
+        const f = m.fields;
+        const c = this.pending.get(f.request_id);
+        if (!c) return;
+        this.pending.delete(f.request_id);
+        this.open.set(f.channel_id, c);
+        c.userIdentityTlvs = this.granted.includes(WORKER_HASHRATE_TRACKING);
+        this.opts.log?.(`standard (header-only) channel ${f.channel_id} for '${c.request.user}': the pool refused an extended one`);
+        c.opened(new ClientChannel(f.channel_id, 'standard', f.group_channel_id, f.target.slice(), f.extranonce_prefix.slice(), 0));
+        return;
+      }
       case 'OpenMiningChannel.Error': {
         const c = this.pending.get(m.fields.request_id);
         this.pending.delete(m.fields.request_id);
+        if (c && c.request.standardFallback && !this.standardAsked.has(c)) {
+          // The pool demands standard channels: ask again for one (once per connection).
+          this.standardAsked.add(c);
+          this.opts.log?.(`pool refused an extended channel (${m.fields.error_code}); asking for a standard one`);
+          const id = this.nextRequest++ & 0xffffffff;
+          this.pending.set(id, c);
+          const r = c.request;
+          conn.send(messageFrame(OpenStandardMiningChannel, { request_id: id, user_identity: r.user, nominal_hash_rate: r.nominalHashrate, max_target: r.maxTarget ?? MAX_TARGET_LE }));
+          return;
+        }
         this.opts.log?.(`pool refused a channel for '${c?.request.user ?? '?'}': ${m.fields.error_code}`);
         // The only channel of a JobSource: nothing to mine here, so the session is over.
         if (c && this.opts.soleChannel) conn.close(new Error(`pool refused the channel: ${m.fields.error_code}`));
         return;
       }
+      case 'NewMiningJob':
       case 'NewExtendedMiningJob':
       case 'SetNewPrevHash':
       case 'SetTarget':

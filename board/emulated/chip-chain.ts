@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { finishFromMidstate, sha256Of32, sha256d } from '../../agent/bitcoin/index.js';
 import { putLe32 as putLe } from '../../drivers/asic/bytes.js';
+import { bitPositions, depositBits } from '../../drivers/asic/bits.js';
 import { CommandParser, type HostCommand } from '../../drivers/asic/command-parser.js';
 import type { DecodedJob } from '../../drivers/asic/job.js';
 import type { ChipProfile } from '../../drivers/asic/profiles.js';
@@ -380,15 +381,3 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     return sha256d(h);
   }
 }
-
-
-/** The bit positions set in `mask`, lowest first. */
-const bitPositions = (mask: number): number[] => Array.from({ length: 32 }, (_, i) => i).filter((i) => (mask >>> i) & 1);
-
-/** Spreads the low bits of `v` over `positions` (a software PDEP): the chip's rolled version bits. */
-function depositBits(v: number, positions: readonly number[]): number {
-  let out = 0;
-  for (let i = 0; i < positions.length; i++) if ((v >>> i) & 1) out |= 1 << positions[i]!;
-  return out >>> 0;
-}
-

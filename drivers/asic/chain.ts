@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { SerialLink } from '../transport/serial-link.js';
 import { putLe32 as putLe } from './bytes.js';
+import { bitPositions } from './bits.js';
 import { chainInactive, readRegister, setAddress, writeRegister } from './frame.js';
 import { leadingZeroBits, meetsTarget, sha256d } from './hash.js';
 import { encodeJob, type ChipWork } from './job.js';
@@ -98,9 +99,13 @@ interface RingSlot<T> {
   /** The 80-byte header with everything but version and nonce filled in. */
   header: Uint8Array;
   seen: Set<number>;
-  /** The work this id carried before: a late reply may still be for it. */
-  previous: RingSlot<T> | null;
+  /** The work this id carried before (the latest first, at most RING_HISTORY): a late reply may be for it. */
+  previous: RingSlot<T>[];
 }
+
+/** Earlier occupants of a job id kept for late replies: with work streamed at the line rate an S9's
+ * 128 ids turn every ~0.12 s, and a reply through a socket or a loaded host can take longer. */
+const RING_HISTORY = 3;
 
 export interface ChainDriverEvents<T> {
   share: [FoundShare<T>];
@@ -295,7 +300,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       // Each version batch ends after HCN ticks of 25 MHz, just before the cores finish their range.
       const hcn = Math.max(1, Math.floor((span0 * 25) / mhz) - 200);
       await this.write(writeRegister(f, p.registers.hashCountingNumber, hcn, 'all'));
-      const versions = 2 ** bitCount(mask & 0x1fffe000);
+      const versions = 2 ** bitPositions(mask & 0x1fffe000).length;
       this.sweepS = (versions / p.subCores) * (hcn / 25e6);
       if (vr !== null) await this.write(writeRegister(f, vr, versionRollingRegister(mask), 'all'));
       this.chipVersionMask = mask;
@@ -386,8 +391,9 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     putLe(header, 68, work.ntime);
     putLe(header, 72, work.nbits);
     const before = this.ring.get(id);
-    if (before) before.previous = null;
-    this.ring.set(id, { work, header, seen: new Set(), previous: before ?? null });
+    const previous = before ? [before, ...before.previous.slice(0, RING_HISTORY - 1)] : [];
+    if (before) before.previous = [];
+    this.ring.set(id, { work, header, seen: new Set(), previous });
     // The hash rate counts from the first work, not from the end of init.
     if (this.stats.jobs++ === 0) this.startedAt = performance.now();
     const frame = encodeJob(p, id, work);
@@ -437,8 +443,8 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     const chip = Math.min(chipOfNonce(p, this.split, r.nonce), Math.max(0, this.chips.length - 1));
     const core = coreOfNonce(p, r.nonce);
     if (this.check(slot, r, chip, core)) return;
-    // A reply that arrives after its job id was reused belongs to the id's previous work.
-    if (slot.previous && this.check(slot.previous, r, chip, core)) return;
+    // A reply that arrives after its job id was reused belongs to one of the id's earlier works.
+    for (const p of slot.previous) if (this.check(p, r, chip, core)) return;
     this.hwError(chip, core, 'ticket');
   }
 
@@ -509,10 +515,4 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     this.closed = true;
     this.ring.clear();
   }
-}
-
-function bitCount(v: number): number {
-  let n = 0;
-  for (let x = v >>> 0; x; x &= x - 1) n++;
-  return n;
 }

@@ -87,7 +87,8 @@ export class WorkScheduler {
   private dispatchOne(chain: ChainDriver<WorkTag>): void {
     const gen = this.generator;
     if (!gen || chain.isClosed) return;
-    chain.dispatch(gen.next(chain.profile.jobFormat === 'midstate' ? chain.profile.maxMidstates : 0));
+    const chains = this.chains;
+    chain.dispatch(gen.next(chain.profile.jobFormat === 'midstate' ? chain.profile.maxMidstates : 0, chains.indexOf(chain), chains.length));
     this.dispatched.set(chain, (this.dispatched.get(chain) ?? 0) + 1);
   }
 

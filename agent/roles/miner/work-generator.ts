@@ -4,6 +4,7 @@
 // the extranonce space runs out, ntime moves on by a second and the counter starts over.
 import { SHA256_IV, bigIntToLe, compress, midstate, nbitsToTarget, merkleRootFromPath, sha256FromState } from '../../bitcoin/index.js';
 import type { DispatchWork } from '../../../drivers/asic/chain.js';
+import { bitPositions, depositBits as deposit } from '../../../drivers/asic/bits.js';
 import type { MiningJob } from '../../channels/mining-job.js';
 
 export interface WorkTag {
@@ -45,9 +46,16 @@ export class WorkGenerator {
     for (let o = 0; o < this.cbDone; o += 64) compress(this.cbState, this.coinbase, o);
   }
 
-  /** The next unique work item, with `midstates` rolled versions for midstate chips (0: header chips). */
-  next(midstates = 0): DispatchWork<WorkTag> {
+  /** Standard channels: per lane (chain), the next version index and the ntime it is on. */
+  private readonly lanes = new Map<number, { counter: number; ntime: number }>();
+
+  /**
+   * The next unique work item, with `midstates` rolled versions for midstate chips (0: header
+   * chips). `lane`/`lanes` (the chain and how many there are) only matter on standard channels.
+   */
+  next(midstates = 0, lane = 0, lanes = 1): DispatchWork<WorkTag> {
     const job = this.job;
+    if (job.merkleRoot) return this.nextHeaderOnly(midstates, lane, lanes);
     if (this.counter >= this.capacity) {
       this.counter = 0;
       this.ntime++;
@@ -74,22 +82,60 @@ export class WorkGenerator {
     };
     // Without version rolling a midstate chip gets the one version there is.
     const count = job.versionMask === 0 ? Math.min(1, midstates) : midstates;
-    if (count > 0) {
-      const h = this.header;
-      h.set(job.prevHash, 4);
-      h.set(merkleRoot.subarray(0, 28), 36);
-      const list: { version: number; state: Uint32Array }[] = [];
-      let v = job.version >>> 0;
-      for (let i = 0; i < count; i++) {
-        h[0] = v & 0xff;
-        h[1] = (v >>> 8) & 0xff;
-        h[2] = (v >>> 16) & 0xff;
-        h[3] = v >>> 24;
-        list.push({ version: v, state: midstate(h) });
-        v = nextRolledVersion(v, job.versionMask);
-      }
-      work.midstates = list;
+    if (count > 0) work.midstates = this.midstates(merkleRoot, job.version >>> 0, count, (v) => nextRolledVersion(v, job.versionMask));
+    return work;
+  }
+
+  private midstates(merkleRoot: Uint8Array, first: number, count: number, step: (v: number) => number): { version: number; state: Uint32Array }[] {
+    const h = this.header;
+    h.set(this.job.prevHash, 4);
+    h.set(merkleRoot.subarray(0, 28), 36);
+    const list: { version: number; state: Uint32Array }[] = [];
+    let v = first;
+    for (let i = 0; i < count; i++) {
+      h[0] = v & 0xff;
+      h[1] = (v >>> 8) & 0xff;
+      h[2] = (v >>> 16) & 0xff;
+      h[3] = v >>> 24;
+      list.push({ version: v, state: midstate(h) });
+      v = step(v);
     }
+    return list;
+  }
+
+  /**
+   * Standard (header-only) channels: no extranonce, so chains are kept apart by the top version
+   * bits of the mask (one value per lane) and successive items by the rest of the version bits
+   * (midstate chips) or by ntime (header chips, which roll the version bits themselves).
+   */
+  private nextHeaderOnly(midstates: number, lane: number, lanes: number): DispatchWork<WorkTag> {
+    const job = this.job;
+    const positions = bitPositions(job.versionMask);
+    const laneBits = Math.min(positions.length, Math.ceil(Math.log2(Math.max(1, lanes))));
+    const free = positions.slice(0, positions.length - laneBits);
+    const laneVersion = deposit(lane, positions.slice(positions.length - laneBits));
+    const base = ((job.version & ~job.versionMask) | laneVersion) >>> 0;
+    let s = this.lanes.get(lane);
+    if (!s) this.lanes.set(lane, (s = { counter: 0, ntime: job.ntime }));
+    const work: DispatchWork<WorkTag> = {
+      version: base, versionMask: 0, prevHash: job.prevHash, merkleRoot: job.merkleRoot!, ntime: s.ntime, nbits: job.nbits,
+      shareTarget: job.target, networkTarget: this.networkTarget, tag: { job, extranonce: new Uint8Array(0) },
+    };
+    if (midstates === 0) {
+      // The chip rolls the lane's free bits; every item moves ntime on by a second.
+      work.versionMask = free.reduce((m, p) => (m | (1 << p)) >>> 0, 0);
+      s.ntime++;
+      return work;
+    }
+    const count = free.length ? midstates : 1;
+    if (s.counter + count > 2 ** free.length) {
+      s.counter = 0;
+      work.ntime = ++s.ntime;
+    }
+    const first = (base | deposit(s.counter, free)) >>> 0;
+    let i = s.counter;
+    work.midstates = this.midstates(job.merkleRoot!, first, count, () => (base | deposit(++i, free)) >>> 0);
+    s.counter += count;
     return work;
   }
 }

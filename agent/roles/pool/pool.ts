@@ -35,6 +35,8 @@ export interface PoolOptions {
   maxFramesPerSecond: number;
   /** Version bits shares may roll (default BIP323 0x1FFFFFE0). */
   versionRollingMask?: number;
+  /** false: refuse extended channels (a pool for header-only devices); clients must open standard ones. */
+  extendedChannels?: boolean;
   /** Per-channel vardiff (false to keep each channel's opening target). */
   vardiff?: false | { minHashrate?: number; minIntervalMs?: number; tickMs?: number };
   log?: (line: string) => void;
@@ -273,6 +275,9 @@ class PoolConnection {
     const extended = m.key === 'OpenExtendedMiningChannel';
     if (extended && this.standardOnly) {
       return this.send(OpenMiningChannelError, { request_id: f.request_id, error_code: 'extended-channels-not-supported-for-standard-jobs' });
+    }
+    if (extended && this.pool.opts.extendedChannels === false) {
+      return this.send(OpenMiningChannelError, { request_id: f.request_id, error_code: 'unsupported-extended-channels' });
     }
     if (this.channels.size >= this.pool.opts.maxChannelsPerConnection) {
       return this.send(OpenMiningChannelError, { request_id: f.request_id, error_code: 'too-many-channels' });

@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, one JSON object per line on stdout.
 // Usage: npm run bench [-- name-prefix ...] to run only matching benchmarks.
 import type { Bench, BenchResult } from './types.js';
+import { agentBench } from './agent.js';
 import { asicBench } from './asic.js';
 import { codecBench } from './codec.js';
 import { noiseBench } from './noise.js';
@@ -10,7 +11,7 @@ import { translatorBench } from './translator.js';
 import { wireBench } from './wire.js';
 
 // One import per benchmark module; keep alphabetical.
-const benches: Bench[] = [asicBench, codecBench, noiseBench, poolBench, poolScaleBench, translatorBench, wireBench];
+const benches: Bench[] = [agentBench, asicBench, codecBench, noiseBench, poolBench, poolScaleBench, translatorBench, wireBench];
 
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 // The pool-scale benchmark re-runs this bundle as its pool process.

@@ -91,8 +91,10 @@ export class EmulatedHashboards {
     const tcp = /^tcp:\/\/(.+):(\d+)$/.exec(where);
     const path = where.startsWith('unix:') ? `${where.slice(5)}${this.profile.chains > 1 ? `.${i}` : ''}` : null;
     if (!tcp && !path) throw new TransportError(`'${where}': expected tcp://HOST:PORT, unix:PATH or pty`);
+    const sockets = new Set<net.Socket>();
     const server = net.createServer((socket) => {
-      socket.setNoDelay(true);
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
       this.attach(i, new SocketLink(socket, RESET_BAUD), true);
     });
     if (path && existsSync(path)) rmSync(path);
@@ -101,7 +103,11 @@ export class EmulatedHashboards {
       if (tcp) server.listen(Number(tcp[2]) === 0 ? 0 : Number(tcp[2]) + i, tcp[1]!.replace(/^\[|\]$/g, ''), () => resolve());
       else server.listen(path!, () => resolve());
     });
-    this.cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    // close() waits for open connections: end the host's too, or SIGTERM would hang on it.
+    this.cleanups.push(() => new Promise<void>((r) => {
+      server.close(() => r());
+      for (const s of sockets) s.destroy();
+    }));
     if (path) return `unix:${path}`;
     const a = server.address() as net.AddressInfo;
     return `tcp://${tcp![1]}:${a.port}`;

@@ -10,3 +10,10 @@ export function depositBits(v: number, positions: readonly number[]): number {
   for (let i = 0; i < positions.length; i++) if (Math.floor(v / 2 ** i) % 2) out |= 1 << positions[i]!;
   return out >>> 0;
 }
+
+/** Bits set in a 32-bit value. */
+export function popcount(v: number): number {
+  let n = 0;
+  for (let x = v >>> 0; x; x &= x - 1) n++;
+  return n;
+}

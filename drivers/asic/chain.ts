@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { SerialLink } from '../transport/serial-link.js';
 import { putLe32 as putLe } from './bytes.js';
-import { bitPositions } from './bits.js';
+import { popcount } from './bits.js';
 import { chainInactive, readRegister, setAddress, writeRegister } from './frame.js';
 import { leadingZeroBits, meetsTarget, sha256d } from './hash.js';
 import { encodeJob, type ChipWork } from './job.js';
@@ -135,6 +135,19 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
   private chipVersionMask = 0;
   /** Seconds after which the chips have searched a job completely. */
   private sweepS = 1;
+  private sweep = { mhz: 0, span: 0, hcn: 0, key: -1 };
+
+  /**
+   * The sweep time for the work being sent: `key` is its midstate count (midstate chips) or the
+   * number of version bits the chips may roll (header chips); both can change with the work.
+   */
+  private updateSweep(key: number): void {
+    const s = this.sweep;
+    if (key === s.key || !s.mhz) return;
+    s.key = key;
+    const p = this.profile;
+    this.sweepS = p.jobFormat === 'header' ? Math.max(1, 2 ** key / p.subCores) * (s.hcn / 25e6) : sweepSeconds(p, s.mhz, s.span, Math.max(1, key));
+  }
   private readonly onData = (b: Uint8Array) => this.intake(b);
   private readonly onClose = (e: Error | null) => {
     this.closed = true;
@@ -166,6 +179,9 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
   /** Bytes of the last job frame (its time on the wire sets the streaming pace). */
   private jobFrameBytes = 0;
 
+  /** Bytes written whose write() has not completed. */
+  txPendingBytes = 0;
+
   /** Milliseconds of written frames still waiting to go out at the line rate. */
   get txAheadMs(): number {
     return Math.max(0, this.txBusyUntil - performance.now());
@@ -178,21 +194,43 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
 
   /**
    * Chips that finish a job within a few frame times (an S9's BM1387 sweeps 4 midstates in
-   * ~3 ms; a frame takes ~1 ms at 1.5625 Mbaud) need work streamed back to back at the line rate:
-   * no event loop times single writes that finely.
+   * ~3 ms; a frame takes ~1 ms at 1.5625 Mbaud) get their work streamed: each job is followed by
+   * filler frames (reads of an address no chip has) that make it last exactly the work interval
+   * on the wire, and a few such items are kept queued. The line, not the event loop, is the clock.
    */
   get streams(): boolean {
     return this.jobFrameBytes > 0 && this.sweepS * 1000 < 8 * this.jobFrameMs;
   }
 
-  /** How often the chain needs fresh work, ms. */
+  /** How often the chain needs fresh work, ms (line-clocked streams can cut it finer). */
   get workIntervalMs(): number {
-    return Math.max(1, Math.min(this.opts.maxWorkIntervalMs ?? 1000, this.sweepS * 1000 * (this.opts.refreshFraction ?? 0.5)));
+    const fraction = this.opts.refreshFraction ?? (this.streams ? 0.9 : 0.5);
+    return Math.max(1, Math.min(this.opts.maxWorkIntervalMs ?? 1000, this.sweepS * 1000 * fraction));
+  }
+
+  /** A read of address 0xFF: every chip forwards it, none answers (addresses are multiples of the step). */
+  private filler: Uint8Array | null = null;
+
+  /** The job frame, and in stream mode the fillers that stretch it to the work interval. */
+  private paced(frame: Uint8Array): Uint8Array {
+    if (!this.streams) return frame;
+    const filler = (this.filler ??= readRegister(this.profile.framing, this.profile.registers.chipId, 0xff));
+    const fillMs = (filler.length * 10 * 1000) / this.link.baudRate;
+    const n = Math.max(0, Math.round((this.workIntervalMs - this.jobFrameMs) / fillMs));
+    if (n === 0) return frame;
+    const out = new Uint8Array(frame.length + n * filler.length);
+    out.set(frame);
+    for (let i = 0; i < n; i++) out.set(filler, frame.length + i * filler.length);
+    return out;
   }
 
   /** Register traffic one request at a time: init, and chip register access (sensors behind a chip). */
   private registerLock: Promise<unknown> = Promise.resolve();
-  private addressStep = 1;
+
+  /** Distance between chip addresses on this chain (set by init). */
+  get addressStep(): number {
+    return this.split.addressStep;
+  }
 
   private locked<R>(f: () => Promise<R>): Promise<R> {
     const run = this.registerLock.then(f, f);
@@ -246,7 +284,15 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       await o.reset(false);
       await sleep(100);
     }
-    if (this.link.baudRate !== RESET_BAUD) await this.link.setBaudRate(RESET_BAUD);
+    if (this.link.baudRate !== RESET_BAUD) {
+      // Without a reset line the chips are still at the fast rate: tell them to go back first.
+      if (!o.reset) {
+        await this.write(writeRegister(f, p.registers.baud, p.baudValue(26), 'all'));
+        await this.link.drain();
+        await sleep(20);
+      }
+      await this.link.setBaudRate(RESET_BAUD);
+    }
     await this.link.flush();
     this.parser.replyLength = p.initialReplyLength;
     const vr = p.registers.versionRolling;
@@ -280,14 +326,17 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       o.log?.(msg);
     }
     this.split = { addressStep: step };
-    this.addressStep = step;
     this.chips.length = 0;
     for (let i = 0; i < reachable; i++) this.chips.push({ nonces: 0, hwErrors: 0, duplicates: 0, cores: new Uint32Array(CORE_SLOTS) });
 
-    for (const [reg, value] of this.initRegisters()) {
+    const init = this.initRegisters();
+    for (const [reg, value] of init.broadcast) {
       await this.write(writeRegister(f, reg, value, 'all'));
       await gap();
     }
+    for (const [reg, value] of init.first) await this.write(writeRegister(f, reg, value, addresses[0]!));
+    for (let i = 0; i < reachable; i++) for (const [reg, value] of init.perChip) await this.write(writeRegister(f, reg, value, addresses[i]!));
+    for (const [reg, value] of init.after) await this.write(writeRegister(f, reg, value, 'all'));
     if (p.nonceSplit === 'offset') {
       const offsets = spreadOffsets(reachable);
       for (let i = 0; i < reachable; i++) await this.write(writeRegister(f, p.registers.nonceOffset, (0x80000000 | offsets[i]!) >>> 0, addresses[i]!));
@@ -297,15 +346,17 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     const mhz = await this.rampFrequency(50, this.frequencyMHz);
     const span0 = counterSpan(p, this.split, 0);
     if (p.jobFormat === 'header') {
-      // Each version batch ends after HCN ticks of 25 MHz, just before the cores finish their range.
-      const hcn = Math.max(1, Math.floor((span0 * 25) / mhz) - 200);
+      // Each version batch ends after HCN ticks of 25 MHz: slice·25/f·0.5 less a guard (digest
+      // §1.13; mujina's floor(slice·REFDIV·PD1·PD2 / (2·FBDIV)), ESP-Miner's errata margin).
+      const hcn = Math.max(1, Math.floor((span0 * 25) / mhz / 2) - 200);
       await this.write(writeRegister(f, p.registers.hashCountingNumber, hcn, 'all'));
-      const versions = 2 ** bitPositions(mask & 0x1fffe000).length;
-      this.sweepS = (versions / p.subCores) * (hcn / 25e6);
       if (vr !== null) await this.write(writeRegister(f, vr, versionRollingRegister(mask), 'all'));
       this.chipVersionMask = mask;
+      this.sweep = { mhz, span: span0, hcn, key: -1 };
+      this.updateSweep(popcount(mask & 0x1fffe000));
     } else {
-      this.sweepS = sweepSeconds(p, mhz, span0, p.maxMidstates);
+      this.sweep = { mhz, span: span0, hcn: 0, key: -1 };
+      this.updateSweep(p.maxMidstates);
     }
     const baud = await this.switchBaud(o.baud ?? p.fastBaud);
     this.startedAt = this.lastReplyAt = performance.now();
@@ -313,16 +364,29 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
   }
 
   /** Registers each profile's init writes (digest §1.14), broadcast, after addressing. */
-  private initRegisters(): [number, number][] {
+  /** Each profile's init writes after addressing (digest §1.14): broadcast, to the first chip,
+   * to every chip, then broadcast again. The BM1387's (misc control, PLL, ticket) come elsewhere. */
+  private initRegisters(): { broadcast: [number, number][]; first: [number, number][]; perChip: [number, number][]; after: [number, number][] } {
+    const none: [number, number][] = [];
     switch (this.profile.name) {
       case 'BM1387':
-        return [];
+        return { broadcast: none, first: none, perChip: none, after: none };
       case 'BM1397':
-        return [[0x80, 0], [0x84, 0], [0x20, 1], [0x3c, 0x80008074], [0x68, 0xc0700111], [0x28, 0x0600000f]];
+        return { broadcast: [[0x80, 0], [0x84, 0], [0x20, 1], [0x3c, 0x80008074], [0x68, 0xc0700111], [0x28, 0x0600000f]], first: none, perChip: none, after: none };
       case 'BM1370':
-        return [[0xa8, 0x00070000], [0x18, 0xf000c100], [0x3c, 0x80008b00], [0x3c, 0x8000800c], [0x58, 0x00011111], [0x3c, 0x800082aa], [0x54, 2], [0x3c, 0x80008dee]];
+        return {
+          broadcast: [[0xa8, 0x00070000], [0x18, 0xf000c100], [0x3c, 0x80008b00], [0x3c, 0x8000800c], [0x58, 0x00011111]],
+          first: none,
+          perChip: [[0xa8, 0x000701f0], [0x18, 0xf000c100], [0x3c, 0x80008b00], [0x3c, 0x8000800c], [0x3c, 0x800082aa]],
+          after: [[0xb9, 0x00004480], [0x54, 2], [0xb9, 0x00004480], [0x3c, 0x80008dee]],
+        };
       default:
-        return [[0xa8, 0x00070000], [0x18, 0xff0fc100], [0x3c, 0x80008540], [0x3c, 0x80008020], [0x54, 3], [0x58, 0x02111111], [0x3c, 0x800082aa]];
+        return {
+          broadcast: [[0xa8, 0x00070000], [0x18, 0xff0fc100], [0x3c, 0x80008540], [0x3c, 0x80008020], [0x54, 3], [0x58, 0x02111111]],
+          first: [[0x2c, 0x007c0003]],
+          perChip: [[0xa8, 0x000701f0], [0x18, 0xf000c100], [0x3c, 0x80008540], [0x3c, 0x80008020], [0x3c, 0x800082aa]],
+          after: none,
+        };
     }
   }
 
@@ -399,15 +463,23 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     const frame = encodeJob(p, id, work);
     if (this.closed) return id;
     const vr = p.registers.versionRolling;
-    if (vr !== null && work.versionMask !== this.chipVersionMask) {
+    if (vr !== null && (work.versionMask & 0x1fffe000) !== (this.chipVersionMask & 0x1fffe000)) {
       // The pool's mask changed: the chips must roll only what it allows (ESP-Miner rewrites 0xA4 too).
       this.chipVersionMask = work.versionMask;
       this.link.write(writeRegister(p.framing, vr, versionRollingRegister(work.versionMask), 'all')).catch(() => {});
     }
-    this.link.write(frame).catch(() => {});
     this.jobFrameBytes = frame.length;
+    this.updateSweep(p.jobFormat === 'header' ? popcount(work.versionMask & 0x1fffe000) : (work.midstates?.length ?? 1));
+    const bytes = this.paced(frame);
+    // Bytes handed to the link and not yet taken by it: a tty slower than its nominal rate (QEMU's
+    // serial models) must not let queued work grow without bound.
+    this.txPendingBytes += bytes.length;
+    this.link.write(bytes).then(
+      () => void (this.txPendingBytes -= bytes.length),
+      () => void (this.txPendingBytes -= bytes.length),
+    );
     const now = performance.now();
-    this.txBusyUntil = Math.max(now, this.txBusyUntil) + (frame.length * 10 * 1000) / this.link.baudRate;
+    this.txBusyUntil = Math.max(now, this.txBusyUntil) + (bytes.length * 10 * 1000) / this.link.baudRate;
     return id;
   }
 
@@ -459,7 +531,8 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       if (!m) return false;
       version = m.version;
     } else {
-      const mask = w.versionMask >>> 0;
+      // Only bits 13–28 are the chip's to roll; any others in the work's version stay as sent.
+      const mask = w.versionMask & 0x1fffe000;
       version = ((w.version & ~mask) | ((r.versionField << 13) & mask)) >>> 0;
     }
     const key = (r.nonce ^ Math.imul(version, 0x9e3779b1)) >>> 0;

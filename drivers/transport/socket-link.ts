@@ -10,6 +10,8 @@ export class SocketLink extends EventEmitter<SerialLinkEvents> implements Serial
     public baudRate: number,
   ) {
     super();
+    // Job frames are small and latency-bound: no Nagle coalescing (it cost an S9 ~80 % of its rate).
+    socket.setNoDelay(true);
     socket.on('data', (b: Buffer) => this.emit('data', b));
     socket.on('close', () => this.emit('close', null));
     socket.on('error', (e) => this.emit('close', e));

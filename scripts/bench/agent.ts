@@ -6,14 +6,8 @@
 // from outside: /proc/<pid>/status VmRSS and /proc/<pid>/stat utime + stime, sampled every second
 // over a window once it is mining and has had a share accepted.
 //
-// The agent process is this bundle in its child mode, running runMiner (what `hashagent mine
-// --config agent.toml` runs) on the agent.toml written here. Not the CLI itself because
-// `hashagent mine` refuses that file today: for an emulated-* board MinerAgent always builds the
-// in-process chain emulator, and EmulatedBoard.chainHooks finds no chain whose link is still
-// emulated:… once [hash_chain.N] link points at TCP ("no chain of emulated-antminer-s9 is the
-// emulator's chain 0"). The child keeps the definition's emulated: links in the board (so the board
-// model and the idle in-process chains come up) and gives the chain drivers the TCP links of the
-// file. Once the CLI accepts the file, spawn `hashagent mine --config` instead (agentArgs below).
+// The agent process is `hashagent mine --config agent.toml`, the chains' links pointing at the
+// emulator's sockets; the board model stays in the agent's process.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,9 +17,6 @@ import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../agent/config/schema.js';
 import { poolSchema } from '../../agent/config/pool.js';
 import { runPool, type RunningPool } from '../../agent/roles/pool/run.js';
-import { loadAgentConfig } from '../../agent/config/agent.js';
-import { runMiner } from '../../agent/cli/mine.js';
-import { BOARDS } from '../../board/boards.js';
 import { emulatedBoard, nominalBoardHashrate } from '../../board/emulated/chain-profiles.js';
 import { encodeSecretKey, generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
 import type { Bench, BenchResult } from './types.js';
@@ -48,7 +39,6 @@ const FIRST_SHARE_MS = 120_000;
 const STOP_MS = 8000;
 /** The children end by themselves after this long even if this process is killed (SIGKILL leaves no exit handler). */
 const CHILD_MAX_S = 900;
-const CHILD_ARG = 'agent-bench-child';
 
 const NAMES = { rss: 'agent.rss_s9', cpu: 'agent.cpu_s9', first: 'agent.first_share' } as const;
 const UNITS = { rss: 'MB (10^6 bytes) resident, agent process', cpu: '% of one core, agent process', first: 's from spawning the agent to the first share the pool accepted' } as const;
@@ -258,8 +248,7 @@ export const agentBench: Bench = {
       const config = join(dir, 'agent.toml');
       writeFileSync(config, agentToml);
       const marks: { chainsUp: number[]; bauds: number[]; miningOn?: number; poolUp?: number; metrics?: string } = { chainsUp: [], bauds: [] };
-      // Once `hashagent mine` takes this file: [cli, 'mine', '--config', config, '--seconds', String(CHILD_MAX_S)].
-      const agentArgs = [...NODE_FLAGS, fileURLToPath(import.meta.url), CHILD_ARG, config, String(CHILD_MAX_S)];
+      const agentArgs = [...NODE_FLAGS, cli, 'mine', '--config', config, '--seconds', String(CHILD_MAX_S)];
       const agent = new Child('agent', agentArgs, (l, at) => {
         const s = l.replace(/^\d\d:\d\d:\d\d /, '');
         const up = /^chain \d+: \d+ × .*, (\d+) baud/.exec(s);
@@ -333,7 +322,7 @@ export const agentBench: Bench = {
         shares_accepted_in_window: sharesInWindow,
         shares_rejected: rejected,
         loadavg_1m: +loadavg()[0]!.toFixed(2),
-        agent_process: 'runMiner (hashagent mine) in a child of this bundle; see scripts/bench/agent.ts for why not the CLI',
+        agent_process: 'hashagent mine --config agent.toml',
       };
       const rssMax = Math.max(...rss);
       const rssMean = rss.reduce((s, x) => s + x, 0) / rss.length;
@@ -365,22 +354,3 @@ export const agentBench: Bench = {
     }
   },
 };
-
-/**
- * The agent process: runMiner, as `hashagent mine --config file` runs it (same log lines, status
- * every 5 s, SIGTERM power-down), with the work-around described at the top of this file.
- */
-async function agentChild(file: string, seconds: number): Promise<void> {
-  const cfg = loadAgentConfig(file);
-  const def = BOARDS.find((b) => b.name === cfg.board.name);
-  const board = def ? { ...cfg.board, chains: cfg.board.chains.map((c) => ({ ...c, link: def.chains.find((d) => d.index === c.index)?.link ?? c.link })) } : cfg.board;
-  const log = (l: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${l}\n`);
-  // The bench gone (its end of our stdin closed): stop as on SIGTERM.
-  process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM')).resume();
-  const code = await runMiner({ ...cfg, board }, log, { seconds, statusIntervalS: 5, file });
-  process.exit(code);
-}
-
-// Child mode: `node dist/bench.js agent-bench-child FILE SECONDS`. index.ts takes the positional
-// arguments as name filters, which match no benchmark, so only this runs.
-if (process.argv[2] === CHILD_ARG) void agentChild(process.argv[3]!, Number(process.argv[4]));

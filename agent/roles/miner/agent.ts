@@ -63,8 +63,6 @@ export class MinerAgent {
   readonly scheduler: WorkScheduler;
   readonly metrics = new Metrics();
   readonly shares: ShareCounters = { submitted: 0, accepted: 0, rejected: 0, blocks: 0 };
-  /** Sum of ticket difficulty over valid nonces: work done in diff-1 shares. */
-  diff1Work = 0;
   source: JobSourceFailover | null = null;
   emulator: EmulatedHashboards | null = null;
   metricsUrl: string | null = null;
@@ -84,6 +82,8 @@ export class MinerAgent {
   ) {
     this.log = o.log ?? (() => undefined);
     this.scheduler = new WorkScheduler({ onShare: (s, found) => this.onShare(s, found.block) });
+    // Standard channels split the version space by the configured chains' positions.
+    this.scheduler.laneCount = cfg.chains.length;
   }
 
   get safety() {
@@ -142,7 +142,14 @@ export class MinerAgent {
     if (!running.length) throw new Error(`no chain came up: ${results.map((r) => `chain ${r.index} ${r.state}${r.error ? ` (${r.error})` : ''}`).join('; ')}`);
     this.watchdog.start();
     this.closers.push(() => this.watchdog?.stop());
-    this.health = new ChipHealth(this, { checkMs: this.o.chipCheckMs ?? 60_000, log: this.log, reinit: (i) => this.reinitChain(i) });
+    this.health = new ChipHealth(this, {
+      checkMs: this.o.chipCheckMs ?? 60_000,
+      hashrateScale: this.o.hashrateScale ?? 1,
+      // Silence only means something while there is work and nothing stops the chips.
+      canJudge: () => this.scheduler.currentJob !== null && !this.safety?.latched && this.poolState !== null,
+      log: this.log,
+      reinit: (i) => this.reinitChain(i),
+    });
     this.closers.push(() => this.health?.stop());
     // Feeds the watchdog: a chain that said anything in the last second is alive.
     const alive = setInterval(() => {
@@ -251,7 +258,15 @@ export class MinerAgent {
       frequencyMHz: cc.frequency,
       difficultyShift: this.difficultyShift,
       versionMask: this.cfg.asicBoost ? 0x1fffe000 : 0,
-      ...(hw.reset ? { reset: async (held: boolean) => (held ? hw.reset!.hold() : hw.reset!.release()) } : {}),
+      ...(hw.reset
+        ? {
+            reset: async (held: boolean) => {
+              // A shutdown latched while the chain was initialising keeps it in reset.
+              if (!held && this.safety?.latched) throw new Error('safety shutdown latched: the chain stays in reset');
+              await (held ? hw.reset!.hold() : hw.reset!.release());
+            },
+          }
+        : {}),
       ...(this.o.rampIntervalMs !== undefined ? { rampIntervalMs: this.o.rampIntervalMs } : {}),
       ...(this.o.replyTimeoutMs !== undefined ? { replyTimeoutMs: this.o.replyTimeoutMs } : {}),
       ...(this.o.ticketDifficulty !== undefined ? { ticketDifficulty: this.o.ticketDifficulty } : {}),
@@ -266,8 +281,6 @@ export class MinerAgent {
       throw e;
     }
     this.log(`chain ${hw.index}: ${report.found} × ${profile.name} at ${report.frequencyMHz.toFixed(1)} MHz, ${Math.round(report.baud)} baud${report.missingAt !== null ? `; chip ${report.missingAt} missing` : ''}`);
-    driver.on('hwerror', () => undefined);
-    driver.on('share', () => undefined);
     // Sensors behind a chip's own I2C master (S9: chip 61) become readable now.
     this.board?.hw.attachChipRegisters(hw.index, {
       readRegister: (chip, reg) => driver.readChipRegister(chip, reg),
@@ -277,19 +290,34 @@ export class MinerAgent {
     this.chains.set(hw.index, rt);
     this.closers.push(() => driver.close().then(() => link.close()));
     this.watchdog?.started(hw.index);
-    this.scheduler.addChain(driver);
+    this.scheduler.addChain(driver, this.cfg.chains.findIndex((c) => c.index === hw.index));
   }
 
-  /** The watchdog's and chip health's hook: reset and re-enumerate one chain, then resume work. */
-  async reinitChain(index: number): Promise<boolean> {
+  private readonly reiniting = new Map<number, Promise<boolean>>();
+
+  /** The watchdog's and chip health's hook: reset and re-enumerate one chain, then resume work.
+   * Both may ask at once: they share the one re-initialisation in flight. */
+  reinitChain(index: number): Promise<boolean> {
+    const running = this.reiniting.get(index);
+    if (running) return running;
+    const p = this.reinitOnce(index).finally(() => this.reiniting.delete(index));
+    this.reiniting.set(index, p);
+    return p;
+  }
+
+  private async reinitOnce(index: number): Promise<boolean> {
     const c = this.chains.get(index);
-    if (!c || this.safety?.latched) return false;
+    if (!c || this.safety?.latched || this.stopping) return false;
     this.scheduler.removeChain(c.driver);
+    // Sensors read through the chain (S9: chip 61) wait for it instead of counting as failures.
+    this.safety?.chainRestarting(index);
     try {
       const r = await c.driver.init();
+      if (this.safety?.latched || this.stopping) return false;
       c.found = r.found;
       c.missingAt = r.missingAt;
-      this.log(`chain ${index}: re-initialised with ${r.found} of ${r.expected} chips${r.missingAt !== null ? `; chip ${r.missingAt} (address 0x${(r.addresses[1] !== undefined ? r.missingAt * (r.addresses[1] - r.addresses[0]!) : 0).toString(16)}) is the first missing` : ''}`);
+      this.log(`chain ${index}: re-initialised with ${r.found} of ${r.expected} chips${r.missingAt !== null ? `; chip ${r.missingAt} (address 0x${(r.missingAt * c.driver.addressStep).toString(16)}) is the first missing` : ''}`);
+      this.safety?.chainReady(index);
       this.scheduler.addChain(c.driver);
       this.health?.reset(index);
       return true;
@@ -321,6 +349,9 @@ export class MinerAgent {
     this.stopping = true;
     this.source?.stop();
     this.scheduler.stop();
+    // Nothing may start a re-initialisation once the power goes.
+    this.watchdog?.stop();
+    this.health?.stop();
     const allOff = (await this.safety?.powerDown()) ?? true;
     for (const c of this.closers.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined);
     return allOff;

@@ -6,6 +6,10 @@ import type { ChainRuntime } from './agent.js';
 
 export interface ChipHealthOptions {
   checkMs: number;
+  /** Emulated chips' rate multiplier (their nominal rate is the profile's times this). */
+  hashrateScale?: number;
+  /** False while silence proves nothing (no job, pool down, safety shutdown): the window is skipped. */
+  canJudge?: () => boolean;
   /** Nonces a chip must have been expected to find before silence counts (default 8). */
   minExpected?: number;
   log: (line: string) => void;
@@ -19,13 +23,13 @@ export interface ChipState {
 }
 
 export class ChipHealth {
-  private readonly last = new Map<number, { at: number; counts: number[] }>();
+  private readonly last = new Map<number, { at: number; counts: number[]; stale: number }>();
   private readonly stopped = new Map<number, Set<number>>();
   private timer: NodeJS.Timeout | null;
   private busy = false;
 
   constructor(
-    private readonly agent: { chains: Map<number, ChainRuntime>; difficultyShift: number },
+    private readonly agent: { chains: Map<number, ChainRuntime> },
     private readonly o: ChipHealthOptions,
   ) {
     this.timer = setInterval(() => void this.check(), o.checkMs);
@@ -63,11 +67,15 @@ export class ChipHealth {
     const now = performance.now();
     const counts = d.chips.map((x) => x.nonces);
     const prev = this.last.get(c.index);
-    this.last.set(c.index, { at: now, counts });
+    this.last.set(c.index, { at: now, counts, stale: d.stats.stale });
     if (!prev || prev.counts.length !== counts.length) return;
+    // Nonces for voided work (a new block, a lost pool) are not counted per chip: no verdict then.
+    if (d.stats.stale !== prev.stale || (this.o.canJudge && !this.o.canJudge())) return;
+    const known = this.stopped.get(c.index);
+    if (known) for (const i of [...known]) if (counts[i] !== prev.counts[i]) known.delete(i); // it found something again
     const secs = (now - prev.at) / 1000;
     // One chip's expected valid nonces: its share of the chain's nominal rate over the ticket.
-    const perChip = d.frequencyMHz * 1e6 * d.profile.hashesPerClock;
+    const perChip = d.frequencyMHz * 1e6 * d.profile.hashesPerClock * (this.o.hashrateScale ?? 1);
     const expected = (perChip * secs) / (2 ** 32 * d.ticket);
     if (expected < (this.o.minExpected ?? 8)) return;
     const silent = counts.map((n, i) => (n === prev.counts[i] ? i : -1)).filter((i) => i >= 0);
@@ -79,11 +87,11 @@ export class ChipHealth {
       await this.o.reinit(c.index);
       return;
     }
-    const known = this.stopped.get(c.index) ?? new Set<number>();
-    this.stopped.set(c.index, known);
+    const stopped = known ?? new Set<number>();
+    this.stopped.set(c.index, stopped);
     for (const i of silent) {
-      if (known.has(i)) continue;
-      known.add(i);
+      if (stopped.has(i)) continue;
+      stopped.add(i);
       this.o.log(`chain ${c.index}: chip ${i} stopped hashing (no nonce in ${secs.toFixed(0)} s, ~${expected.toFixed(0)} expected)`);
     }
   }

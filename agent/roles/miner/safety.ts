@@ -202,6 +202,13 @@ export class SafetyController {
     this.startHeartbeat(c);
   }
 
+  /** The chain driver re-initialises a powered chain: sensors read through it are pending again. */
+  chainRestarting(i: number): void {
+    const c = this.chain(i);
+    c.ready = false;
+    c.poweredAt = performance.now();
+  }
+
   /** The chain driver has the chain enumerated: sensors read through it must answer from now on. */
   chainReady(i: number): void {
     this.chain(i).ready = true;

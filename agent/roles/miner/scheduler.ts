@@ -22,8 +22,16 @@ export class WorkScheduler {
 
   constructor(private readonly opts: SchedulerOptions) {}
 
+  /** Chains' fixed lanes (their order in the configuration) and how many there are: standard
+   * channels keep chains apart by lane, which must not shift while one is re-initialised. */
+  private readonly lanes = new Map<ChainDriver<WorkTag>, number>();
+  laneCount = 1;
+
   /** Adds a chain (already initialised); it gets work at once if there is a job. */
-  addChain(chain: ChainDriver<WorkTag>): void {
+  addChain(chain: ChainDriver<WorkTag>, lane = this.lanes.get(chain) ?? this.lanes.size): void {
+    if (this.listeners.has(chain)) return;
+    this.lanes.set(chain, lane);
+    this.laneCount = Math.max(this.laneCount, lane + 1);
     const on = (s: FoundShare<WorkTag>) =>
       this.opts.onShare({ job: s.work.tag.job, extranonce: s.work.tag.extranonce, ntime: s.work.ntime, version: s.version, nonce: s.nonce }, s);
     chain.on('share', on);
@@ -78,26 +86,25 @@ export class WorkScheduler {
     for (const c of chains) this.arm(c, true);
   }
 
-  /** A new share target for the current job (SetTarget / set_difficulty). */
+  /** A new share target (SetTarget / set_difficulty): later items use it; the search goes on
+   * where it was (a fresh generator would repeat extranonces, and the pool rejects duplicates). */
   setTarget(target: Uint8Array): void {
-    const job = this.currentJob;
-    if (job) this.setJob({ ...job, target, clean: false });
+    if (this.generator) this.generator.target = target;
   }
 
   private dispatchOne(chain: ChainDriver<WorkTag>): void {
     const gen = this.generator;
     if (!gen || chain.isClosed) return;
-    const chains = this.chains;
-    chain.dispatch(gen.next(chain.profile.jobFormat === 'midstate' ? chain.profile.maxMidstates : 0, chains.indexOf(chain), chains.length));
+    chain.dispatch(gen.next(chain.profile.jobFormat === 'midstate' ? chain.profile.maxMidstates : 0, this.lanes.get(chain) ?? 0, this.laneCount));
     this.dispatched.set(chain, (this.dispatched.get(chain) ?? 0) + 1);
   }
 
   private feed(chain: ChainDriver<WorkTag>): void {
     this.dispatchOne(chain);
     if (chain.streams) {
-      // Keep a few frames queued on the line so the chips never wait for the event loop.
-      const ahead = Math.max(3, 2 * chain.jobFrameMs);
-      for (let n = 0; chain.txAheadMs < ahead && n < 16 && this.generator; n++) this.dispatchOne(chain);
+      // Keep a few items queued on the line so the chips never wait for the event loop.
+      const ahead = Math.max(4, 2 * chain.workIntervalMs);
+      for (let n = 0; chain.txAheadMs < ahead && chain.txPendingBytes < 4096 && n < 16 && this.generator; n++) this.dispatchOne(chain);
       clearTimeout(this.timers.get(chain));
       if (this.running) this.timers.set(chain, setTimeout(() => this.feed(chain), Math.max(1, ahead / 2)));
       return;

@@ -33,7 +33,11 @@ export class WorkGenerator {
   private readonly cbState = SHA256_IV.slice();
   private readonly cbDone: number;
 
+  /** The share target for new items (SetTarget changes it without restarting the search). */
+  target: Uint8Array;
+
   constructor(readonly job: MiningJob) {
+    this.target = job.target;
     this.coinbase = new Uint8Array(job.coinbasePrefix.length + job.extranonceSize + job.coinbaseSuffix.length);
     this.coinbase.set(job.coinbasePrefix);
     this.enOffset = job.coinbasePrefix.length;
@@ -76,7 +80,7 @@ export class WorkGenerator {
       merkleRoot,
       ntime: this.ntime,
       nbits: job.nbits,
-      shareTarget: job.target,
+      shareTarget: this.target,
       networkTarget: this.networkTarget,
       tag: { job, extranonce: extranonce.slice() },
     };
@@ -104,38 +108,41 @@ export class WorkGenerator {
   }
 
   /**
-   * Standard (header-only) channels: no extranonce, so chains are kept apart by the top version
-   * bits of the mask (one value per lane) and successive items by the rest of the version bits
-   * (midstate chips) or by ntime (header chips, which roll the version bits themselves).
+   * Standard (header-only) channels: no extranonce. Chains are kept apart by a lane value in the
+   * version bits, items by a counter in them; the bits a header chip rolls itself (13–28) are left
+   * to it. BIP323 pools allow bits 5–12 too: lane and counter go there, so ntime moves on only
+   * after 2^counter items. Without them (BIP320) a header chip's every item takes a new ntime.
    */
   private nextHeaderOnly(midstates: number, lane: number, lanes: number): DispatchWork<WorkTag> {
     const job = this.job;
     const positions = bitPositions(job.versionMask);
-    const laneBits = Math.min(positions.length, Math.ceil(Math.log2(Math.max(1, lanes))));
-    const free = positions.slice(0, positions.length - laneBits);
-    const laneVersion = deposit(lane, positions.slice(positions.length - laneBits));
-    const base = ((job.version & ~job.versionMask) | laneVersion) >>> 0;
+    const chipRolled = midstates === 0 ? positions.filter((p) => p >= 13 && p <= 28) : [];
+    // Lane bits from the top of what the host assigns (or of the chip's bits if nothing else).
+    const hostBits = positions.filter((p) => !chipRolled.includes(p));
+    const laneBits = Math.ceil(Math.log2(Math.max(1, lanes)));
+    const laneFrom = hostBits.length >= laneBits ? hostBits : positions;
+    const lanePositions = laneFrom.slice(laneFrom.length - laneBits);
+    const counterPositions = hostBits.filter((p) => !lanePositions.includes(p));
+    const chipPositions = chipRolled.filter((p) => !lanePositions.includes(p));
+    const base = ((job.version & ~job.versionMask) | deposit(lane, lanePositions)) >>> 0;
     let s = this.lanes.get(lane);
     if (!s) this.lanes.set(lane, (s = { counter: 0, ntime: job.ntime }));
-    const work: DispatchWork<WorkTag> = {
-      version: base, versionMask: 0, prevHash: job.prevHash, merkleRoot: job.merkleRoot!, ntime: s.ntime, nbits: job.nbits,
-      shareTarget: job.target, networkTarget: this.networkTarget, tag: { job, extranonce: new Uint8Array(0) },
-    };
-    if (midstates === 0) {
-      // The chip rolls the lane's free bits; every item moves ntime on by a second.
-      work.versionMask = free.reduce((m, p) => (m | (1 << p)) >>> 0, 0);
-      s.ntime++;
-      return work;
-    }
-    const count = free.length ? midstates : 1;
-    if (s.counter + count > 2 ** free.length) {
+    const per = midstates > 0 && counterPositions.length ? midstates : 1;
+    if (s.counter + per > 2 ** counterPositions.length) {
       s.counter = 0;
-      work.ntime = ++s.ntime;
+      s.ntime++;
     }
-    const first = (base | deposit(s.counter, free)) >>> 0;
-    let i = s.counter;
-    work.midstates = this.midstates(job.merkleRoot!, first, count, () => (base | deposit(++i, free)) >>> 0);
-    s.counter += count;
+    const work: DispatchWork<WorkTag> = {
+      version: (base | deposit(s.counter, counterPositions)) >>> 0,
+      versionMask: chipPositions.reduce((m, p) => (m | (1 << p)) >>> 0, 0),
+      prevHash: job.prevHash, merkleRoot: job.merkleRoot!, ntime: s.ntime, nbits: job.nbits,
+      shareTarget: this.target, networkTarget: this.networkTarget, tag: { job, extranonce: new Uint8Array(0) },
+    };
+    if (midstates > 0) {
+      let i = s.counter;
+      work.midstates = this.midstates(job.merkleRoot!, work.version, per, () => (base | deposit(++i, counterPositions)) >>> 0);
+    }
+    s.counter += per;
     return work;
   }
 }

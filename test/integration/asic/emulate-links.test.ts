@@ -63,7 +63,6 @@ describe('hashagent emulate across process boundaries', () => {
     const { drivers, reports, shares } = await mineOn(links, name, 2500);
     for (const r of reports) expect(r).toMatchObject({ found: board.chipsPerChain, missingAt: null, baud: Math.round(boardChip(board).fastBaud) });
     for (const l of links) expect(l.baudRate).toBe(Math.round(boardChip(board).fastBaud));
-    console.log(name, drivers.map((d) => JSON.stringify(d.stats)));
     expect(drivers.reduce((s, d) => s + d.stats.hwErrors, 0)).toBe(0);
     expect(drivers.every((d) => d.stats.nonces > 3)).toBe(true);
     expect(shares.length).toBeGreaterThan(0);

@@ -329,7 +329,9 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
       const slots = p.jobFormat === 'midstate' ? job.midstates.length : 2 ** versionBits.length;
       const space = slots * p.cores * spans[c.index]!;
       // Cap the work per call so a stalled event loop cannot turn into an unbounded burst.
-      const due = Math.floor((((now - cj.startedAt) / 1000) * rate) / this.stride + cj.phase);
+      // Sample j sits at (j + phase)·stride in the sweep, reached at that many hashes into the job.
+      const reached = (((now - cj.startedAt) / 1000) * rate) / this.stride - cj.phase;
+      const due = reached < 0 ? 0 : Math.floor(reached) + 1;
       const until = Math.min(due, cj.sample + 20_000);
       // Samples that fit in one sweep of the space; past that the chip starts over and finds the
       // same nonces again, as a real chip does when its work is not refreshed.

@@ -486,6 +486,11 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
   /** Drops every job in the ring (a new block): late nonces for them count as stale, not as errors. */
   invalidateAll(): void {
     this.ring.clear();
+    // Queued stream work is for the old block: drop what the link can still take back.
+    if (this.streams && this.txAheadMs > 0) {
+      this.txBusyUntil = performance.now();
+      this.link.flush().catch(() => {});
+    }
   }
 
   // ---- nonces -------------------------------------------------------------------------------

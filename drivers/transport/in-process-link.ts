@@ -54,7 +54,11 @@ class End extends EventEmitter<SerialLinkEvents> implements SerialLink {
     return new Promise((r) => setTimeout(r, Math.max(0, this.busyUntil - performance.now())));
   }
 
-  async flush(): Promise<void> {}
+  /** Like tcflush(TCIOFLUSH): what this end wrote and has not yet delivered is dropped. */
+  async flush(): Promise<void> {
+    this.queue.length = 0;
+    this.busyUntil = performance.now();
+  }
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -21,6 +21,7 @@ export interface SerialLink extends EventEmitter<SerialLinkEvents> {
   /** Resolves when everything written has left. */
   drain(): Promise<void>;
   /** Drops unread input. */
+  /** Drops unread input and, where the link can (a tty's TCIOFLUSH, in process), output not yet sent. */
   flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -102,8 +102,10 @@ export class WorkScheduler {
   private feed(chain: ChainDriver<WorkTag>): void {
     this.dispatchOne(chain);
     if (chain.streams) {
-      // Keep a few items queued on the line so the chips never wait for the event loop.
-      const ahead = Math.max(4, 2 * chain.workIntervalMs);
+      // Keep a few items queued on the line so the chips never wait for the event loop (an S9's
+      // FPGA queues more: its work FIFO holds dozens of jobs). A new block flushes what the link
+      // has not sent (see ChainDriver.invalidateAll).
+      const ahead = Math.max(24, 8 * chain.workIntervalMs);
       for (let n = 0; chain.txAheadMs < ahead && chain.txPendingBytes < 4096 && n < 16 && this.generator; n++) this.dispatchOne(chain);
       clearTimeout(this.timers.get(chain));
       if (this.running) this.timers.set(chain, setTimeout(() => this.feed(chain), Math.max(1, ahead / 2)));

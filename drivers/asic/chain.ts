@@ -96,11 +96,12 @@ export interface ChipCounters {
 
 interface RingSlot<T> {
   work: DispatchWork<T>;
-  /** The 80-byte header with everything but version and nonce filled in. */
-  header: Uint8Array;
-  seen: Set<number>;
-  /** The work this id carried before (the latest first, at most RING_HISTORY): a late reply may be for it. */
-  previous: RingSlot<T>[];
+  /** The 80-byte header with everything but version and nonce filled in: built at the first
+   * reply (most jobs of a fast chain never get one), as is the duplicate filter. */
+  header: Uint8Array | null;
+  seen: Set<number> | null;
+  /** The work this id carried before (a chain at most RING_HISTORY long): a late reply may be for it. */
+  previous: RingSlot<T> | null;
 }
 
 /** Earlier occupants of a job id kept for late replies: with work streamed at the line rate an S9's
@@ -449,15 +450,12 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     const p = this.profile;
     const id = p.jobIds[this.jobIndex]!;
     this.jobIndex = (this.jobIndex + 1) % p.jobIds.length;
-    const header = new Uint8Array(80);
-    header.set(work.prevHash, 4);
-    header.set(work.merkleRoot, 36);
-    putLe(header, 68, work.ntime);
-    putLe(header, 72, work.nbits);
-    const before = this.ring.get(id);
-    const previous = before ? [before, ...before.previous.slice(0, RING_HISTORY - 1)] : [];
-    if (before) before.previous = [];
-    this.ring.set(id, { work, header, seen: new Set(), previous });
+    const before = this.ring.get(id) ?? null;
+    // Keep the chain of earlier occupants at most RING_HISTORY long.
+    let last = before;
+    for (let d = 1; last && d < RING_HISTORY; d++) last = last.previous;
+    if (last) last.previous = null;
+    this.ring.set(id, { work, header: null, seen: null, previous: before });
     // The hash rate counts from the first work, not from the end of init.
     if (this.stats.jobs++ === 0) this.startedAt = performance.now();
     const frame = encodeJob(p, id, work);
@@ -521,7 +519,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     const core = coreOfNonce(p, r.nonce);
     if (this.check(slot, r, chip, core)) return;
     // A reply that arrives after its job id was reused belongs to one of the id's earlier works.
-    for (const p of slot.previous) if (this.check(p, r, chip, core)) return;
+    for (let p = slot.previous; p; p = p.previous) if (this.check(p, r, chip, core)) return;
     this.hwError(chip, core, 'ticket');
   }
 
@@ -541,17 +539,17 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       version = ((w.version & ~mask) | ((r.versionField << 13) & mask)) >>> 0;
     }
     const key = (r.nonce ^ Math.imul(version, 0x9e3779b1)) >>> 0;
-    if (slot.seen.has(key)) {
+    if (slot.seen?.has(key)) {
       this.stats.duplicates++;
       if (counters) counters.duplicates++;
       return true;
     }
-    const h = slot.header;
+    const h = (slot.header ??= headerOf(w));
     putLe(h, 0, version);
     putLe(h, 76, r.nonce);
     const hash = sha256d(h);
     if (leadingZeroBits(hash) < this.ticketZeros) return false;
-    slot.seen.add(key);
+    (slot.seen ??= new Set()).add(key);
     this.stats.nonces++;
     if (counters) {
       counters.nonces++;
@@ -593,4 +591,14 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     this.closed = true;
     this.ring.clear();
   }
+}
+
+/** The 80-byte header of a work item, version and nonce left for each reply. */
+function headerOf(work: ChipWork): Uint8Array {
+  const header = new Uint8Array(80);
+  header.set(work.prevHash, 4);
+  header.set(work.merkleRoot, 36);
+  putLe(header, 68, work.ntime);
+  putLe(header, 72, work.nbits);
+  return header;
 }

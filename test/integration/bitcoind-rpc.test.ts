@@ -39,7 +39,8 @@ describe('bitcoind JSON-RPC template source', () => {
     stops.push(() => miner.stop());
     await miner.start();
     const t0 = Date.now();
-    while (node.height < 102 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+    // The pool counts a block once the node has answered its submitblock: wait for both.
+    while ((node.height < 102 || pool.blocksFound.get() < 2) && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
     // With a target this easy every share is a block, so a few in flight arrive after the tip moved:
     // the node calls those stale. Nothing else may be rejected.
     expect(node.rejections.filter((r) => r !== 'inconclusive-not-best-prevblk')).toEqual([]);

@@ -6,7 +6,6 @@ import { PoolEntryError } from '../net/job-source-failover.js';
 import { MinerAgent } from '../roles/miner/agent.js';
 import { statusLine } from '../roles/miner/status.js';
 import { untilSignal } from './signals.js';
-import { setFlagsFromString } from 'node:v8';
 
 export const mine: Command = {
   name: 'mine',
@@ -15,11 +14,11 @@ export const mine: Command = {
 
   An example per board, every key with its default: agent/config/examples/agent-<board>.toml.
   SIGHUP re-reads the pool list without stopping the chains; SIGTERM/SIGINT cut the voltage,
-  hold the chains in reset and leave the fans at a safe speed before exiting.`,
+  hold the chains in reset and leave the fans at a safe speed before exiting.
+
+  On a control board run it as \`node --max-semi-space-size=1 --max-old-space-size=48
+  hashagent.js mine …\`: V8's default young generation alone would take ~40 MB of RAM.`,
   async run(args) {
-    // A control board has little RAM: a small young generation keeps the agent's resident memory
-    // down at the price of more frequent (cheap) scavenges of the per-job garbage.
-    setFlagsFromString('--max-semi-space-size=1');
     const { flags, positional } = parseArgs(args, ['config', 'seconds', 'status-interval']);
     if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
     const file = flags.get('config');

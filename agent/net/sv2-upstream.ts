@@ -398,17 +398,7 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
         for (const c of this.channels) c.userIdentityTlvs = this.granted.includes(WORKER_HASHRATE_TRACKING);
         this.emit('extensions', this.granted);
         return;
-      case 'OpenExtendedMiningChannel.Success': {
-        const f = m.fields;
-        const c = this.pending.get(f.request_id);
-        if (!c) return;
-        this.pending.delete(f.request_id);
-        this.open.set(f.channel_id, c);
-        c.userIdentityTlvs = this.granted.includes(WORKER_HASHRATE_TRACKING);
-        this.extensionsPending = false; // a pool that opens channels has not choked on the request
-        c.opened(new ClientChannel(f.channel_id, 'extended', f.group_channel_id, f.target.slice(), f.extranonce_prefix.slice(), f.extranonce_size));
-        return;
-      }
+      case 'OpenExtendedMiningChannel.Success':
       case 'OpenStandardMiningChannel.Success': {
         const f = m.fields;
         const c = this.pending.get(f.request_id);
@@ -416,8 +406,10 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
         this.pending.delete(f.request_id);
         this.open.set(f.channel_id, c);
         c.userIdentityTlvs = this.granted.includes(WORKER_HASHRATE_TRACKING);
-        this.opts.log?.(`standard (header-only) channel ${f.channel_id} for '${c.request.user}': the pool refused an extended one`);
-        c.opened(new ClientChannel(f.channel_id, 'standard', f.group_channel_id, f.target.slice(), f.extranonce_prefix.slice(), 0));
+        this.extensionsPending = false; // a pool that opens channels has not choked on the request
+        const extended = 'extranonce_size' in f;
+        if (!extended) this.opts.log?.(`standard (header-only) channel ${f.channel_id} for '${c.request.user}': the pool refused an extended one`);
+        c.opened(new ClientChannel(f.channel_id, extended ? 'extended' : 'standard', f.group_channel_id, f.target.slice(), f.extranonce_prefix.slice(), extended ? f.extranonce_size : 0));
         return;
       }
       case 'OpenMiningChannel.Error': {

@@ -21,6 +21,17 @@ export function nextRolledVersion(v: number, mask: number): number {
   return ((v & ~m) | rolled) >>> 0;
 }
 
+/** nbits → 32-byte LE target; the last one is kept (it changes every 2016 blocks, the new-block
+ * path should not redo bigint arithmetic each time). */
+let lastTarget: { nbits: number; target: Uint8Array } | null = null;
+function networkTargetOf(nbits: number): Uint8Array {
+  if (lastTarget?.nbits !== nbits) {
+    const t = nbitsToTarget(nbits);
+    lastTarget = { nbits, target: t === null ? new Uint8Array(32) : bigIntToLe(t < 1n << 256n ? t : (1n << 256n) - 1n) };
+  }
+  return lastTarget.target;
+}
+
 export class WorkGenerator {
   private readonly coinbase: Uint8Array;
   private readonly enOffset: number;
@@ -42,8 +53,7 @@ export class WorkGenerator {
     this.coinbase.set(job.coinbasePrefix);
     this.enOffset = job.coinbasePrefix.length;
     this.coinbase.set(job.coinbaseSuffix, this.enOffset + job.extranonceSize);
-    const t = nbitsToTarget(job.nbits);
-    this.networkTarget = t === null ? new Uint8Array(32) : bigIntToLe(t < 1n << 256n ? t : (1n << 256n) - 1n);
+    this.networkTarget = networkTargetOf(job.nbits);
     this.ntime = job.ntime;
     this.capacity = 2 ** Math.min(48, 8 * job.extranonceSize);
     this.cbDone = this.enOffset & ~63;

@@ -336,14 +336,24 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       await gap();
     }
     for (const [reg, value] of init.first) await this.write(writeRegister(f, reg, value, addresses[0]!));
-    for (let i = 0; i < reachable; i++) for (const [reg, value] of init.perChip) await this.write(writeRegister(f, reg, value, addresses[i]!));
+    for (let i = 0; i < reachable; i++) {
+      for (const [reg, value] of init.perChip) await this.write(writeRegister(f, reg, value, addresses[i]!));
+      // Paced as stock firmware paces config writes: a burst of kilobytes overruns receive
+      // buffers without flow control (a UART FIFO, a pty's line discipline) and frames are lost.
+      if (init.perChip.length && i % 4 === 3) await this.settle();
+    }
     for (const [reg, value] of init.after) await this.write(writeRegister(f, reg, value, 'all'));
+    await this.settle();
     if (p.nonceSplit === 'offset') {
       const offsets = spreadOffsets(reachable);
       for (let i = 0; i < reachable; i++) await this.write(writeRegister(f, p.registers.nonceOffset, (0x80000000 | offsets[i]!) >>> 0, addresses[i]!));
       this.split = { addressStep: step, offsets };
     }
-    await this.write(writeRegister(f, p.registers.ticketMask, encodeTicketMask(this.ticketDifficulty), 'all'));
+    // Twice: a chip that missed the ticket mask would report every diff-1 hash.
+    for (let i = 0; i < 2; i++) {
+      await this.write(writeRegister(f, p.registers.ticketMask, encodeTicketMask(this.ticketDifficulty), 'all'));
+      await this.settle();
+    }
     const mhz = await this.rampFrequency(50, this.frequencyMHz);
     const span0 = counterSpan(p, this.split, 0);
     if (p.jobFormat === 'header') {
@@ -417,6 +427,12 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     await this.link.setBaudRate(baud);
     await this.link.flush();
     return baud;
+  }
+
+  /** Waits until what was written has left (and a moment for the far end to take it in). */
+  private async settle(): Promise<void> {
+    await this.link.drain();
+    await sleep(1);
   }
 
   private async write(frame: Uint8Array): Promise<void> {

@@ -5,6 +5,7 @@
 import { SHA256_IV, bigIntToLe, compress, midstate, nbitsToTarget, merkleRootFromPath, sha256FromState } from '../../bitcoin/index.js';
 import type { DispatchWork } from '../../../drivers/asic/chain.js';
 import { bitPositions, depositBits as deposit } from '../../../drivers/asic/bits.js';
+import { putLe32 } from '../../../drivers/asic/bytes.js';
 import type { MiningJob } from '../../channels/mining-job.js';
 
 export interface WorkTag {
@@ -107,10 +108,7 @@ export class WorkGenerator {
     const list: { version: number; state: Uint32Array }[] = [];
     let v = first;
     for (let i = 0; i < count; i++) {
-      h[0] = v & 0xff;
-      h[1] = (v >>> 8) & 0xff;
-      h[2] = (v >>> 16) & 0xff;
-      h[3] = v >>> 24;
+      putLe32(h, 0, v);
       list.push({ version: v, state: midstate(h) });
       v = step(v);
     }

@@ -18,6 +18,9 @@ import { leadingZeroBits, sha256d } from '../../drivers/asic/hash.js';
 import { CLKI_HZ, RESET_BAUD, baudFromDivider, decodePll, decodeTicketMask, pllFrequencyMHz, versionMaskFromRegister } from '../../drivers/asic/registers.js';
 import type { SerialLink } from '../../drivers/transport/serial-link.js';
 
+/** How far ahead of the wall clock a paced line's arrivals may run. */
+const MAX_LINE_LEAD_MS = 250;
+
 export interface EmulatedChainOptions {
   profile: ChipProfile;
   chips: number;
@@ -27,8 +30,10 @@ export interface EmulatedChainOptions {
   hashrateScale?: number;
   /** How often the chips hash and report, ms. */
   tickMs?: number;
-  /** Pace replies at the line rate here (socket and pty links); in-process links pace themselves. */
-  paceOutput?: boolean;
+  /** The link has no line rate of its own (socket and pty links): replies leave at the line rate
+   * and each command counts as arrived when a UART would have delivered its last byte. In-process
+   * links pace themselves and stamp arrivals. */
+  paceLine?: boolean;
   /** The board around the chain (board/emulated/board-model.ts): supply and reset gate the chips,
    * and the chain reports the power it draws. Without it the chain is always powered. */
   board?: { isPowered(): boolean; inReset(): boolean; setLoad(watts: number): void; wattsAtNominal: number; nominal: number };
@@ -85,6 +90,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   private replyLength: number;
   private timer: NodeJS.Timeout | null = null;
   private outBusyUntil = 0;
+  private inBusyUntil = 0;
   private powered = true;
   private readonly stride: number;
   private readonly header = new Uint8Array(80);
@@ -193,7 +199,20 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     this.followBoard();
     if (!this.powered) return;
     const before = this.parser.crcErrors;
-    for (const cmd of this.parser.push(bytes)) this.execute(cmd, Math.min(at, performance.now()));
+    const cmds = this.parser.push(bytes);
+    if (this.opts.paceLine) {
+      // A socket or pty hands over in one go what a UART delivers byte by byte: work streamed
+      // ahead would otherwise replace each job the moment it was queued, unhashed. The line is
+      // busy from whichever is later, now or the end of the last chunk (bounded, so a host that
+      // writes faster than any line could does not drag the chips' clock ahead without limit).
+      const now = performance.now();
+      const msPerByte = 10_000 / this.baud;
+      const from = Math.min(Math.max(now, this.inBusyUntil), now + MAX_LINE_LEAD_MS);
+      this.inBusyUntil = from + bytes.length * msPerByte;
+      for (let k = 0; k < cmds.length; k++) this.execute(cmds[k]!, from + this.parser.ends[k]! * msPerByte);
+    } else {
+      for (const cmd of cmds) this.execute(cmd, Math.min(at, performance.now()));
+    }
     this.stats.crcErrors += this.parser.crcErrors - before;
   }
 
@@ -268,9 +287,9 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
       out = Buffer.concat([Buffer.from(Array.from({ length: 1 + Math.floor(Math.random() * 12) }, () => Math.floor(Math.random() * 256))), out]);
     }
     const write = () => void this.link.write(out).catch(() => {});
-    if (!this.opts.paceOutput && delayMs <= 0) return write();
+    if (!this.opts.paceLine && delayMs <= 0) return write();
     const now = performance.now();
-    const wire = this.opts.paceOutput ? (out.length * 10 * 1000) / this.baud : 0;
+    const wire = this.opts.paceLine ? (out.length * 10 * 1000) / this.baud : 0;
     const at = Math.max(now + delayMs, this.outBusyUntil) + wire;
     this.outBusyUntil = at;
     setTimeout(write, at - now);

@@ -34,13 +34,13 @@ export class EmulatedHashboards {
   }
 
   /** Attaches chain `i` to the device end of a link. */
-  private attach(i: number, link: SerialLink, paceOutput: boolean): EmulatedChain {
+  private attach(i: number, link: SerialLink, paceLine: boolean): EmulatedChain {
     this.chains[i]?.close();
     const chain = new EmulatedChain(link, {
       profile: boardChip(this.profile),
       chips: this.profile.chipsPerChain,
       difficultyShift: this.profile.difficultyShift,
-      paceOutput,
+      paceLine,
       ...(this.opts.hashrateScale !== undefined ? { hashrateScale: this.opts.hashrateScale } : {}),
       ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
       ...(this.opts.board?.(i) ? { board: this.opts.board(i)! } : {}),

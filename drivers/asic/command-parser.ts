@@ -22,6 +22,9 @@ export class CommandParser {
   crcErrors = 0;
   /** Bytes skipped while resynchronising. */
   skipped = 0;
+  /** For each command the last push returned: how many bytes of that chunk it took to complete it
+   * (when it finished arriving, for a reader that knows the line rate). */
+  readonly ends: number[] = [];
   private readonly codes: Record<number, HostCommand['kind']>;
   private readonly pre: number;
 
@@ -38,6 +41,8 @@ export class CommandParser {
     data.set(this.buf);
     data.set(chunk, this.buf.length);
     const out: HostCommand[] = [];
+    const carried = this.buf.length;
+    this.ends.length = 0;
     const pre = this.pre;
     let i = 0;
     while (data.length - i >= pre + 2) {
@@ -66,6 +71,7 @@ export class CommandParser {
       }
       out.push(cmd);
       i += pre + len;
+      this.ends.push(i - carried);
     }
     this.buf = data.slice(i);
     return out;

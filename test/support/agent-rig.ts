@@ -12,14 +12,14 @@ export interface TestPool extends RunningPool {
 }
 
 /** A pool on `port` (0: any). nbits 0x1d00ffff: no block in a test, so no share goes stale. */
-export async function startTestPool(o: { port?: number; secret?: string; nbits?: string } = {}): Promise<TestPool> {
+export async function startTestPool(o: { port?: number; secret?: string; nbits?: string; sharesPerMinute?: number; log?: (line: string) => void } = {}): Promise<TestPool> {
   const secret = o.secret ?? encodeSecretKey(generateAuthorityKeyPair().secretKey);
   const cfg = parseConfig(
-    `authority_secret_key = "${secret}"\nlisten_address = "127.0.0.1:${o.port ?? 0}"\nshares_per_minute = 60.0\nmonitoring_address = "127.0.0.1:0"\n[template_provider]\nnbits = ${o.nbits ?? '0x1d00ffff'}\ntemplate_interval_ms = 60000\n`,
+    `authority_secret_key = "${secret}"\nlisten_address = "127.0.0.1:${o.port ?? 0}"\nshares_per_minute = ${(o.sharesPerMinute ?? 60).toFixed(1)}\nmonitoring_address = "127.0.0.1:0"\n[template_provider]\nnbits = ${o.nbits ?? '0x1d00ffff'}\ntemplate_interval_ms = 60000\n`,
     poolSchema,
     'test pool',
   );
-  return { ...(await runPool(cfg, () => undefined)), secret };
+  return { ...(await runPool(cfg, o.log ?? (() => undefined))), secret };
 }
 
 export function agentToml(board: string, pools: { url: string; fallbackSv1?: string }[], extra = ''): string {

@@ -100,7 +100,8 @@ export class MinerAgent {
     return e ? emulatedBoard(e.chainProfile).difficultyShift : 0;
   }
 
-  /** Brings everything up; resolves once the chains are initialised and the pool list is running. */
+  /** Brings everything up; resolves once every chain has been brought up (mining starts with the
+   * first) and the pool list is running. Throws PoolEntryError before any voltage for a bad pool list. */
   async start(): Promise<void> {
     this.board = await startBoardSafety(this.cfg, {
       stopHashing: () => this.stopHashing(),
@@ -137,7 +138,16 @@ export class MinerAgent {
       else if (ev.type === 'chain-reinit') this.log(`chain ${ev.chain}: re-initialisation ${ev.ok ? 'succeeded' : `failed${ev.error ? `: ${ev.error}` : ''}`}`);
       else this.log(`chain ${ev.chain} disabled: ${ev.reason}`);
     });
-    const results = await this.board.bringUp((c) => this.initChain(c));
+    // The pool list is checked before any voltage is applied; mining starts with the first chain
+    // that comes up, while the others are still being brought up one after another.
+    const source = this.poolSource(this.cfg.pools);
+    const results = await this.board.bringUp(
+      (c) => this.initChain(c),
+      () => {
+        if (!this.source && !this.stopping && !this.safety?.latched) this.startMining(source);
+      },
+    );
+    this.bringingUp = false;
     const running = results.filter((r) => r.state === 'running');
     if (!running.length) throw new Error(`no chain came up: ${results.map((r) => `chain ${r.index} ${r.state}${r.error ? ` (${r.error})` : ''}`).join('; ')}`);
     this.watchdog.start();
@@ -176,35 +186,57 @@ export class MinerAgent {
         this.closers.push(() => api.close());
       }
     }
-    this.scheduler.start();
-    this.setPools(this.cfg.pools);
+    if (!this.source) this.startMining(source);
   }
+
+  private startMining(source: JobSourceFailover): void {
+    this.scheduler.start();
+    this.useSource(source);
+  }
+
+  /** Until bring-up is over, chains not yet up count with their expected chips (what the pool is told). */
+  private bringingUp = true;
 
   private emulatedLinks: SerialLink[] = [];
 
   /** What the pool is told: the hash rate its share targets must suit (real hashes on emulated boards). */
-  declaredHashrate(): number {
+  declaredHashrate(pending = false): number {
     let sum = 0;
     for (const c of this.chains.values()) {
       const p = c.driver.profile;
-      sum += c.driver.frequencyMHz * 1e6 * p.hashesPerClock * c.found * (this.o.hashrateScale ?? 1);
+      sum += c.driver.frequencyMHz * 1e6 * p.hashesPerClock * c.found;
     }
-    return sum / 2 ** this.difficultyShift;
+    if (pending) {
+      for (const cc of this.cfg.chains) {
+        const def = this.cfg.board.chains.find((d) => d.index === cc.index);
+        if (!cc.enabled || this.chains.has(cc.index) || !def) continue;
+        sum += cc.frequency * 1e6 * CHIP_PROFILES[def.chip].hashesPerClock * def.expectedChips;
+      }
+    }
+    return (sum * (this.o.hashrateScale ?? 1)) / 2 ** this.difficultyShift;
   }
 
-  /** Starts (or, on SIGHUP, replaces) the pool list; the chains keep running. */
+  /** Replaces the pool list (SIGHUP); the chains keep running. Throws PoolEntryError. */
   setPools(entries: PoolConfigEntry[]): void {
-    const old = this.source;
+    this.useSource(this.poolSource(entries));
+  }
+
+  /** The pool list as a job source (not started); throws PoolEntryError for a bad entry. */
+  private poolSource(entries: PoolConfigEntry[]): JobSourceFailover {
     const first = entries[0]!;
-    const source = poolListSource(entries, {
+    return poolListSource(entries, {
         user: first.user,
         password: first.password,
-        nominalHashrate: Math.max(1, this.declaredHashrate()),
+        nominalHashrate: Math.max(1, this.declaredHashrate(this.bringingUp)),
         versionRolling: this.cfg.asicBoost,
         log: (l) => this.log(`pool: ${l}`),
         ...(this.o.retryIntervalMs !== undefined ? { retryIntervalMs: this.o.retryIntervalMs } : {}),
         ...(this.o.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.o.connectTimeoutMs } : {}),
     });
+  }
+
+  private useSource(source: JobSourceFailover): void {
+    const old = this.source;
     source.on('job', (job) => {
       if (this.source === source && !this.safety?.latched) this.scheduler.setJob(job);
     });

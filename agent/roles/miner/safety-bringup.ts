@@ -22,6 +22,8 @@ export interface BringUpOptions {
   fanTimeoutMs?: number;
   /** The chain driver's part: enumerate and configure a chain that is powered and out of reset. */
   initChain?(chain: ChainHardware): Promise<void>;
+  /** Called once a chain is running, before the next one is brought up. */
+  onRunning?(index: number): void;
   log?(message: string): void;
 }
 
@@ -87,7 +89,9 @@ export async function bringUp(hw: SafetyHardware, safety: SafetyController, o: B
       await safety.disableChain(c.index, `bring-up failed: ${error}`);
       results.push({ index: c.index, state: 'failed', error });
       log(`chain ${c.index}: failed: ${error}`);
+      continue;
     }
+    o.onRunning?.(c.index);
   }
   return results;
 }

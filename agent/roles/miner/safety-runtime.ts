@@ -14,7 +14,7 @@ export interface BoardSafety {
   /** Present when a supervisor was given: tell it every reply with `watchdog.replied(chain)`. */
   watchdog: ChainWatchdog | null;
   /** Fans → voltage → reset → `initChain` for every enabled chain. */
-  bringUp(initChain?: (chain: ChainHardware) => Promise<void>): Promise<ChainBringUp[]>;
+  bringUp(initChain?: (chain: ChainHardware) => Promise<void>, onRunning?: (index: number) => void): Promise<ChainBringUp[]>;
   /** Installs the SIGTERM/SIGINT power-down; `exit` runs once it is done. Returns the remover. */
   onSignals(exit: (signal: string, allOff: boolean) => void): () => void;
   close(): Promise<void>;
@@ -52,11 +52,12 @@ export async function startBoardSafety(cfg: AgentConfig, o: StartSafetyOptions =
     hw,
     safety,
     watchdog,
-    async bringUp(initChain) {
+    async bringUp(initChain, onRunning) {
       const results = await bringUp(hw, safety, {
         chains: cfg.chains.filter((c) => c.enabled).map((c) => ({ index: c.index, voltage: c.voltage })),
         minFans: cfg.safety.minFans,
         ...(initChain ? { initChain } : {}),
+        ...(onRunning ? { onRunning } : {}),
         ...(o.log ? { log: o.log } : {}),
       });
       if (watchdog) {

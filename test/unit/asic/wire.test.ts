@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { crc16, crc5 } from '../../../drivers/asic/crc.js';
 import { chainInactive, jobFrame, readRegister, setAddress, writeRegister } from '../../../drivers/asic/frame.js';
 import { ReplyParser } from '../../../drivers/asic/reply.js';
+import { CommandParser } from '../../../drivers/asic/command-parser.js';
+import { CHIP_PROFILES } from '../../../drivers/asic/profiles.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
@@ -78,5 +80,20 @@ describe('reply parser', () => {
     const p = new ReplyParser('bm1387', 7);
     const got = p.push(bytes('13 87 90 F4 00 00 1C 72 03 EA 83 00 03 98'));
     expect(got.map((r) => r.isNonce)).toEqual([false, true]);
+  });
+});
+
+describe('command parser (the chip side)', () => {
+  it('tells where in each chunk every command finished arriving, frames split across chunks too', () => {
+    const p = new CommandParser(CHIP_PROFILES.BM1366);
+    const a = setAddress('bm1397', 0x02); // 7 bytes each
+    const b = readRegister('bm1397', 0x00, 'all');
+    const chunk = new Uint8Array([...a, ...b.subarray(0, 3)]);
+    expect(p.push(chunk).map((c) => c.kind)).toEqual(['setAddress']);
+    expect(p.ends).toEqual([7]);
+    // The rest of the read, then garbage, then a whole frame.
+    const next = new Uint8Array([...b.subarray(3), 0x13, ...chainInactive('bm1397')]);
+    expect(p.push(next).map((c) => c.kind)).toEqual(['read', 'chainInactive']);
+    expect(p.ends).toEqual([4, 12]);
   });
 });

@@ -17,7 +17,8 @@ export const mine: Command = {
   hold the chains in reset and leave the fans at a safe speed before exiting.
 
   On a control board run it as \`node --max-semi-space-size=1 --max-old-space-size=48
-  hashagent.js mine …\`: V8's default young generation alone would take ~40 MB of RAM.`,
+  --v8-pool-size=1 hashagent.js mine …\` (image/rootfs/etc/systemd/system/hashagent.service):
+  V8's default young generation alone would take ~40 MB of RAM, each extra V8 worker thread a few.`,
   async run(args) {
     const { flags, positional } = parseArgs(args, ['config', 'seconds', 'status-interval']);
     if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);

@@ -2,7 +2,7 @@
 // work item with a fresh extranonce, hence its own merkle root and its own search space, so no
 // two chains (and, with the chips' nonce split, no two chips) ever search the same space. When
 // the extranonce space runs out, ntime moves on by a second and the counter starts over.
-import { SHA256_IV, bigIntToLe, compress, midstate, nbitsToTarget, merkleRootFromPath, sha256FromState } from '../../bitcoin/index.js';
+import { SHA256_IV, bigIntToLe, compress, nbitsToTarget, merkleRootFromPath, sha256FromState } from '../../bitcoin/index.js';
 import type { DispatchWork } from '../../../drivers/asic/chain.js';
 import { bitPositions, depositBits as deposit } from '../../../drivers/asic/bits.js';
 import { putLe32 } from '../../../drivers/asic/bytes.js';
@@ -106,10 +106,17 @@ export class WorkGenerator {
     h.set(this.job.prevHash, 4);
     h.set(merkleRoot.subarray(0, 28), 36);
     const list: { version: number; state: Uint32Array }[] = [];
+    // One buffer for all of an item's states: items live in the chains' rings for a second or
+    // so, long enough to reach V8's old generation, where every extra ArrayBuffer stays until a
+    // full collection.
+    const states = new Uint32Array(8 * count);
     let v = first;
     for (let i = 0; i < count; i++) {
       putLe32(h, 0, v);
-      list.push({ version: v, state: midstate(h) });
+      const state = states.subarray(8 * i, 8 * i + 8);
+      state.set(SHA256_IV);
+      compress(state, h, 0);
+      list.push({ version: v, state });
       v = step(v);
     }
     return list;

@@ -7,7 +7,7 @@ import { connectNoise } from '../../agent/net/noise-socket.js';
 import type { FrameConnection } from '../../agent/net/frame-connection.js';
 import { generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
 import { decodeFrame, messageFrame, type Message } from '../../agent/sv2/codec.js';
-import { OpenStandardMiningChannel, SetupConnection, UpdateChannel } from '../../agent/sv2/messages/index.js';
+import { OpenStandardMiningChannel, RequestExtensions, SetupConnection, UpdateChannel } from '../../agent/sv2/messages/index.js';
 import { MAX_TARGET_LE, bigIntToLe, leToBigInt } from '../../agent/bitcoin/index.js';
 
 const authority = generateAuthorityKeyPair();
@@ -66,6 +66,20 @@ describe('pool message flow', () => {
     if (st.key === 'SetTarget') expect(leToBigInt(st.fields.maximum_target) <= max).toBe(true);
     const err = rec.got[5]!;
     expect(err.key === 'UpdateChannel.Error' && err.fields.error_code).toBe('invalid-channel-id');
+    c.close();
+  });
+
+  it('RequestExtensions → RequestExtensions.Error naming what it does not support; the connection goes on', async () => {
+    const c = await connectNoise({ host: '127.0.0.1', port, authorityKey: authority.publicKey });
+    const rec = recorder(c);
+    c.send(messageFrame(SetupConnection, { protocol: 0, min_version: 2, max_version: 2, flags: 0, endpoint_host: '127.0.0.1', endpoint_port: port, vendor: 'v', hardware_version: 'h', firmware: 'f', device_id: '' }));
+    // 0x0002: worker-specific hashrate tracking, as the translator asks for it.
+    c.send(messageFrame(RequestExtensions, { request_id: 3, requested_extensions: [0x0002] }));
+    c.send(messageFrame(OpenStandardMiningChannel, { request_id: 4, user_identity: 'u', nominal_hash_rate: 1e12, max_target: MAX_TARGET_LE }));
+    await rec.until(3);
+    expect(rec.got.slice(0, 3).map((m) => m.key)).toEqual(['SetupConnection.Success', 'RequestExtensions.Error', 'OpenStandardMiningChannel.Success']);
+    const e = rec.got[1]!;
+    expect(e.key === 'RequestExtensions.Error' && e.fields).toEqual({ request_id: 3, unsupported_extensions: [0x0002], required_extensions: [] });
     c.close();
   });
 

@@ -7,7 +7,7 @@ import type { FrameConnection } from '../../net/frame-connection.js';
 import { decodeFrame, messageFrame, type Message } from '../../sv2/codec.js';
 import {
   MiningFlags, NewExtendedMiningJob, NewMiningJob, OpenExtendedMiningChannelSuccess, OpenMiningChannelError,
-  OpenStandardMiningChannelSuccess, SetNewPrevHash, SetTarget, SetupConnectionError, UpdateChannelError, Reconnect, SetupConnectionSuccess, SubmitSharesError, SubmitSharesSuccess, Protocol,
+  OpenStandardMiningChannelSuccess, SetNewPrevHash, SetTarget, SetupConnectionError, UpdateChannelError, Reconnect, SetupConnectionSuccess, SubmitSharesError, SubmitSharesSuccess, Protocol, RequestExtensionsError,
 } from '../../sv2/messages/index.js';
 import { Sv2Error } from '../../sv2/errors.js';
 import { ExtranonceAllocator, ExtranonceExhaustedError } from '../../channels/extranonce.js';
@@ -265,6 +265,10 @@ class PoolConnection {
         if (st) this.closeChannel(m.fields.channel_id, st);
         return;
       }
+      case 'RequestExtensions':
+        // Extensions negotiation (0x0001): this pool speaks none of the optional extensions and
+        // requires none; it says so and the client carries on without them.
+        return this.send(RequestExtensionsError, { request_id: m.fields.request_id, unsupported_extensions: m.fields.requested_extensions, required_extensions: [] });
       default:
         throw new Sv2Error('handshake', `unexpected ${m.def.name} from a mining client`);
     }

@@ -144,7 +144,7 @@ export class MinerAgent {
     const results = await this.board.bringUp(
       (c) => this.initChain(c),
       () => {
-        if (!this.source && !this.stopping && !this.safety?.latched) this.startMining(source);
+        if (!this.stopping && !this.safety?.latched) this.startMining(source);
       },
     );
     this.bringingUp = false;
@@ -186,12 +186,17 @@ export class MinerAgent {
         this.closers.push(() => api.close());
       }
     }
-    if (!this.source) this.startMining(source);
+    this.startMining(source);
   }
 
+  private miningStarted = false;
+
+  /** Once: the scheduler runs and the pool list starts (unless a reload already put one in place). */
   private startMining(source: JobSourceFailover): void {
+    if (this.miningStarted) return;
+    this.miningStarted = true;
     this.scheduler.start();
-    this.useSource(source);
+    if (!this.source) this.useSource(source);
   }
 
   /** Until bring-up is over, chains not yet up count with their expected chips (what the pool is told). */

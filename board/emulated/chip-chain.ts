@@ -16,7 +16,7 @@ import type { ChipProfile } from '../../drivers/asic/profiles.js';
 import { composeNonce, counterSpan, encodeNonceReply, encodeRegisterReply, type NonceSplit } from '../../drivers/asic/nonce.js';
 import { leadingZeroBits, sha256d } from '../../drivers/asic/hash.js';
 import { CLKI_HZ, RESET_BAUD, baudFromDivider, decodePll, decodeTicketMask, pllFrequencyMHz, versionMaskFromRegister } from '../../drivers/asic/registers.js';
-import type { SerialLink } from '../../drivers/transport/serial-link.js';
+import { lineTimeMs, type SerialLink } from '../../drivers/transport/serial-link.js';
 
 /** How far ahead of the wall clock a paced line's arrivals may run. */
 const MAX_LINE_LEAD_MS = 250;
@@ -206,10 +206,9 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
       // busy from whichever is later, now or the end of the last chunk (bounded, so a host that
       // writes faster than any line could does not drag the chips' clock ahead without limit).
       const now = performance.now();
-      const msPerByte = 10_000 / this.baud;
       const from = Math.min(Math.max(now, this.inBusyUntil), now + MAX_LINE_LEAD_MS);
-      this.inBusyUntil = from + bytes.length * msPerByte;
-      for (let k = 0; k < cmds.length; k++) this.execute(cmds[k]!, from + this.parser.ends[k]! * msPerByte);
+      this.inBusyUntil = from + lineTimeMs(bytes.length, this.baud);
+      for (let k = 0; k < cmds.length; k++) this.execute(cmds[k]!, from + lineTimeMs(this.parser.ends[k]!, this.baud));
     } else {
       for (const cmd of cmds) this.execute(cmd, Math.min(at, performance.now()));
     }
@@ -289,7 +288,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     const write = () => void this.link.write(out).catch(() => {});
     if (!this.opts.paceLine && delayMs <= 0) return write();
     const now = performance.now();
-    const wire = this.opts.paceLine ? (out.length * 10 * 1000) / this.baud : 0;
+    const wire = this.opts.paceLine ? lineTimeMs(out.length, this.baud) : 0;
     const at = Math.max(now + delayMs, this.outBusyUntil) + wire;
     this.outBusyUntil = at;
     setTimeout(write, at - now);

@@ -4,7 +4,7 @@
 // reconstruction, header rebuild, sha256d, classification. Knows nothing of pools: work carries
 // its share and network targets and an opaque tag that comes back with each share.
 import { EventEmitter } from 'node:events';
-import type { SerialLink } from '../transport/serial-link.js';
+import { lineTimeMs, type SerialLink } from '../transport/serial-link.js';
 import { putLe32 as putLe } from './bytes.js';
 import { popcount } from './bits.js';
 import { chainInactive, readRegister, setAddress, writeRegister } from './frame.js';
@@ -190,7 +190,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
 
   /** One job frame's time on the wire, ms. */
   get jobFrameMs(): number {
-    return (this.jobFrameBytes * 10 * 1000) / this.link.baudRate;
+    return lineTimeMs(this.jobFrameBytes, this.link.baudRate);
   }
 
   /**
@@ -216,7 +216,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
   private paced(frame: Uint8Array): Uint8Array {
     if (!this.streams) return frame;
     const filler = (this.filler ??= readRegister(this.profile.framing, this.profile.registers.chipId, 0xff));
-    const fillMs = (filler.length * 10 * 1000) / this.link.baudRate;
+    const fillMs = lineTimeMs(filler.length, this.link.baudRate);
     const n = Math.max(0, Math.round((this.workIntervalMs - this.jobFrameMs) / fillMs));
     if (n === 0) return frame;
     const out = new Uint8Array(frame.length + n * filler.length);
@@ -493,7 +493,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       () => void (this.txPendingBytes -= bytes.length),
     );
     const now = performance.now();
-    this.txBusyUntil = Math.max(now, this.txBusyUntil) + (bytes.length * 10 * 1000) / this.link.baudRate;
+    this.txBusyUntil = Math.max(now, this.txBusyUntil) + lineTimeMs(bytes.length, this.link.baudRate);
     return id;
   }
 

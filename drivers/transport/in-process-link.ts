@@ -2,7 +2,7 @@
 // arrive asynchronously, as on a wire, paced at the line rate (10 bits per byte) when `paced`;
 // bytes sent while the two ends disagree on the baud rate arrive as garbage, as on a real UART.
 import { EventEmitter } from 'node:events';
-import { TransportError, type SerialLink, type SerialLinkEvents } from './serial-link.js';
+import { TransportError, lineTimeMs, type SerialLink, type SerialLinkEvents } from './serial-link.js';
 
 class End extends EventEmitter<SerialLinkEvents> implements SerialLink {
   peer!: End;
@@ -21,7 +21,7 @@ class End extends EventEmitter<SerialLinkEvents> implements SerialLink {
     const copy = bytes.slice();
     if (this.peer.baudRate !== this.baudRate) copy.forEach((b, i) => (copy[i] = (b * 167 + 13) & 0xff)); // framing errors
     const now = performance.now();
-    const wireMs = this.paced ? (copy.length * 10 * 1000) / this.baudRate : 0;
+    const wireMs = this.paced ? lineTimeMs(copy.length, this.baudRate) : 0;
     const at = Math.max(now, this.busyUntil) + wireMs;
     this.busyUntil = at;
     this.queue.push({ at, bytes: copy });

@@ -7,6 +7,9 @@ export class TransportError extends Error {
   override readonly name = 'TransportError';
 }
 
+/** Milliseconds `bytes` take on a line at `baud`, 8N1: ten bits a byte. */
+export const lineTimeMs = (bytes: number, baud: number): number => (bytes * 10 * 1000) / baud;
+
 export interface SerialLinkEvents {
   /** Bytes received; links that know it add when the last of them arrived (performance.now()). */
   data: [Uint8Array, number?];
@@ -20,7 +23,6 @@ export interface SerialLink extends EventEmitter<SerialLinkEvents> {
   setBaudRate(baud: number): Promise<void>;
   /** Resolves when everything written has left. */
   drain(): Promise<void>;
-  /** Drops unread input. */
   /** Drops unread input and, where the link can (a tty's TCIOFLUSH, in process), output not yet sent. */
   flush(): Promise<void>;
   close(): Promise<void>;

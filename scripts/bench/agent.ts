@@ -26,7 +26,8 @@ const WINDOW_S = Number(process.env.HASHAGENT_BENCH_AGENT_SECONDS ?? 20);
 const SAMPLE_MS = 1000;
 /** Node flags for the agent process (HASHAGENT_BENCH_AGENT_NODE_FLAGS, e.g. "--max-semi-space-size=1" or "--cpu-prof"). */
 // The agent runs as it does on a board (see `hashagent mine --help` and the image's
-// hashagent.service): a small young generation, a capped old one, one V8 worker thread. HASHAGENT_BENCH_AGENT_NODE_FLAGS replaces them ('' for V8's defaults).
+// hashagent.service): a small young generation, a capped old one, one V8 worker thread.
+// HASHAGENT_BENCH_AGENT_NODE_FLAGS replaces them ('' for V8's defaults).
 const NODE_FLAGS = (process.env.HASHAGENT_BENCH_AGENT_NODE_FLAGS ?? '--max-semi-space-size=1 --max-old-space-size=48 --v8-pool-size=1').split(/\s+/).filter(Boolean);
 /** After "mining on", let the work stream and the pool's vardiff settle before the window opens. */
 const SETTLE_MS = 5000;

@@ -140,14 +140,13 @@ export class MinerAgent {
     });
     // The pool list is checked before any voltage is applied; mining starts with the first chain
     // that comes up, while the others are still being brought up one after another.
-    const source = this.poolSource(this.cfg.pools);
+    const source = this.poolSource(this.cfg.pools, true);
     const results = await this.board.bringUp(
       (c) => this.initChain(c),
       () => {
         if (!this.stopping && !this.safety?.latched) this.startMining(source);
       },
     );
-    this.bringingUp = false;
     const running = results.filter((r) => r.state === 'running');
     if (!running.length) throw new Error(`no chain came up: ${results.map((r) => `chain ${r.index} ${r.state}${r.error ? ` (${r.error})` : ''}`).join('; ')}`);
     this.watchdog.start();
@@ -199,12 +198,10 @@ export class MinerAgent {
     if (!this.source) this.useSource(source);
   }
 
-  /** Until bring-up is over, chains not yet up count with their expected chips (what the pool is told). */
-  private bringingUp = true;
-
   private emulatedLinks: SerialLink[] = [];
 
-  /** What the pool is told: the hash rate its share targets must suit (real hashes on emulated boards). */
+  /** What the pool is told: the hash rate its share targets must suit (real hashes on emulated
+   * boards). `pending`: chains not yet up count with the chips they should have (bring-up). */
   declaredHashrate(pending = false): number {
     let sum = 0;
     for (const c of this.chains.values()) {
@@ -223,16 +220,16 @@ export class MinerAgent {
 
   /** Replaces the pool list (SIGHUP); the chains keep running. Throws PoolEntryError. */
   setPools(entries: PoolConfigEntry[]): void {
-    this.useSource(this.poolSource(entries));
+    this.useSource(this.poolSource(entries, false));
   }
 
   /** The pool list as a job source (not started); throws PoolEntryError for a bad entry. */
-  private poolSource(entries: PoolConfigEntry[]): JobSourceFailover {
+  private poolSource(entries: PoolConfigEntry[], bringingUp: boolean): JobSourceFailover {
     const first = entries[0]!;
     return poolListSource(entries, {
         user: first.user,
         password: first.password,
-        nominalHashrate: Math.max(1, this.declaredHashrate(this.bringingUp)),
+        nominalHashrate: Math.max(1, this.declaredHashrate(bringingUp)),
         versionRolling: this.cfg.asicBoost,
         log: (l) => this.log(`pool: ${l}`),
         ...(this.o.retryIntervalMs !== undefined ? { retryIntervalMs: this.o.retryIntervalMs } : {}),

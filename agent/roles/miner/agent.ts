@@ -394,7 +394,7 @@ export class MinerAgent {
             },
           }
         : {}),
-      ...(this.o.rampIntervalMs !== undefined ? { rampIntervalMs: this.o.rampIntervalMs } : {}),
+      rampIntervalMs: this.o.rampIntervalMs ?? this.cfg.rampStepMs,
       ...(this.o.replyTimeoutMs !== undefined ? { replyTimeoutMs: this.o.replyTimeoutMs } : {}),
       ...(this.o.ticketDifficulty !== undefined ? { ticketDifficulty: this.o.ticketDifficulty } : {}),
       log: (l) => this.log(`chain ${hw.index}: ${l}`),

@@ -89,6 +89,13 @@ export function agentSchema(board: BoardDefinition | null) {
         dangerous_temp: { type: 'number', doc: `hashing stops and voltage is cut from here, °C (at most the board's ${dangerous})`, default: dangerous, min: 20, max: dangerous },
       },
     },
+    safety: {
+      type: 'table',
+      doc: 'what keeps the board safe when the agent itself fails',
+      fields: {
+        watchdog_device: { type: 'string', doc: 'Linux hardware watchdog fed by the safety loop (e.g. /dev/watchdog): a hung agent reboots the board; unset: none' },
+      },
+    },
     fan_control: {
       type: 'table',
       doc: 'fans',
@@ -141,6 +148,8 @@ export interface AgentConfig {
   chains: ChainConfig[];
   /** Ready for SafetyController. */
   safety: SafetyConfig;
+  /** [safety] watchdog_device, or null. */
+  watchdogDevice: string | null;
   api: {
     http: { enabled: boolean; listen: string };
     cgminer: { enabled: boolean; listen: string; writable: boolean };
@@ -171,6 +180,7 @@ interface Raw {
   hash_chain: Record<string, { enabled: boolean; frequency?: number; voltage?: number; link?: string }>;
   temp_control: { mode: 'auto' | 'manual' | 'disabled'; target_temp: number; hot_temp: number; dangerous_temp: number };
   fan_control: { speed: number; min_fans: number };
+  safety: { watchdog_device?: string };
   api: { http_enabled: boolean; http_listen: string; cgminer_enabled: boolean; cgminer_listen: string; cgminer_writable: boolean };
 }
 
@@ -220,6 +230,7 @@ export function parseAgentConfig(text: string, file: string): AgentConfig {
     asicBoost: g.asic_boost,
     rampStepMs: g.ramp_step_ms,
     chains,
+    watchdogDevice: raw.safety.watchdog_device ?? null,
     safety: safetyConfigFor(def.limits, { mode: t.mode, targetTemp: t.target_temp, hotTemp: t.hot_temp, dangerousTemp: t.dangerous_temp, fanSpeed: f.speed, minFans: f.min_fans }),
     api: {
       http: { enabled: raw.api.http_enabled, listen: raw.api.http_listen },

@@ -30,7 +30,7 @@ describe('a pool outage is not a dead chain', () => {
     const during = lines.slice(outageFrom);
     expect(during.filter((l) => /re-initialis|no nonce for|stopped hashing|breaks at chip|disabled/.test(l))).toEqual([]);
     // Quiet logs: an outage is said once, not once per reconnect attempt.
-    expect(during.length).toBeLessThan(30);
+    expect(during.length, during.join('\n')).toBeLessThan(30);
     pool = await startTestPool({ port, secret: pool.secret });
     cleanups.push(() => pool.stop());
     const back = performance.now();
@@ -54,11 +54,14 @@ describe('honest rates and counts', () => {
     await sleep(3000);
     const emu = agent.emulator!.chain(1);
     expect(await agent.reinitChain(7)).toBe(true);
-    // What the emulated chips of chain 7 hash from here, against what the agent says they did.
-    const h0 = emu.stats.hashes;
+    // What the emulated chips of chain 7 hash from here, against what the agent says they did. A
+    // chip that ran out of work re-hashes its job (duplicates the agent rightly drops): only new
+    // hashes count, which also keeps a starved emulator on a loaded machine from skewing it.
+    const useful = () => emu.stats.hashes - emu.stats.rehashed;
+    const h0 = useful();
     const t0 = performance.now();
     await sleep(RATE_WINDOWS['5s'] * 1000 + 100);
-    const hashed = emu.stats.hashes - h0;
+    const hashed = useful() - h0;
     const secs = (performance.now() - t0) / 1000;
     // The emulator hashes at a difficulty scaled 2^shift: one of its hashes stands for 2^shift.
     const trueRate = (hashed * 2 ** agent.difficultyShift) / secs;

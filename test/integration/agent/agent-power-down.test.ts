@@ -32,7 +32,7 @@ beforeAll(async () => {
   // Next to the CLI bundle, so the native packages it leaves external resolve from node_modules.
   faultChild = join(ROOT, 'dist', `fault-child-${process.pid}.mjs`);
   await build({
-    entryPoints: [join(ROOT, 'test/support/fault-child.ts')], outfile: faultChild, bundle: true, platform: 'node', format: 'esm', target: 'node20',
+    entryPoints: [join(ROOT, 'scripts/fault-child.ts')], outfile: faultChild, bundle: true, platform: 'node', format: 'esm', target: 'node20',
     external: ['serialport', '@serialport/*', 'i2c-bus', 'onoff'], logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });

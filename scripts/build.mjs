@@ -35,7 +35,8 @@ chmodSync(join(root, 'dist/hashagent.js'), 0o755);
 await build({ ...common, entryPoints: ['agent/sv2/index.ts'], outfile: 'dist/sv2.js', packages: 'external', banner: {} });
 
 if (process.argv.includes('--bench')) {
-  await build({ ...common, entryPoints: ['scripts/bench/index.ts'], outfile: 'dist/bench.js', external: native });
+  // esbuild stays external: its JavaScript API cannot be bundled (agent.fault_power_down builds with it).
+  await build({ ...common, entryPoints: ['scripts/bench/index.ts'], outfile: 'dist/bench.js', external: [...native, 'esbuild'] });
 }
 
 if (process.argv.includes('--types')) {

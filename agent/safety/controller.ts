@@ -59,6 +59,9 @@ export interface SafetyOptions {
   /** Sensors read through a chain are "not yet available" for this long after it is powered. */
   chainStartupMs?: number;
   stopHashingTimeoutMs?: number;
+  /** One shutdown step (a chain's voltage off, its reset, the LEDs) may take this long before the
+   * next goes ahead regardless: a hung power controller must not keep a reset from being held. */
+  stepTimeoutMs?: number;
   /** The clock fan regulation integrates over, ms (default real time; tests with sped-up physics pass the emulator's). */
   policyClock?: () => number;
 }
@@ -130,6 +133,7 @@ export class SafetyController {
       heartbeatLostMs: opts.heartbeatLostMs ?? 10_000,
       chainStartupMs: opts.chainStartupMs ?? 180_000,
       stopHashingTimeoutMs: opts.stopHashingTimeoutMs ?? 200,
+      stepTimeoutMs: opts.stepTimeoutMs ?? 500,
     };
     this.policyClock = opts.policyClock ?? (() => performance.now());
     this.lastPoll = this.policyClock();
@@ -383,7 +387,7 @@ export class SafetyController {
 
   private async step(what: string, op: () => Promise<void> | void | undefined): Promise<boolean> {
     try {
-      await op();
+      await withTimeout(Promise.resolve().then(op), this.opts.stepTimeoutMs);
       return true;
     } catch (e) {
       this.emit({ type: 'shutdown-step-failed', step: what, error: (e as Error).message });
@@ -398,7 +402,8 @@ export class SafetyController {
   private executeShutdown(): Promise<void> {
     this.shutdownRun ??= (async () => {
       const stop = this.hooks.stopHashing;
-      // Chains in parallel, each voltage then reset, so one NACKing PIC delays nobody else.
+      // Chains in parallel, each voltage then reset, so one NACKing PIC delays nobody else; every
+      // step is bounded (stepTimeoutMs), so a hung one delays its own reset by that much at most.
       await Promise.all([
         stop ? this.step('stop hashing', () => withTimeout(Promise.resolve(stop()), this.opts.stopHashingTimeoutMs)) : true,
         ...[...this.chains.values()].map(async (c) => {
@@ -449,15 +454,19 @@ export class SafetyController {
   async powerDown(exitDuty = 50): Promise<boolean> {
     this.exiting = true;
     this.stop();
-    const results = await Promise.all(
-      [...this.chains.values()].map((c) =>
-        this.step(`chain ${c.hw.index} voltage off`, async () => {
-          await c.hw.power?.enable(false);
-          c.powered = false;
-        }),
+    // Every chain's voltage and reset at once, each step bounded: a hung power controller delays
+    // neither its own chain's reset nor any other chain (the whole takes at most one step timeout).
+    const [results] = await Promise.all([
+      Promise.all(
+        [...this.chains.values()].map((c) =>
+          this.step(`chain ${c.hw.index} voltage off`, async () => {
+            await c.hw.power?.enable(false);
+            c.powered = false;
+          }),
+        ),
       ),
-    );
-    await Promise.all([...this.chains.values()].map((c) => this.step(`chain ${c.hw.index} reset`, () => c.hw.reset?.hold())));
+      Promise.all([...this.chains.values()].map((c) => this.step(`chain ${c.hw.index} reset`, () => c.hw.reset?.hold()))),
+    ]);
     const allOff = results.every(Boolean);
     await this.setFans(allOff ? exitDuty : 100);
     return allOff;

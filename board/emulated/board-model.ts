@@ -213,6 +213,19 @@ export class EmulatedBoard {
     this.part(name).model.nonsense = on;
   }
 
+  /** The sensor's chip hangs its bus transactions (they never complete). */
+  sensorStall(name: string, stalled = true): void {
+    const p = this.part(name);
+    p.bus.stall(p.address, stalled);
+  }
+
+  /** The chain's power controller hangs every transaction (its "off" never completes). */
+  powerControllerStall(chain: number, stalled = true): void {
+    const c = this.definition.chains.find((x) => x.index === chain);
+    if (!c || c.power.kind === 'none' || c.power.kind === 'ds4432u') throw new Error(`chain ${chain} has no I2C power controller`);
+    this.i2c(busKey(c.power.bus)).stall(c.power.address, stalled);
+  }
+
   /** The sensor's chip stops answering on its bus. */
   sensorSilent(name: string, silent = true): void {
     const p = this.part(name);

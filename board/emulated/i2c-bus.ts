@@ -22,6 +22,8 @@ interface Attached {
   silent: boolean;
   /** NACK this many more transactions, then recover (a busy PIC, a glitch). */
   nacks: number;
+  /** Transactions never complete (a part holding the clock low, an adapter that hangs). */
+  stalled: boolean;
 }
 
 export class EmulatedI2cBus implements I2cBus {
@@ -35,7 +37,7 @@ export class EmulatedI2cBus implements I2cBus {
   attach(address: number, model: I2cDeviceModel): this {
     checkAddress(address);
     if (this.devices.has(address)) throw new Error(`${this.name}: 0x${address.toString(16)} is taken`);
-    this.devices.set(address, { model, silent: false, nacks: 0 });
+    this.devices.set(address, { model, silent: false, nacks: 0, stalled: false });
     return this;
   }
 
@@ -48,6 +50,12 @@ export class EmulatedI2cBus implements I2cBus {
   /** Fault: the device stops answering (true) or answers again (false). */
   silence(address: number, silent = true): void {
     this.entry(address).silent = silent;
+  }
+
+  /** Fault: transactions to `address` hang (never settle) until cleared. Unlike silence (a NACK,
+   * reported at once), this is the fault only a timeout catches. */
+  stall(address: number, stalled = true): void {
+    this.entry(address).stalled = stalled;
   }
 
   /** Fault: the next `count` transactions to `address` are NACKed. */
@@ -68,6 +76,7 @@ export class EmulatedI2cBus implements I2cBus {
     checkAddress(address);
     this.transactions++;
     const d = this.devices.get(address);
+    if (d?.stalled) await new Promise<never>(() => undefined);
     if (!d || d.silent) throw new BusError(`${this.name}: no ACK from 0x${address.toString(16)}`, address);
     if (d.nacks > 0) {
       d.nacks--;

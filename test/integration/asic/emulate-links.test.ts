@@ -2,7 +2,7 @@
 // `serialport` package on pty pairs made by socat (every board), and TCP sockets (as a QEMU chardev
 // would be; an S9's three chains). The driver enumerates, switches baud, mines.
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { ChainDriver } from '../../../drivers/asic/chain.js';
 import { SerialPortLink } from '../../../drivers/transport/serialport-link.js';
@@ -15,8 +15,8 @@ import type { WorkTag } from '../../../agent/roles/miner/work-generator.js';
 import type { MiningShare } from '../../../agent/channels/mining-job.js';
 import { CLI } from '../../support/cli.js';
 import { shareMeetsTarget, testJob } from '../../support/mining-job.js';
-
-const haveSocat = spawnSync('socat', ['-V']).status === 0;
+import { haveSocat } from '../../support/tools.js';
+import { stopChild } from '../../support/processes.js';
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -25,7 +25,7 @@ afterEach(async () => {
 /** Starts the emulator and resolves with the addresses it prints, one per chain. */
 async function startEmulator(board: string, listen: string, chains: number, scale = 0.5): Promise<string[]> {
   const child: ChildProcess = spawn(process.execPath, [CLI, 'emulate', '--board', board, '--listen', listen, '--hashrate-scale', String(scale)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  cleanups.push(() => new Promise<void>((r) => (child.exitCode !== null ? r() : (child.once('exit', () => r()), child.kill('SIGTERM')))));
+  cleanups.push(() => stopChild(child));
   const addresses: string[] = [];
   const lines = createInterface({ input: child.stdout! });
   for await (const line of lines) {

@@ -15,6 +15,7 @@ const K = {
   responderStatic: hex(fill(0x11)),
   responderEphemeral: hex(fill(0x22)),
   responderEncodingRandomness: hex(fill(0x33)),
+  responderSignatureRandomness: hex(fill(0x77)), // BIP340 aux_rand of the certificate's signature
   initiatorContextSeed: hex(fill(0x44)), // secp256k1_context_randomize: no effect on any output
   initiatorEphemeral: hex(fill(0x55)),
   initiatorEncodingRandomness: hex(fill(0x66)),
@@ -46,7 +47,7 @@ const read = (n) => new Promise((resolve) => (waiters.push({ n, resolve }), chil
 const act1 = await read(64);
 const responder = new NoiseResponder({
   authoritySecret: b(K.authoritySecret), staticSecret: b(K.responderStatic), ephemeralSecret: b(K.responderEphemeral),
-  encodingRandomness: b(K.responderEncodingRandomness), now: () => K.now, certValiditySeconds: K.certValiditySeconds,
+  encodingRandomness: b(K.responderEncodingRandomness), signatureRandomness: b(K.responderSignatureRandomness), now: () => K.now, certValiditySeconds: K.certValiditySeconds,
 });
 const { reply: act2, session } = responder.act2(act1);
 child.stdin.write(act2);

@@ -297,8 +297,9 @@ describe('cgminer API on a mining agent', () => {
       const t0 = performance.now();
       const raw = await ask('{"command":"sum', { port: p2 });
       const ms = performance.now() - t0;
+      // Not before idleMs (1 s; a timer never fires early); no upper bound beyond ask()'s own
+      // 10 s timeout, which a server that never closed would hit: a loaded machine may be slow.
       expect(ms).toBeGreaterThan(800);
-      expect(ms).toBeLessThan(3000);
       expect(JSON.parse(raw.subarray(0, -1).toString()).STATUS[0]).toMatchObject({ STATUS: 'E', Code: 23 });
       expect((await ask('', { port: p2 })).length).toBe(0);
     });

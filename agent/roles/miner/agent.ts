@@ -48,6 +48,8 @@ export interface MinerAgentOptions {
   /** Pool list: how often a fallback checks whether a better pool is back, connect timeout. */
   retryIntervalMs?: number;
   connectTimeoutMs?: number;
+  /** Longest wait between rounds while no pool can be set up (default 1.5 s). */
+  retryMaxMs?: number;
   /** How often each chip's nonce count is checked for a chip that stopped (default 60 s). */
   chipCheckMs?: number;
   /** Aborted when the agent must stop (a signal, a fault): bring-up ends at once. */
@@ -288,6 +290,8 @@ export class MinerAgent {
         password: first.password,
         nominalHashrate: Math.max(1, this.declaredHashrate(bringingUp)),
         versionRolling: this.cfg.asicBoost,
+        // Back within ~2 s of a pool's return: a connect attempt every ≤ 1.5 s while none answers.
+        retryMaxMs: this.o.retryMaxMs ?? 1500,
         log: (l) => this.log(`pool: ${l}`),
         ...(this.o.retryIntervalMs !== undefined ? { retryIntervalMs: this.o.retryIntervalMs } : {}),
         ...(this.o.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.o.connectTimeoutMs } : {}),
@@ -394,7 +398,7 @@ export class MinerAgent {
             },
           }
         : {}),
-      ...(this.o.rampIntervalMs !== undefined ? { rampIntervalMs: this.o.rampIntervalMs } : {}),
+      rampIntervalMs: this.o.rampIntervalMs ?? this.cfg.rampStepMs,
       ...(this.o.replyTimeoutMs !== undefined ? { replyTimeoutMs: this.o.replyTimeoutMs } : {}),
       ...(this.o.ticketDifficulty !== undefined ? { ticketDifficulty: this.o.ticketDifficulty } : {}),
       log: (l) => this.log(`chain ${hw.index}: ${l}`),

@@ -72,7 +72,7 @@ describe('mining.notify byte order against real mainnet jobs', () => {
     await waitFor(() => results.length > 0, 5000, 'the submit answer');
     expect(pool.received.find((m) => m.method === 'mining.submit')!.params).toEqual(['bc1qtest.esp', '6bfc', hex(en2), '647025b5', '0a029ed1', '00002000']);
     // ckpool's result:false + reject-reason shape.
-    expect(results).toEqual([{ accepted: 0, rejected: 1, error: 'Stale' }]);
+    expect(results).toEqual([{ accepted: 0, rejected: 1, error: 'Stale', seq: 100 }]); // seq: the submit's request id
   });
 
   it('mainnet block 170 (the first bitcoin transfer): the header hashes to 00000000d1145790…a2ee', async () => {

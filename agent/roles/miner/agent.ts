@@ -52,6 +52,8 @@ export interface MinerAgentOptions {
   retryMaxMs?: number;
   /** How often each chip's nonce count is checked for a chip that stopped (default 60 s). */
   chipCheckMs?: number;
+  /** A chain's first initialisation may take this long (default 120 s). */
+  initDeadlineMs?: number;
   /** Aborted when the agent must stop (a signal, a fault): bring-up ends at once. */
   signal?: AbortSignal;
   /** Given the board's power-down once the board is open (the process guard's hook); returns its remover. */
@@ -358,12 +360,21 @@ export class MinerAgent {
     });
     const driver = this.newDriver(hw, link);
     let report;
+    let deadline: NodeJS.Timeout | undefined;
     try {
-      report = await untilAborted(driver.init(), this.o.signal);
+      // Nothing waits for ever on a link: a chain that does not come up in time fails (and bring-up
+      // switches it off again), whatever its link is doing.
+      const limitMs = this.o.initDeadlineMs ?? 120_000;
+      const timedOut = new Promise<never>((_, reject) => {
+        deadline = setTimeout(() => reject(new Error(`initialisation gave no result within ${Math.round(limitMs / 1000)} s`)), limitMs);
+      });
+      report = await untilAborted(Promise.race([driver.init(), timedOut]), this.o.signal);
     } catch (e) {
       await driver.close();
       await link.close();
       throw e;
+    } finally {
+      clearTimeout(deadline);
     }
     const profile = driver.profile;
     this.log(`chain ${hw.index}: ${report.found} × ${profile.name} at ${report.frequencyMHz.toFixed(1)} MHz, ${Math.round(report.baud)} baud${report.missingAt !== null ? `; chip ${report.missingAt} missing` : ''}`);

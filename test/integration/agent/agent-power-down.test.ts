@@ -6,7 +6,8 @@
 // within 2 s of the signal or fault.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -178,5 +179,25 @@ describe('output that cannot be written never stops the agent or leaves the boar
     expect(exit.code, r.lines.join('\n')).toBe(0);
     expect(r.lines.join('\n')).not.toMatch(/Unhandled 'error' event|ENOSPC/);
     expectPoweredDown(r, stopAt);
+  });
+});
+
+describe('fail before touching hardware', () => {
+  it('a busy metrics port: exit 2 naming the key and address, before the board is even opened', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    try {
+      const taken = (blocker.address() as net.AddressInfo).port;
+      const busy = join(dir, 'busy.toml');
+      writeFileSync(busy, readFileSync(config, 'utf8').replace('http_listen = "127.0.0.1:0"', `http_listen = "127.0.0.1:${taken}"`));
+      const r = run(['mine', '--config', busy]);
+      const exit = await settle(r);
+      expect(exit.code, r.lines.join('\n')).toBe(2);
+      expect(r.lines.some((l) => l.includes(`cannot start: [api] http_listen 127.0.0.1:${taken}: the port is in use`))).toBe(true);
+      // No board model was ever made: nothing was powered, not even for a moment.
+      expect(existsSync(r.state)).toBe(false);
+    } finally {
+      blocker.close();
+    }
   });
 });

@@ -48,6 +48,8 @@ ${boards}`,
     running.addresses.forEach((a, i) => out(`chain ${i}: ${a}`));
     await untilSignal(seconds);
     await running.boards.close();
+    // What was really hashed, for a host (or a test) to compare its measured rate with.
+    running.boards.chains.forEach((c, i) => c && out(`chain ${i} done: work ${c.work()} hashes, ${c.stats.nonces} nonces sent`));
     return 0;
   },
 };

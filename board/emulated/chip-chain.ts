@@ -98,6 +98,15 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   private readonly digest = new Uint8Array(32);
   private readonly onData = (b: Uint8Array, at?: number) => this.receive(b, at);
 
+  /**
+   * The search positions the chips have covered so far: each real hash stands for `stride` of them.
+   * Re-hashes of a finished job are left out (their nonces are duplicates the host drops), so this
+   * is the work a host should measure from the nonces it receives.
+   */
+  work(): number {
+    return (this.stats.hashes - this.stats.rehashed) * this.stride;
+  }
+
   constructor(
     private readonly link: SerialLink,
     readonly opts: EmulatedChainOptions,

@@ -1,10 +1,6 @@
 // The real bitaxe-gamma definition through real serialport on a socat pty pair: on the far end,
 // the bitaxe-raw firmware emulation serving a TPS546 and an EMC2101 model. Everything on the
 // agent's side is what runs on a Linux host with a Bitaxe on USB.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAgentConfig } from '../../agent/config/agent.js';
 import { startBoardSafety } from '../../agent/safety/runtime.js';
@@ -16,8 +12,9 @@ import { Emc2101Model } from '../../board/emulated/emc2101-model.js';
 import { Tps546Model } from '../../board/emulated/tps546-model.js';
 import { FanMotor } from '../../board/emulated/fan-motor.js';
 import { EmulatedClock } from '../../board/emulated/clock.js';
+import { haveSocat } from '../support/tools.js';
+import { ptyPair as openPtyPair } from '../support/processes.js';
 
-const haveSocat = spawnSync('socat', ['-V']).status === 0;
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -25,13 +22,9 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function ptyPair(): Promise<[string, string]> {
-  const dir = mkdtempSync(join(tmpdir(), 'hashagent-bitaxe-'));
-  const a = join(dir, 'control');
-  const b = join(dir, 'board');
-  const socat: ChildProcess = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
-  cleanups.push(() => socat.kill());
-  for (let i = 0; i < 100 && !(existsSync(a) && existsSync(b)); i++) await sleep(20);
-  return [a, b];
+  const pty = await openPtyPair('hashagent-bitaxe-', ['control', 'board']);
+  cleanups.push(pty.close);
+  return [pty.a, pty.b];
 }
 
 describe.skipIf(!haveSocat)('bitaxe-gamma over a real serial port (socat pty)', () => {

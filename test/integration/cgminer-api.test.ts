@@ -86,8 +86,13 @@ describe('cgminer API on a mining agent', () => {
     expect(s.Accepted).toBeGreaterThanOrEqual(before.accepted);
     expect(s.Accepted).toBeLessThanOrEqual(after.accepted);
     expect(s.Accepted).toBeGreaterThanOrEqual(3);
-    expect(s.Rejected).toBe(agent.shares.rejected);
-    expect(s['Hardware Errors']).toBe(hwErrors());
+    // Against the pool's own tallies, not the agent counters the API reads: every share the API
+    // calls accepted the pool accepted (the pool may be a batch ahead), and its rejections are the pool's.
+    expect(s.Accepted).toBeLessThanOrEqual(pool.pool.shares.accepted.get());
+    expect(s.Rejected).toBe(pool.pool.shares.rejected.get() + pool.pool.shares.stale.get());
+    // The emulated chips inject no corrupt nonces here, so the driver must have counted none.
+    expect(s['Hardware Errors']).toBe(0);
+    expect(hwErrors()).toBe(0);
     expect(s['MHS av']).toBeGreaterThan((Math.min(before.rate, after.rate) / 1e6) * 0.99);
     expect(s['MHS av']).toBeLessThan((Math.max(before.rate, after.rate) / 1e6) * 1.01);
     // The rolling rates come from the same nonces: the same order of magnitude as the average.
@@ -292,8 +297,9 @@ describe('cgminer API on a mining agent', () => {
       const t0 = performance.now();
       const raw = await ask('{"command":"sum', { port: p2 });
       const ms = performance.now() - t0;
+      // Not before idleMs (1 s; a timer never fires early); no upper bound beyond ask()'s own
+      // 10 s timeout, which a server that never closed would hit: a loaded machine may be slow.
       expect(ms).toBeGreaterThan(800);
-      expect(ms).toBeLessThan(3000);
       expect(JSON.parse(raw.subarray(0, -1).toString()).STATUS[0]).toMatchObject({ STATUS: 'E', Code: 23 });
       expect((await ask('', { port: p2 })).length).toBe(0);
     });

@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, runCli } from '../support/cli.js';
+import { tempDir } from '../support/processes.js';
 
 describe('hashagent start (npm start)', () => {
   it('runs the demo: pool URL, metrics URL, accepted shares, none rejected', async () => {
@@ -27,7 +27,9 @@ describe('hashagent start (npm start)', () => {
 });
 
 describe('hashagent pool --config', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hashagent-'));
+  const tmp = tempDir('hashagent-');
+  const dir = tmp.dir;
+  afterAll(tmp.remove);
   const example = readFileSync(new URL('../../agent/config/examples/pool.toml', import.meta.url), 'utf8');
   it('exits 2 naming file, line and key for an unknown key, a wrong type and a bad value', () => {
     const cases: [string, RegExp][] = [

@@ -72,7 +72,7 @@ describe('mining.notify byte order against real mainnet jobs', () => {
     await waitFor(() => results.length > 0, 5000, 'the submit answer');
     expect(pool.received.find((m) => m.method === 'mining.submit')!.params).toEqual(['bc1qtest.esp', '6bfc', hex(en2), '647025b5', '0a029ed1', '00002000']);
     // ckpool's result:false + reject-reason shape.
-    expect(results).toEqual([{ accepted: 0, rejected: 1, error: 'Stale' }]);
+    expect(results).toEqual([{ accepted: 0, rejected: 1, error: 'Stale', seq: 100 }]); // seq: the submit's request id
   });
 
   it('mainnet block 170 (the first bitcoin transfer): the header hashes to 00000000d1145790…a2ee', async () => {
@@ -143,6 +143,31 @@ describe('Sv1JobSource under pool quirks', () => {
     pool.broadcast('this is not json');
     await waitFor(() => states.join() === 'up,down,up', 10_000, 'drop and reconnect');
     expect(pool.connections).toBe(2);
+  });
+});
+
+describe('Sv1JobSource against oversized lines (maxLineBytes, 16 KiB by default)', () => {
+  it('a line just under the limit is read; a longer one, or an unterminated 17 KiB, drops the connection and the client reconnects', async () => {
+    const pool = await startRawSv1Pool({ extranonce1: '01020304', extranonce2Size: 4 });
+    cleanups.push(() => pool.stop());
+    const logs: string[] = [];
+    const source = new Sv1JobSource({ host: '127.0.0.1', port: pool.port, user: 'u', log: (l) => logs.push(l) });
+    cleanups.push(() => source.stop());
+    const states: string[] = [];
+    source.on('state', (s) => states.push(s));
+    await source.start();
+    // 15 KiB of valid JSON with a bad parameter: read whole, only logged.
+    pool.broadcast(`{"id":null,"method":"mining.notify","params":["1","${'z'.repeat(15 * 1024)}"]}`);
+    await waitFor(() => logs.some((l) => /mining\.notify/.test(l)), 5000, 'the 15 KiB line logged');
+    expect(states).toEqual(['up']);
+    // 20 KiB, terminated.
+    pool.broadcast(`{"id":null,"method":"mining.notify","params":["1","${'a'.repeat(20 * 1024)}"]}`);
+    await waitFor(() => states.join() === 'up,down,up', 10_000, 'drop and reconnect after a 20 KiB line');
+    expect(pool.connections).toBe(2);
+    // 17 KiB with no newline, then more of the same: the client stops buffering and hangs up.
+    pool.broadcastRaw(`{"id":null,"method":"mining.notify","params":["${'b'.repeat(17 * 1024)}`);
+    await waitFor(() => states.join() === 'up,down,up,down,up', 10_000, 'drop and reconnect after an unterminated 17 KiB');
+    expect(pool.connections).toBe(3);
   });
 });
 

@@ -1,17 +1,19 @@
 // `hashagent translate --config translator.toml` as shipped (the built CLI in a child process):
 // config errors name file, line and key; a running translator in front of our pool serves an
 // SV1 miner (the CPU miner through `hashagent cpu-miner --pool stratum+tcp://…`) and /metrics.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, runCli } from '../support/cli.js';
 import { loadTranslatorConfig } from '../../agent/config/translator.js';
 import { encodeAuthorityPublicKey } from '../../agent/sv2/keys.js';
 import { freePort, startPool } from '../support/sv1-stack.js';
+import { stopChild, tempDir } from '../support/processes.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hashagent-translator-'));
+const tmp = tempDir('hashagent-translator-');
+const dir = tmp.dir;
+afterAll(tmp.remove);
 const example = readFileSync(new URL('../../agent/config/examples/translator.toml', import.meta.url), 'utf8');
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -55,13 +57,13 @@ describe('hashagent translate --config', () => {
         .replace(/url = ".*"/, `url = "stratum2+tcp://127.0.0.1:${poolPort}/${encodeAuthorityPublicKey(authority.publicKey)}"`),
     );
     const translator = spawn(process.execPath, [CLI, 'translate', '--config', file, '--seconds', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push(() => translator.kill());
+    cleanups.push(() => stopChild(translator));
     let out = '';
     translator.stdout.on('data', (d: Buffer) => (out += d.toString()));
     while (!/translator listening/.test(out)) await new Promise((r) => setTimeout(r, 50));
     expect(out).toContain(`translator listening: stratum+tcp://127.0.0.1:${sv1Port}`);
     const miner = spawn(process.execPath, [CLI, 'cpu-miner', '--pool', `stratum+tcp://127.0.0.1:${sv1Port}`, '--user', 'acct.cli', '--seconds', '6'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push(() => miner.kill());
+    cleanups.push(() => stopChild(miner));
     let minerOut = '';
     miner.stdout.on('data', (d: Buffer) => (minerOut += d.toString()));
     expect(await new Promise((r) => miner.on('exit', r))).toBe(0);

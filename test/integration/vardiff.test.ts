@@ -25,15 +25,18 @@ describe('vardiff end to end', () => {
     const miner = new CpuMiner({ pools: [{ host: '127.0.0.1', port, authorityKey: authority.publicKey }], user: 'v', channel: 'extended', nominalHashrate: 2000, sliceSize: 1000 });
     stops.push(() => miner.stop());
     await miner.start();
-    const shareTimes: number[] = [];
-    pool.on('share', (s) => s.ok && shareTimes.push(Date.now()));
-    const t0 = Date.now();
+    // What the pool did, not how many shares fell into which wall-clock second (a loaded machine
+    // hashes slower): the difficulty of the accepted shares, in order, and the retargets it logged.
+    const difficulties: number[] = [];
+    pool.on('share', (s) => s.ok && difficulties.push(s.difficulty!));
     await new Promise((r) => setTimeout(r, 6000));
-    const first = shareTimes.filter((t) => t - t0 < 1000).length;
-    const last = shareTimes.filter((t) => Date.now() - t < 2000).length / 2;
-    expect(logs.some((l) => /channel \d+ \('v'\): difficulty/.test(l))).toBe(true);
-    expect(first).toBeGreaterThan(20); // ~100 shares/s at the declared 2 kH/s
-    expect(last).toBeLessThan(first / 4); // converging on 2 shares/s
+    const retargets = logs.filter((l) => /channel \d+ \('v'\): difficulty/.test(l));
+    expect(retargets.length).toBeGreaterThan(0);
+    expect(difficulties.length).toBeGreaterThan(10);
+    // The miner floods at ~50× the goal at full speed: the difficulty must rise by well over 4×
+    // (so its share rate falls by as much) and settle there, not fall back.
+    expect(difficulties.at(-1)!).toBeGreaterThan(4 * difficulties[0]!);
+    expect(difficulties.at(-1)!).toBeGreaterThan(Math.max(...difficulties) / 2);
     expect(pool.shares.rejected.get()).toBe(0);
   }, 20_000);
 });

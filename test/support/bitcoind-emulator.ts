@@ -2,15 +2,19 @@
 // with segwit rules and long polling, submitblock with Core's rejection strings). Its mempool holds
 // one real signed segwit transaction (BIP143's native P2WPKH example), so templates carry a witness
 // commitment and submitted blocks are checked for it. Inputs are not checked against a UTXO set.
+// Blocks are parsed and checked (proof of work, merkle root, witness commitment, BIP34 height) with
+// bitcoinjs-lib, not with agent/bitcoin, which the pool builds its blocks with.
 import http from 'node:http';
-import {
-  bip34HeightPush, bigIntToLe, concat, hashToHex, headerHash, meetsTarget, merkleRoot, nbitsToTarget, parseTx, sha256d, stripWitness,
-} from '../../agent/bitcoin/index.js';
+import { Block, Transaction, script } from 'bitcoinjs-lib';
 
 export const SEGWIT_TX =
   '01000000000102fff7f7881a8099afa6940d42d1e7f6362bec38171ea3edf433541db4e4ad969f00000000494830450221008b9d1dc26ba6a9cb62127b02742fa9d754cd3bebf337f7a55d114c8e5cdd30be022040529b194ba3f9281a99f2b1c0a19c0489bc22ede944ccf4ecbab4cc618ef3ed01eeffffffef51e1b804cc89d182d279655c3aa89e815b1b309fe287d9b2b55d57b90ec68a0100000000ffffffff02202cb206000000001976a9148280b37df378db99f66f85c95a783a76ac7a6d5988ac9093510d000000001976a9143bde42dbee7e4dbe6a21b2d50ce2f0167faa815988ac000247304402203609e17b84f6a7d30c80bfa610b5b4542f32a8a0d5447a12fb1366d7f01cc44a0220573a954c4518331561406f90300e8f3358f51928d43c212a8caed02de67eebee0121025476c2e83188368da1ff3e292e7acafcdb3566bb0ad253f62fc70f07aeeb635711000000';
 
-const display = (b: Uint8Array) => hashToHex(b);
+/** Display order (reversed), as RPC shows hashes. */
+const display = (b: Uint8Array) => Buffer.from(b).reverse().toString('hex');
+const WITNESS_COMMITMENT_HEADER = [0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed];
+/** The 256-bit target of a compact nbits, as 32 big-endian bytes (bitcoinjs-lib). */
+const targetOf = (nbits: number) => Buffer.from(Block.calculateTarget(nbits)).toString('hex');
 
 export class BitcoindEmulator {
   height = 100;
@@ -37,8 +41,12 @@ export class BitcoindEmulator {
 
   private commitmentScript(): Uint8Array | null {
     if (this.mempool.length === 0) return null;
-    const wroot = merkleRoot([new Uint8Array(32), ...this.mempool.map((t) => sha256d(t))]);
-    return concat(Uint8Array.from([0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed]), sha256d(concat(wroot, new Uint8Array(32))));
+    // BIP141: the coinbase counts as a zero wtxid; a coinbase with the all-zero reserved value stands in.
+    const coinbase = new Transaction();
+    coinbase.addInput(new Uint8Array(32), 0xffffffff);
+    coinbase.ins[0]!.witness = [new Uint8Array(32)];
+    const commitment = Block.calculateMerkleRoot([coinbase, ...this.mempool.map((t) => Transaction.fromBuffer(t))], true);
+    return Uint8Array.from([...WITNESS_COMMITMENT_HEADER, ...commitment]);
   }
 
   private template() {
@@ -47,10 +55,13 @@ export class BitcoindEmulator {
       version: 0x20000000,
       rules: ['csv', '!segwit', 'taproot'],
       previousblockhash: display(this.tip),
-      transactions: this.mempool.map((t) => ({ data: Buffer.from(t).toString('hex'), txid: display(sha256d(stripWitness(t))), hash: display(sha256d(t)), fee: 0, weight: t.length * 4 })),
+      transactions: this.mempool.map((t) => {
+        const tx = Transaction.fromBuffer(t);
+        return { data: Buffer.from(t).toString('hex'), txid: tx.getId(), hash: display(tx.getHash(true)), fee: 0, weight: tx.weight() };
+      }),
       coinbasevalue: 5_000_000_000,
       longpollid: display(this.tip) + String(this.height),
-      target: display(bigIntToLe(nbitsToTarget(this.nbits)!)),
+      target: targetOf(this.nbits),
       curtime: Math.floor(Date.now() / 1000),
       bits: this.nbits.toString(16),
       height: this.height + 1,
@@ -59,31 +70,32 @@ export class BitcoindEmulator {
   }
 
   private submit(hex: string): string | null {
-    const b = Uint8Array.from(Buffer.from(hex, 'hex'));
-    const header = b.subarray(0, 80);
-    if (Buffer.compare(header.subarray(4, 36), this.tip) !== 0) return 'inconclusive-not-best-prevblk';
-    const hash = headerHash(header);
-    if (!meetsTarget(hash, bigIntToLe(nbitsToTarget(this.nbits)!))) return 'high-hash';
-    const txBytes = this.mempool.reduce((n, t) => n + t.length, 0);
-    const coinbase = b.subarray(81, b.length - txBytes); // one-byte tx count: blocks here are small
-    let cb;
+    let block: Block;
     try {
-      cb = parseTx(coinbase);
+      block = Block.fromHex(hex);
     } catch {
-      return 'bad-cb-length';
+      return 'bad-blk-length';
     }
-    const txids = [sha256d(stripWitness(coinbase)), ...this.mempool.map((t) => sha256d(stripWitness(t)))];
-    if (Buffer.compare(merkleRoot(txids), header.subarray(36, 68)) !== 0) return 'bad-txnmrklroot';
-    const height = bip34HeightPush(this.height + 1);
-    if (Buffer.compare(cb.inputs[0]!.scriptSig.subarray(0, height.length), height) !== 0) return 'bad-cb-height';
-    const c = this.commitmentScript();
-    if (c) {
-      if (!cb.outputs.some((o) => Buffer.compare(o.script, c) === 0)) return 'bad-witness-merkle-match';
-      const w = cb.inputs[0]!.witness;
-      if (w.length !== 1 || w[0]!.length !== 32 || w[0]!.some((x) => x !== 0)) return 'bad-witness-nonce-size';
+    if (Buffer.compare(block.prevHash!, this.tip) !== 0) return 'inconclusive-not-best-prevblk';
+    if (block.bits !== this.nbits || !block.checkProofOfWork()) return 'high-hash';
+    const txs = block.transactions ?? [];
+    const cb = txs[0];
+    if (!cb || !cb.isCoinbase()) return 'bad-cb-missing';
+    const expected = this.mempool.map((t) => Transaction.fromBuffer(t).getId());
+    if (txs.length !== expected.length + 1 || txs.slice(1).some((t, i) => t.getId() !== expected[i])) return 'bad-txns-inputs-missingorspent';
+    if (Buffer.compare(Block.calculateMerkleRoot(txs), block.merkleRoot!) !== 0) return 'bad-txnmrklroot';
+    // BIP34: the coinbase's script starts with the height as a minimal push.
+    const height = script.number.encode(this.height + 1);
+    if (Buffer.compare(cb.ins[0]!.script.subarray(0, height.length + 1), Uint8Array.from([height.length, ...height])) !== 0) return 'bad-cb-height';
+    if (this.mempool.length > 0) {
+      const w = cb.ins[0]!.witness;
+      if (w.length !== 1 || w[0]!.length !== 32) return 'bad-witness-nonce-size';
+      if (!block.hasWitnessCommit() || !block.checkTxRoots()) return 'bad-witness-merkle-match';
+      // The commitment is the template's (default_witness_commitment), as Core's would be.
+      if (!cb.outs.some((o) => Buffer.compare(o.script, this.commitmentScript()!) === 0)) return 'bad-witness-merkle-match';
     }
-    if (cb.outputs.reduce((n, o) => n + o.value, 0n) > 5_000_000_000n) return 'bad-cb-amount';
-    this.tip = hash;
+    if (cb.outs.reduce((n, o) => n + BigInt(o.value), 0n) > 5_000_000_000n) return 'bad-cb-amount';
+    this.tip = block.getHash();
     this.height++;
     this.mempool = [];
     this.waiters.splice(0).forEach((w) => w());

@@ -9,6 +9,8 @@ export interface RawSv1Pool {
   received: Record<string, unknown>[];
   connections: number;
   broadcast(line: string): void;
+  /** Bytes as given, no newline added (an unterminated line). */
+  broadcastRaw(data: string): void;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,9 @@ export async function startRawSv1Pool(o: { extranonce1: string; extranonce2Size:
     },
     broadcast(line) {
       for (const s of sockets) s.write(line + '\n');
+    },
+    broadcastRaw(data) {
+      for (const s of sockets) s.write(data);
     },
     stop: () =>
       new Promise<void>((r) => {

@@ -48,8 +48,22 @@ export function decodeCertificate(b: Uint8Array): Certificate {
   return { version: v.getUint16(0, true), valid_from: v.getUint32(2, true), not_valid_after: v.getUint32(6, true), signature: b.slice(10) };
 }
 
-export function signCertificate(authoritySecret: Uint8Array, staticX: Uint8Array, validFrom: number, notValidAfter: number, version = 0): Certificate {
-  const signature = schnorr.sign(certificateDigest(version, validFrom, notValidAfter, staticX), authoritySecret);
+/** BIP340 signature of a 32-byte digest; `auxRand` fixed only in tests (fresh randomness otherwise). */
+export function signDigest(digest: Uint8Array, secret: Uint8Array, auxRand?: Uint8Array): Uint8Array {
+  return auxRand ? schnorr.sign(digest, secret, auxRand) : schnorr.sign(digest, secret);
+}
+
+/** Whether `signature` is a valid BIP340 signature of `digest` by `publicX`; malformed input is false. */
+export function verifyDigest(signature: Uint8Array, digest: Uint8Array, publicX: Uint8Array): boolean {
+  try {
+    return schnorr.verify(signature, digest, publicX);
+  } catch {
+    return false;
+  }
+}
+
+export function signCertificate(authoritySecret: Uint8Array, staticX: Uint8Array, validFrom: number, notValidAfter: number, version = 0, auxRand?: Uint8Array): Certificate {
+  const signature = signDigest(certificateDigest(version, validFrom, notValidAfter, staticX), authoritySecret, auxRand);
   return { version, valid_from: validFrom, not_valid_after: notValidAfter, signature };
 }
 
@@ -66,13 +80,7 @@ export function verifyCertificate(c: Certificate, staticX: Uint8Array, authority
   if (nowSeconds - leewaySeconds > c.not_valid_after) {
     throw new Sv2Error('certificate', `certificate expired at ${iso(c.not_valid_after)}, now ${iso(nowSeconds)}`);
   }
-  let ok = false;
-  try {
-    ok = schnorr.verify(c.signature, certificateDigest(c.version, c.valid_from, c.not_valid_after, staticX), authorityX);
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new Sv2Error('certificate', 'certificate signature does not verify against the configured authority key (wrong pool key?)');
+  if (!verifyDigest(c.signature, certificateDigest(c.version, c.valid_from, c.not_valid_after, staticX), authorityX)) throw new Sv2Error('certificate', 'certificate signature does not verify against the configured authority key (wrong pool key?)');
 }
 
 function iso(s: number): string {

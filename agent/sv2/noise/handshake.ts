@@ -119,6 +119,8 @@ export interface ResponderOptions extends NoiseSessionOptions {
   ephemeralSecret?: Uint8Array;
   /** 32 bytes of EllSwift encoding randomness instead of fresh ones (tests only). */
   encodingRandomness?: Uint8Array;
+  /** BIP340 auxiliary randomness for the certificate's signature (tests only: a reproducible act 2). */
+  signatureRandomness?: Uint8Array;
 }
 
 export class NoiseResponder {
@@ -153,7 +155,7 @@ export class NoiseResponder {
     ss.mixKey(bip324Ecdh(s, ellS, act1, false));
     const now = (this.opts.now ?? nowSeconds)();
     const staticX = xOnlyPublicKey(s);
-    const cert = signCertificate(this.opts.authoritySecret, staticX, now, now + (this.opts.certValiditySeconds ?? 3600));
+    const cert = signCertificate(this.opts.authoritySecret, staticX, now, now + (this.opts.certValiditySeconds ?? 3600), 0, this.opts.signatureRandomness);
     reply.set(ss.encryptAndHash(encodeCertificate(cert)), 144);
     const [toResponder, toInitiator] = ss.split();
     return { reply, session: new NoiseSession(toInitiator, toResponder, this.opts) };

@@ -2,15 +2,15 @@
 // `hashagent emulate` in a third process on the other end: the real serialport path, the CLI,
 // /metrics from outside, SIGHUP reloading the pool list, and SIGTERM powering down before exit 0.
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLI } from '../../support/cli.js';
 import { agentToml, startTestPool, until } from '../../support/agent-rig.js';
+import { haveSocat } from '../../support/tools.js';
+import { stopChild, tempDir } from '../../support/processes.js';
 
-const haveSocat = spawnSync('socat', ['-V']).status === 0;
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -20,7 +20,8 @@ function spawnCli(args: string[], onLine: (l: string) => void): ChildProcess {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   createInterface({ input: child.stdout! }).on('line', onLine);
   createInterface({ input: child.stderr! }).on('line', onLine);
-  cleanups.push(() => new Promise<void>((r) => (child.exitCode !== null ? r() : (child.once('exit', () => r()), child.kill('SIGKILL')))));
+  // SIGTERM first: the emulator then stops its socat pairs and removes their folder.
+  cleanups.push(() => stopChild(child));
   return child;
 }
 
@@ -35,7 +36,9 @@ describe('hashagent mine over a real pty', () => {
     });
     await until('the emulator', () => device !== '', 10_000);
     expect(device).toMatch(/^\/dev\/pts\/\d+$/);
-    const dir = mkdtempSync(join(tmpdir(), 'hashagent-mine-'));
+    const tmp = tempDir('hashagent-mine-');
+    cleanups.push(tmp.remove);
+    const dir = tmp.dir;
     const file = join(dir, 'agent.toml');
     writeFileSync(file, agentToml('emulated-gekko-compac-f', [{ url: pool.url }], `[hash_chain.0]\nlink = "${device}"\n`));
     const lines: string[] = [];

@@ -4,6 +4,7 @@
 // latched).
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep, startTestAgent, startTestPool, until } from '../../support/agent-rig.js';
+import { boardChip, emulatedBoard } from '../../../board/emulated/chain-profiles.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -84,5 +85,40 @@ describe('agent faults', () => {
     await sleep(1500);
     expect(agent.safety!.latched).not.toBeNull();
     expect(lines.some((l) => /SAFETY SHUTDOWN/.test(l))).toBe(true);
+  });
+});
+
+// The same recovery on boards whose chains run far above the reset baud (S19j Pro: BM1362,
+// S21 Pro: BM1370): re-initialising a chain that is already at its fast baud must go back to
+// the reset baud, enumerate, and switch again.
+describe.each([
+  ['antminer-s19j-pro', 4],
+  ['antminer-s21-pro', 16],
+] as const)('agent faults on emulated-%s', (name, ticketDifficulty) => {
+  it('a chip dies mid-run: the chain is re-initialised through the baud switch with one fewer chip', async () => {
+    const board = emulatedBoard(name);
+    const pool = await startTestPool();
+    cleanups.push(() => pool.stop());
+    const lines: string[] = [];
+    // Tickets that give each chip ~8–10 nonces/s at half rate: a 2 s check window tells a dead one.
+    const agent = await startTestAgent(`emulated-${name}`, [{ url: pool.url }], { lines, ticketDifficulty, hashrateScale: 0.5, chipCheckMs: 2000 });
+    cleanups.push(() => agent.stop());
+    await until('shares', () => pool.pool.shares.accepted.get() > 0, 30_000);
+    const [, index] = [...agent.chains.keys()];
+    const chain = agent.chains.get(index!)!;
+    const fast = Math.round(boardChip(board).fastBaud);
+    expect(chain.found).toBe(board.chipsPerChain);
+    expect(Math.round(chain.link.baudRate)).toBe(fast);
+    const last = board.chipsPerChain - 1;
+    agent.emulator!.chain(1).killChip(last);
+    await until('the chain re-initialised', () => chain.found === last, 30_000);
+    expect(chain.missingAt).toBe(last);
+    expect(lines.some((l) => new RegExp(`chain ${index}: re-initialised with ${last} of ${board.chipsPerChain} chips`).test(l))).toBe(true);
+    // Back at the fast baud, and mining: its nonces keep coming.
+    expect(Math.round(chain.link.baudRate)).toBe(fast);
+    const before = chain.driver.stats.nonces;
+    await until('nonces after the re-initialisation', () => chain.driver.stats.nonces > before + 10, 15_000);
+    expect(chain.driver.stats.hwErrors).toBe(0);
+    expect(pool.pool.shares.rejected.get()).toBe(0);
   });
 });

@@ -4,12 +4,13 @@
 // link ends at its deadline and is retried after a backoff: every chain ends up either mining
 // again or disabled with its reason, none stuck "re-initialising".
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { CLI } from '../../support/cli.js';
 import { sleep, startTestAgent, startTestPool, until } from '../../support/agent-rig.js';
+import { haveSocat } from '../../support/tools.js';
+import { stopChild } from '../../support/processes.js';
 
-const haveSocat = spawnSync('socat', ['-V']).status === 0;
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -17,15 +18,11 @@ afterEach(async () => {
 
 async function emulator(listen: string): Promise<{ child: ChildProcess; addresses: string[] }> {
   const child = spawn(process.execPath, [CLI, 'emulate', '--board', 'antminer-s9', '--listen', listen, '--hashrate-scale', '0.3'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  cleanups.push(
-    () =>
-      new Promise<void>((r) => {
-        if (child.exitCode !== null || child.signalCode !== null) return r();
-        child.once('exit', () => r());
-        child.kill('SIGCONT');
-        child.kill('SIGKILL');
-      }),
-  );
+  // Resumed, then SIGTERM: the emulator closes its socat pairs and their folder on the way out.
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGCONT');
+    return stopChild(child);
+  });
   const addresses: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (l) => {
     const m = /^chain (\d): (\S+)$/.exec(l);

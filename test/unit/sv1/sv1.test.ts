@@ -94,19 +94,29 @@ describe('fuzz', () => {
       '{"id":0,"result":[[["mining.notify","1"]],"ab",4],"error":null}',
     ];
     const parsers = [parseNotify, parseSubmit, parseSetDifficulty, parseReconnect, parseConfigureRequest, parseSubscribeRequest];
+    // The unmutated seeds must parse: a parser that threw Sv1Error on everything would pass the
+    // property below alone, so the accepted lines and fields are counted too.
+    expect(parseNotify((parseLine(seeds[1]!) as { params: unknown[] }).params).jobId).toBe('1');
+    expect(parseSubmit((parseLine(seeds[0]!) as { params: unknown[] }).params)).toMatchObject({ worker: 'w', jobId: '1' });
+    expect(parseSubscribeResult((parseLine(seeds[2]!) as { result: unknown }).result)).toMatchObject({ extranonce2Size: 4 });
+    let lines = 0;
+    let fields = 0;
     fc.assert(
       fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom(...seeds).chain((s) => fc.tuple(fc.nat(s.length), fc.string({ maxLength: 5 })).map(([i, x]) => s.slice(0, i) + x + s.slice(i + 1)))), (line) => {
         try {
           const m = parseLine(line);
+          lines++;
           if (m.kind !== 'response') for (const p of parsers) {
             try {
               p(m.params);
+              fields++;
             } catch (e) {
               if (!(e instanceof Sv1Error)) throw e;
             }
           } else {
             try {
               parseSubscribeResult(m.result);
+              fields++;
             } catch (e) {
               if (!(e instanceof Sv1Error)) throw e;
             }
@@ -117,5 +127,9 @@ describe('fuzz', () => {
       }),
       { numRuns: 10_000 },
     );
+    if (process.env.FUZZ_COUNTS) console.log('sv1 fuzz accepted', { lines, fields });
+    // Half the runs mutate one character of a seed; about half of those stay valid JSON-RPC.
+    expect(lines).toBeGreaterThan(1500);
+    expect(fields).toBeGreaterThan(2000);
   });
 });

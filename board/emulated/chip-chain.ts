@@ -8,13 +8,14 @@
 // duplicates after an exhausted search space therefore match the real chain.
 import { EventEmitter } from 'node:events';
 import { finishFromMidstate, sha256Of32 } from '../../agent/bitcoin/index.js';
-import { putLe32 as putLe } from '../../drivers/asic/bytes.js';
+import { putLe32 as putLe } from '../../agent/bitcoin/bytes.js';
 import { bitPositions, depositBits } from '../../drivers/asic/bits.js';
 import { CommandParser, type HostCommand } from '../../drivers/asic/command-parser.js';
 import type { DecodedJob } from '../../drivers/asic/job.js';
 import type { ChipProfile } from '../../drivers/asic/profiles.js';
 import { composeNonce, counterSpan, encodeNonceReply, encodeRegisterReply, type NonceSplit } from '../../drivers/asic/nonce.js';
-import { leadingZeroBits, sha256d } from '../../drivers/asic/hash.js';
+import { sha256d } from '../../agent/bitcoin/hash.js';
+import { leadingZeroBits } from '../../agent/bitcoin/target.js';
 import { CLKI_HZ, RESET_BAUD, baudFromDivider, decodePll, decodeTicketMask, pllFrequencyMHz, versionMaskFromRegister } from '../../drivers/asic/registers.js';
 import { lineTimeMs, type SerialLink } from '../../drivers/transport/serial-link.js';
 

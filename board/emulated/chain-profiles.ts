@@ -13,6 +13,8 @@ export interface EmulatedBoardProfile {
   readonly difficultyShift: number;
   /** How the real machine's chains are attached. */
   readonly link: 'uart' | 'usb-serial';
+  /** Chips per voltage domain where the chain needs its domain boundaries configured. */
+  readonly domainSize?: number;
 }
 
 export const EMULATED_BOARDS: readonly EmulatedBoardProfile[] = [
@@ -20,7 +22,7 @@ export const EMULATED_BOARDS: readonly EmulatedBoardProfile[] = [
   { name: 'antminer-s19j-pro', description: 'Antminer S19j Pro: 3 × 126 BM1362', chip: 'BM1362', chains: 3, chipsPerChain: 126, difficultyShift: 30, link: 'uart' },
   { name: 'antminer-s19-xp', description: 'Antminer S19 XP: 3 × 110 BM1366', chip: 'BM1366', chains: 3, chipsPerChain: 110, difficultyShift: 31, link: 'uart' },
   { name: 'antminer-s21', description: 'Antminer S21: 3 × 108 BM1368', chip: 'BM1368', chains: 3, chipsPerChain: 108, difficultyShift: 31, link: 'uart' },
-  { name: 'antminer-s21-pro', description: 'Antminer S21 Pro: 3 × 65 BM1370', chip: 'BM1370', chains: 3, chipsPerChain: 65, difficultyShift: 31, link: 'uart' },
+  { name: 'antminer-s21-pro', description: 'Antminer S21 Pro: 3 × 65 BM1370', chip: 'BM1370', chains: 3, chipsPerChain: 65, difficultyShift: 31, link: 'uart', domainSize: 5 },
   { name: 'bitaxe-gamma', description: 'Bitaxe Gamma: 1 × BM1370', chip: 'BM1370', chains: 1, chipsPerChain: 1, difficultyShift: 24, link: 'uart' },
   { name: 'gekko-compac-f', description: 'GekkoScience Compac F: 1 × BM1397 on USB serial', chip: 'BM1397', chains: 1, chipsPerChain: 1, difficultyShift: 22, link: 'usb-serial' },
 ];

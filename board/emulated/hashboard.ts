@@ -41,6 +41,7 @@ export class EmulatedHashboards {
       chips: this.profile.chipsPerChain,
       difficultyShift: this.profile.difficultyShift,
       paceLine,
+      ...(this.profile.domainSize ? { domainSize: this.profile.domainSize } : {}),
       ...(this.opts.hashrateScale !== undefined ? { hashrateScale: this.opts.hashrateScale } : {}),
       ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
       ...(this.opts.board?.(i) ? { board: this.opts.board(i)! } : {}),

@@ -107,6 +107,8 @@ interface RingSlot<T> {
   seen: Set<number> | null;
   /** The work this id carried before (a chain at most RING_HISTORY long): a late reply may be for it. */
   previous: RingSlot<T> | null;
+  /** Open-core null work: what the chips find on it is dropped, neither share nor hardware error. */
+  nullWork?: boolean;
 }
 
 /** Earlier occupants of a job id kept for late replies: with work streamed at the line rate an S9's
@@ -142,10 +144,11 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
   /** Seconds after which the chips have searched a job completely. */
   private sweepS = 1;
   private sweep = { mhz: 0, span: 0, hcn: 0, key: -1 };
+  /** The ids open-core work went out under; replies to it may come until openCoreUntil. */
+  private readonly openCoreIds = new Set<number>();
+  private openCoreUntil = 0;
   /** CHIP_NONCE_OFFSET writes held for after the first job (the S21 Pro capture's order). */
   private pendingOffsets: Uint8Array[] | null = null;
-  /** Job ids last used for open-core null work: replies to them are dropped, not counted stale. */
-  private readonly ignoredIds = new Set<number>();
 
   /**
    * The sweep time for the work being sent: `key` is its midstate count (midstate chips) or the
@@ -304,7 +307,8 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     }
     await this.link.flush();
     this.pendingOffsets = null;
-    this.ignoredIds.clear();
+    this.openCoreIds.clear();
+    this.openCoreUntil = 0;
     this.parser.replyLength = p.initialReplyLength;
     const vr = p.registers.versionRolling;
     const mask = o.versionMask ?? 0x1fffe000;
@@ -429,7 +433,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
   /**
    * Null jobs that open the core blocks GATE_BLOCK holds shut: nbits 0xFFFFFFFF (bit 0 set), zero
    * midstates and merkle tail, one per core (bOSminer `send_init_work` + `null_work::prepare_opencore`).
-   * Whatever the chips find on them is dropped, not counted as stale.
+   * They sit in the job ring marked as null work, so that late replies to them are dropped.
    */
   private async openCores(jobs: number): Promise<void> {
     const p = this.profile;
@@ -438,13 +442,17 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     const work: ChipWork = { version: 0, versionMask: 0, prevHash: zero, merkleRoot: zero, ntime: 0, nbits: 0xffffffff, midstates };
     for (let i = 0; i < jobs; i++) {
       const id = p.jobIds[i % p.jobIds.length]!;
-      this.ignoredIds.add(id);
+      const null_: DispatchWork<T> = { ...work, shareTarget: zero, networkTarget: zero, tag: undefined as T };
+      this.ring.set(id, { work: null_, header: null, seen: null, previous: this.ring.get(id) ?? null, nullWork: true });
       await this.write(encodeJob(p, id, work));
       if (i % 8 === 7) await this.settle();
     }
     await this.settle();
-    // Real work continues after the open-core ids: a late reply to one must not meet new work.
+    // Real work continues after the open-core ids: a late reply to one must not meet new work. A
+    // socket or pty can hold replies for a while after the ids came round again (RING_HISTORY).
     this.jobIndex = jobs % p.jobIds.length;
+    for (let i = 0; i < jobs; i++) this.openCoreIds.add(p.jobIds[i % p.jobIds.length]!);
+    this.openCoreUntil = performance.now() + 2000;
   }
 
   /** The line rate to mine at: the profile's fast rate, or less when the link carries less. */
@@ -553,7 +561,6 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       this.link.write(writeRegister(p.framing, vr, versionRollingRegister(work.versionMask), 'all')).catch(() => {});
     }
     this.jobFrameBytes = frame.length;
-    if (this.ignoredIds.size) this.ignoredIds.delete(id);
     this.updateSweep(p.jobFormat === 'header' ? popcount(work.versionMask & 0x1fffe000) : (work.midstates?.length ?? 1));
     const bytes = this.paced(frame);
     // Bytes handed to the link and not yet taken by it: a tty slower than its nominal rate (QEMU's
@@ -604,7 +611,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     const r = decodeNonceReply(p, body);
     const slot = this.ring.get(r.jobId);
     if (!slot) {
-      if (!this.ignoredIds.has(r.jobId)) this.stats.stale++;
+      this.stats.stale++;
       return;
     }
     const chip = Math.min(chipOfNonce(p, this.split, r.nonce), Math.max(0, this.chips.length - 1));
@@ -612,11 +619,15 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     if (this.check(slot, r, chip, core)) return;
     // A reply that arrives after its job id was reused belongs to one of the id's earlier works.
     for (let p = slot.previous; p; p = p.previous) if (this.check(p, r, chip, core)) return;
+    // A late reply to open-core work (its id already reused): dropped.
+    for (let p: RingSlot<T> | null = slot; p; p = p.previous) if (p.nullWork) return;
+    if (performance.now() < this.openCoreUntil && this.openCoreIds.has(r.jobId)) return;
     this.hwError(chip, core, 'ticket');
   }
 
   /** Classifies a reply against one slot's work; false when its hash misses the ticket there. */
   private check(slot: RingSlot<T>, r: NonceReply, chip: number, core: number): boolean {
+    if (slot.nullWork) return false;
     const p = this.profile;
     const counters = this.chips[chip];
     const w = slot.work;

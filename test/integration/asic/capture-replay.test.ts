@@ -64,7 +64,7 @@ async function bringUp(board: EmulatedBoardProfile, opts: Partial<ChainDriverOpt
     return write(b);
   };
   const profile: ChipProfile = CHIP_PROFILES[board.chip];
-  const driver = new ChainDriver<WorkTag>({ link, profile, expectedChips: board.chipsPerChain, difficultyShift: board.difficultyShift, rampIntervalMs: 1, replyTimeoutMs: 200, ...opts });
+  const driver = new ChainDriver<WorkTag>({ link, profile, expectedChips: board.chipsPerChain, maxBaud: board.linkBaud, difficultyShift: board.difficultyShift, rampIntervalMs: 1, replyTimeoutMs: 200, ...opts });
   cleanups.push(() => driver.close());
   const report = await driver.init();
   const initFrames = frames.length;

@@ -33,10 +33,10 @@ const dropReg = (reg: number) => (steps: BringUpStep[]): BringUpStep[] =>
 const dropStep = (kind: BringUpStep['kind']) => (steps: BringUpStep[]): BringUpStep[] => steps.filter((s) => s.kind !== kind);
 
 /** Brings the chain up with `profile` (the emulator keeps the real chip) and mines for `ms`. */
-async function mine(board: EmulatedBoardProfile, profile: ChipProfile, ms: number, nbits = 0x1703a30c) {
+async function mine(board: EmulatedBoardProfile, profile: ChipProfile, ms: number, nbits = 0x1703a30c, maxBaud: number | undefined = board.linkBaud) {
   const { boards, links } = EmulatedHashboards.inProcess(board, { hashrateScale: 1 });
   cleanups.push(() => boards.close());
-  const driver = new ChainDriver<WorkTag>({ link: links[0]!, profile, expectedChips: board.chipsPerChain, difficultyShift: board.difficultyShift, rampIntervalMs: 0, replyTimeoutMs: 200, ticketDifficulty: 1 });
+  const driver = new ChainDriver<WorkTag>({ link: links[0]!, profile, expectedChips: board.chipsPerChain, difficultyShift: board.difficultyShift, rampIntervalMs: 0, replyTimeoutMs: 200, ticketDifficulty: 1, ...(maxBaud ? { maxBaud } : {}) });
   cleanups.push(() => driver.close());
   const report = await driver.init();
   const sched = new WorkScheduler({ onShare: () => {} });
@@ -140,5 +140,30 @@ describe('PLL lock (ESP-Miner pll.c / bm1366.c vdo_scale; bosminer PllReg)', () 
   });
   it('in range it mines', async () => {
     expect((await mine(board, CHIP_PROFILES.BM1366, 1500)).nonces).toBeGreaterThan(10);
+  });
+});
+
+describe('the line rate each link carries (real-hardware.md §1b #6, #7; host-uart.ts)', () => {
+  it('Compac F: asked for 3.125 Mbaud, ftdi_sio falls back to 9600 and the chain goes silent', async () => {
+    const r = await mine(emulatedBoard('gekko-compac-f'), CHIP_PROFILES.BM1397, 1500, 0x1703a30c, 0);
+    expect(r.report.baud).toBe(9600);
+    expect(r.nonces).toBe(0);
+  });
+  it('Compac F at its link\'s 1.5 Mbaud: the chip at divider 1 (1.5625 M, 4 % off) and it mines', async () => {
+    const r = await mine(emulatedBoard('gekko-compac-f'), CHIP_PROFILES.BM1397, 1500);
+    expect(r.report.baud).toBe(1_500_000);
+    expect(r.boards.chain(0).lineRate).toBe(1_562_500);
+    expect(r.nonces).toBeGreaterThan(10);
+  });
+  it('S19j Pro on a 48 MHz/16 SoC UART: host 3.0 Mbaud, chips 3.125 Mbaud, mining', async () => {
+    const r = await mine(small('antminer-s19j-pro', 4), CHIP_PROFILES.BM1362, 1500);
+    expect(r.report.baud).toBe(3_000_000);
+    expect(r.boards.chain(0).lineRate).toBe(3_125_000);
+    expect(r.nonces).toBeGreaterThan(10);
+  });
+  it('Bitaxe Gamma at ≤ 1 Mbaud: divider 2 (1.0417 M)', async () => {
+    const r = await mine(emulatedBoard('bitaxe-gamma'), CHIP_PROFILES.BM1370, 1000);
+    expect(r.boards.chain(0).lineRate).toBe(Math.round(25e6 / 24));
+    expect(r.nonces).toBeGreaterThan(0);
   });
 });

@@ -4,8 +4,8 @@ import { openBoard } from '../../board/open.js';
 import { BoardError, formatLink, parseLink } from '../../board/types.js';
 import { emulatedBoard } from '../../board/emulated/chain-profiles.js';
 import { CHIP_PROFILES } from '../../drivers/asic/profiles.js';
-import { SafetyController } from '../../agent/roles/miner/safety.js';
-import { safetyConfigFor } from '../../agent/roles/miner/safety-policy.js';
+import { SafetyController } from '../../agent/safety/controller.js';
+import { safetyConfigFor } from '../../agent/safety/policy.js';
 
 const CHIPS = ['BM1387', 'BM1397', 'BM1362', 'BM1366', 'BM1368', 'BM1370'];
 

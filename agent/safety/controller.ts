@@ -2,10 +2,10 @@
 // fans, and on a shutdown decision stops hashing, cuts every chain's voltage, holds every reset
 // and runs the fans at 100 % — never waiting on the network. It also keeps PIC-style power
 // controllers alive with heartbeats and notices when they stop being answered.
-import type { Fan } from '../../../drivers/fans/fan.js';
-import type { BoardSensor } from '../../../board/board-sensors.js';
-import type { ChainHardware } from '../../../board/open.js';
-import type { Led } from '../../../drivers/transport/gpio-lines.js';
+import type { Fan } from '../../drivers/fans/fan.js';
+import type { BoardSensor } from '../../board/board-sensors.js';
+import type { ChainHardware } from '../../board/open.js';
+import type { Led } from '../../drivers/transport/gpio-lines.js';
 import {
   INITIAL_POLICY_STATE,
   clearLatch,
@@ -17,7 +17,7 @@ import {
   type Reading,
   type SafetyConfig,
   type ShutdownReason,
-} from './safety-policy.js';
+} from './policy.js';
 
 /** What the controller needs of a board (BoardHardware has it all). */
 export interface SafetyHardware {
@@ -39,6 +39,8 @@ export type SafetyEvent =
   | { type: 'cleared' };
 
 export interface SafetyHooks {
+  /** Called at the end of every completed poll (the hardware watchdog's feed). */
+  onPollDone?(): void;
   /** Stop sending work to every chain now. Given `stopHashingTimeoutMs`, then the voltage goes regardless. */
   stopHashing?(): void | Promise<void>;
   onEvent?(e: SafetyEvent): void;
@@ -140,6 +142,7 @@ export class SafetyController {
   start(): void {
     if (this.timer) return;
     this.startedAt = performance.now();
+    this.lastPollDone = this.startedAt;
     this.lastPoll = this.policyClock();
     void this.poll();
     this.timer = setInterval(() => void this.poll(), this.opts.pollMs);
@@ -159,6 +162,14 @@ export class SafetyController {
   get latched(): ShutdownReason | null {
     return this.state.latched;
   }
+
+  /** Nothing may power a chain or release a reset any more: a shutdown is latched or the agent is exiting. */
+  get halted(): boolean {
+    return this.state.latched !== null || this.exiting;
+  }
+
+  /** Set by powerDown: the process is on its way out and no chain comes back up. */
+  private exiting = false;
 
   status(): SafetyStatus {
     return { ...this.last, chains: [...this.chains.values()].map((c) => this.chainStatus(c)) };
@@ -241,7 +252,18 @@ export class SafetyController {
     c.heartbeatTimer = null;
   }
 
+  /** Polls have completed lately: the loop that watches the temperatures is alive. */
+  private loopAlive(): boolean {
+    // Three polls (at least 2 s), plus one read's worth of timeout (at most 1 s: a slower read is a failure anyway).
+    return performance.now() - this.lastPollDone < Math.max(3 * this.opts.pollMs, 2000) + Math.min(this.opts.readTimeoutMs, 1000);
+  }
+
+  private lastPollDone = performance.now();
+
   private async beat(c: ChainState): Promise<void> {
+    // A safety loop that has stopped completing polls must not keep a PIC convinced all is well:
+    // no heartbeat, so the PIC cuts the chain itself (S9: ~10 s), as the hardware watchdog reboots.
+    if (!this.loopAlive()) return this.checkHeartbeatAge(c, 'the safety loop is not completing its polls');
     if (c.beating) return this.checkHeartbeatAge(c, 'previous heartbeat still unanswered');
     c.beating = true;
     try {
@@ -320,6 +342,12 @@ export class SafetyController {
     }
     await this.setFans(d.duty);
     this.last = { duty: d.duty, shutdown: d.shutdown, alarms: d.alarms, readings, fans, chains: [] };
+    this.lastPollDone = performance.now();
+    try {
+      this.hooks.onPollDone?.();
+    } catch {
+      // a feed that fails is a missed feed
+    }
     this.reportAlarms(d.alarms);
     return d;
   }
@@ -419,6 +447,7 @@ export class SafetyController {
    * chain's voltage could not be confirmed off. Stops the timers.
    */
   async powerDown(exitDuty = 50): Promise<boolean> {
+    this.exiting = true;
     this.stop();
     const results = await Promise.all(
       [...this.chains.values()].map((c) =>

@@ -11,6 +11,7 @@ import { finishFromMidstate, sha256Of32 } from '../../agent/bitcoin/index.js';
 import { putLe32 as putLe } from '../../agent/bitcoin/bytes.js';
 import { bitPositions, depositBits } from '../../drivers/asic/bits.js';
 import { CommandParser, type HostCommand } from '../../drivers/asic/command-parser.js';
+import { preamble } from '../../drivers/asic/frame.js';
 import type { DecodedJob } from '../../drivers/asic/job.js';
 import type { ChipProfile } from '../../drivers/asic/profiles.js';
 import { composeNonce, counterSpan, encodeNonceReply, encodeRegisterReply, type NonceSplit } from '../../drivers/asic/nonce.js';
@@ -355,7 +356,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
 
   private send(body: Uint8Array, delayMs: number, garbled = false): void {
     const f = this.faults;
-    let out = this.profile.framing === 'bm1397' ? Buffer.concat([Buffer.from([0xaa, 0x55]), body]) : Buffer.from(body);
+    let out = Buffer.concat([Buffer.from(preamble(this.profile.framing, 'reply')), body]);
     if (garbled || (f.crcNoise > 0 && Math.random() < f.crcNoise)) {
       out = Buffer.from(out);
       out[out.length - 2]! ^= 1 << Math.floor(Math.random() * 8);

@@ -15,7 +15,8 @@ export const bitaxeGamma: BoardDefinition = {
   chains: [
     {
       index: 0,
-      link: { kind: 'serial', path: '/dev/ttyACM1', baud: 115_200 },
+      // ESP-Miner runs the Bitaxe line at ~1 Mbaud (divider 2, bm1370.c BM1370_set_max_baud).
+      link: { kind: 'serial', path: '/dev/ttyACM1', baud: 1_000_000 },
       chip: 'BM1370',
       expectedChips: 1,
       reset: { kind: 'bitaxe-raw', control: CONTROL, pin: BITAXE_RAW_RESET_PIN, activeLow: true },

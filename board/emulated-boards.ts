@@ -54,7 +54,8 @@ function fan(f: FanDef, maxRpm: number): FanDef {
 export function emulatedVersion(real: BoardDefinition, profile: string, thermal: ThermalParams, chainWatts: number, fanMaxRpm = 6000): BoardDefinition {
   const chain = (c: ChainDef, i: number): ChainDef => ({
     ...c,
-    link: { kind: 'emulated', profile, chain: i },
+    // The real link's rate limit goes with it: the emulated host UART is modelled on it.
+    link: { kind: 'emulated', profile, chain: i, ...(c.link.kind === 'serial' && c.link.baud ? { baud: c.link.baud } : {}) },
     ...(c.reset ? { reset: pin(c.reset) } : {}),
     ...(c.plug ? { plug: pin(c.plug) } : {}),
     power: power(c.power),

@@ -9,7 +9,9 @@ export const gekkoCompacF: BoardDefinition = {
   chains: [
     {
       index: 0,
-      link: { kind: 'serial', path: '/dev/ttyUSB0', baud: 115_200 },
+      // FTDI FT230X: ftdi_sio cannot make 3.125 Mbaud (falls back to 9600); cgminer's driver-gekko
+      // runs the chip at divider 1 with the FTDI at 1.5 M (driver-gekko.c:1553-1573).
+      link: { kind: 'serial', path: '/dev/ttyUSB0', baud: 1_500_000 },
       chip: 'BM1397',
       expectedChips: 1,
       power: { kind: 'none', why: 'the stick has a fixed regulator trimmed by hand; USB power stays on' },

@@ -7,11 +7,13 @@ export type ChipProfileName = 'BM1387' | 'BM1397' | 'BM1362' | 'BM1366' | 'BM136
 
 /** How a chain's serial line is reached. */
 export type ChainLink =
+  /** `baud`: the fastest rate the link carries; the chain driver picks the fastest chip divider
+   * within 5 % of it (default: the chip's own fast rate). */
   | { kind: 'serial'; path: string; baud?: number }
   | { kind: 'tcp'; host: string; port: number }
   | { kind: 'unix'; path: string }
   /** In process: chain `chain` of the named profile in board/emulated/chain-profiles.ts. */
-  | { kind: 'emulated'; profile: string; chain: number };
+  | { kind: 'emulated'; profile: string; chain: number; baud?: number };
 
 export type I2cBusRef =
   | { kind: 'linux'; bus: number }

@@ -1,5 +1,6 @@
 // The 80-byte block header: version | prev_hash | merkle_root | ntime | nbits | nonce (LE fields,
 // hashes in internal byte order).
+import { getLe32, putLe32 } from './bytes.js';
 import { sha256d } from './hash.js';
 
 export const HEADER_SIZE = 80;
@@ -13,12 +14,7 @@ export interface HeaderFields {
   nonce: number;
 }
 
-function u32(out: Uint8Array, o: number, v: number): void {
-  out[o] = v & 0xff;
-  out[o + 1] = (v >>> 8) & 0xff;
-  out[o + 2] = (v >>> 16) & 0xff;
-  out[o + 3] = v >>> 24;
-}
+const u32 = putLe32;
 
 export function buildHeader(h: HeaderFields, out: Uint8Array = new Uint8Array(HEADER_SIZE)): Uint8Array {
   u32(out, 0, h.version);
@@ -36,7 +32,7 @@ export function setNonce(header: Uint8Array, nonce: number): void {
 
 export function parseHeader(b: Uint8Array): HeaderFields {
   if (b.length !== HEADER_SIZE) throw new RangeError(`a header is 80 bytes, got ${b.length}`);
-  const r = (o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+  const r = (o: number) => getLe32(b, o);
   return { version: r(0), prevHash: b.slice(4, 36), merkleRoot: b.slice(36, 68), ntime: r(68), nbits: r(72), nonce: r(76) };
 }
 

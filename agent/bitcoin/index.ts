@@ -1,5 +1,6 @@
 // agent/bitcoin — pure Bitcoin primitives: hashing, targets, merkle trees, headers, transactions.
 export * from './hash.js';
+export * from './bytes.js';
 export * from './target.js';
 export * from './merkle.js';
 export * from './header.js';

@@ -31,6 +31,13 @@ export function meetsTarget(hash: Uint8Array, target: Uint8Array): boolean {
   return true;
 }
 
+/** Leading zero bits of a hash read as a little-endian 256-bit number (byte 31 most significant):
+ * a hash with 32 + k of them meets difficulty 2^k (what a BM13xx ticket mask filters on). */
+export function leadingZeroBits(h: Uint8Array): number {
+  for (let i = 31; i >= 0; i--) if (h[i] !== 0) return (31 - i) * 8 + Math.clz32(h[i]!) - 24;
+  return 256;
+}
+
 /** Compact nbits → target (Bitcoin Core's SetCompact; negative or overflowing values → null). */
 export function nbitsToTarget(nbits: number): bigint | null {
   const size = nbits >>> 24;

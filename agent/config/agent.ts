@@ -241,7 +241,8 @@ export function parseAgentConfig(text: string, file: string): AgentConfig {
 
 /** A serial path given in the file keeps the definition's line rate. */
 function withBaud(l: ChainLink, def: ChainLink): ChainLink {
-  return l.kind === 'serial' && def.kind === 'serial' && def.baud !== undefined && l.baud === undefined ? { ...l, baud: def.baud } : l;
+  const baud = def.kind === 'serial' || def.kind === 'emulated' ? def.baud : undefined;
+  return l.kind === 'serial' && baud !== undefined && l.baud === undefined ? { ...l, baud } : l;
 }
 
 function applyOverrides(def: BoardDefinition, b: Raw['board'], chains: ChainConfig[]): BoardDefinition {

@@ -8,14 +8,17 @@
 // duplicates after an exhausted search space therefore match the real chain.
 import { EventEmitter } from 'node:events';
 import { finishFromMidstate, sha256Of32 } from '../../agent/bitcoin/index.js';
-import { putLe32 as putLe } from '../../drivers/asic/bytes.js';
+import { putLe32 as putLe } from '../../agent/bitcoin/bytes.js';
 import { bitPositions, depositBits } from '../../drivers/asic/bits.js';
 import { CommandParser, type HostCommand } from '../../drivers/asic/command-parser.js';
+import { preamble } from '../../drivers/asic/frame.js';
 import type { DecodedJob } from '../../drivers/asic/job.js';
 import type { ChipProfile } from '../../drivers/asic/profiles.js';
 import { composeNonce, counterSpan, encodeNonceReply, encodeRegisterReply, type NonceSplit } from '../../drivers/asic/nonce.js';
-import { leadingZeroBits, sha256d } from '../../drivers/asic/hash.js';
-import { CLKI_HZ, RESET_BAUD, baudFromDivider, decodePll, decodeTicketMask, pllFrequencyMHz, versionMaskFromRegister } from '../../drivers/asic/registers.js';
+import { sha256d } from '../../agent/bitcoin/hash.js';
+import { leadingZeroBits } from '../../agent/bitcoin/target.js';
+import { CLKI_HZ, RESET_BAUD, baudFromDivider, decodeTicketMask, versionMaskFromRegister } from '../../drivers/asic/registers.js';
+import { CHIP_RULES, INV_CLKO_REACH, lockedMHz, type ChipRules } from './chip-rules.js';
 import { lineTimeMs, type SerialLink } from '../../drivers/transport/serial-link.js';
 
 /** How far ahead of the wall clock a paced line's arrivals may run. */
@@ -37,6 +40,9 @@ export interface EmulatedChainOptions {
   /** The board around the chain (board/emulated/board-model.ts): supply and reset gate the chips,
    * and the chain reports the power it draws. Without it the chain is always powered. */
   board?: { isPowered(): boolean; inReset(): boolean; setLoad(watts: number): void; wattsAtNominal: number; nominal: number };
+  /** Chips per voltage domain on a multi-domain board (S21 Pro: 5): above the reset rate a domain
+   * boundary passes the line only once it is configured (mujina REFERENCE.md "The Serial Chain"). */
+  domainSize?: number;
 }
 
 export interface ChainFaults {
@@ -65,6 +71,10 @@ class EmulatedChip {
   dead = false;
   hashing = true;
   nonces = 0;
+  /** CORE_MAILBOX words taken since the last soft reset. */
+  coreWords = new Set<number>();
+  /** Core blocks opened by work with nbits bit 0 while GATE_BLOCK is set (BM1387). */
+  openCores = 0;
   constructor(readonly index: number) {}
 }
 
@@ -97,6 +107,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   private readonly tail = new Uint8Array(16);
   private readonly digest = new Uint8Array(32);
   private readonly onData = (b: Uint8Array, at?: number) => this.receive(b, at);
+  private readonly rules: ChipRules;
 
   /**
    * The search positions the chips have covered so far: each real hash stands for `stride` of them.
@@ -113,6 +124,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   ) {
     super();
     this.profile = opts.profile;
+    this.rules = CHIP_RULES[opts.profile.name];
     this.parser = new CommandParser(opts.profile);
     this.replyLength = opts.profile.initialReplyLength;
     this.chips = Array.from({ length: opts.chips }, (_, i) => new EmulatedChip(i));
@@ -127,11 +139,57 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     this.timer.unref?.();
   }
 
-  /** Chips reachable from the host: those before the first dead chip. */
+  /** Chips reachable from the host: those before the first dead chip or unconfigured domain boundary. */
   private reachable(): EmulatedChip[] {
     if (!this.powered) return [];
     const d = this.chips.findIndex((c) => c.dead);
-    return d < 0 ? this.chips : this.chips.slice(0, d);
+    const end = Math.min(d < 0 ? this.chips.length : d, this.firstUnrelayedChip());
+    return end === this.chips.length ? this.chips : this.chips.slice(0, end);
+  }
+
+  /**
+   * Above the reset rate, the first chip of a domain whose boundary is not set up: the last chip of
+   * the domain before drives the clock across it at full strength (0x58 CLKO_DS bits 15–12 = 0xF)
+   * and both boundary chips re-clock the lines (0x2C bits 1–0), as the stock S21 Pro writes them
+   * (mujina REFERENCE.md "The Serial Chain" / BM1370). At the reset rate every chip relays (the
+   * captures enumerate all 65 chips before any of this is written).
+   */
+  private firstUnrelayedChip(): number {
+    const size = this.opts.domainSize;
+    if (!size || this.baud <= RESET_BAUD * 1.05) return this.chips.length;
+    for (let first = size; first < this.chips.length; first += size) {
+      const last = this.chips[first - 1]!.registers;
+      const next = this.chips[first]!.registers;
+      const clko = ((last.get(0x58) ?? 0) >>> 12) & 0xf;
+      if (clko !== 0xf || ((last.get(0x2c) ?? 0) & 3) !== 3 || ((next.get(0x2c) ?? 0) & 3) !== 3) return first;
+    }
+    return this.chips.length;
+  }
+
+  /** Whether chip `c` reports nonces at all: its report enables and core words are set (chip-rules.ts). */
+  private reports(c: EmulatedChip): boolean {
+    const r = this.rules;
+    if (r.reportEnable) {
+      const v = c.registers.get(r.reportEnable.register) ?? 0x0000c100;
+      if (((v >>> 28) & r.reportEnable.bits) !== r.reportEnable.bits) return false;
+    }
+    for (const w of r.coreWords) if (!c.coreWords.has(w)) return false;
+    return true;
+  }
+
+  /** BM1387: cores past those opened are held by GATE_BLOCK. */
+  private gatedFrom(c: EmulatedChip): number {
+    const g = this.rules.gate;
+    if (!g || !(((c.registers.get(g.register) ?? 0) >>> g.gateBit) & 1)) return Infinity;
+    return c.openCores;
+  }
+
+  /** BM1387 chips far down a chain whose clock is not inverted send garbled replies. */
+  private garbles(c: EmulatedChip): boolean {
+    const g = this.rules.gate;
+    if (!g || c.index < INV_CLKO_REACH) return false;
+    const misc = c.registers.get(g.register);
+    return misc !== undefined && !((misc >>> g.invClkBit) & 1);
   }
 
   /** A dead chip stops answering and forwarding: every chip behind it vanishes too. */
@@ -179,7 +237,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     this.powered = on;
     this.cond = null;
     if (!on) {
-      for (const c of this.chips) Object.assign(c, { address: 0, job: null, registers: new Map() });
+      for (const c of this.chips) Object.assign(c, { address: 0, job: null, registers: new Map(), coreWords: new Set(), openCores: 0 });
       this.replyLength = this.profile.initialReplyLength;
       this.setBaud(RESET_BAUD);
     }
@@ -192,7 +250,8 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   /** Nominal hash rate of the chain (H/s) at its programmed frequencies. */
   nominalHashrate(): number {
     const { rates } = this.conditions();
-    return this.reachable().reduce((s, c) => s + (c.hashing ? rates[c.index]! : 0), 0);
+    const live = (c: EmulatedChip) => (c.hashing && this.reports(c) ? Math.min(1, this.gatedFrom(c) / this.profile.cores) : 0);
+    return this.reachable().reduce((s, c) => s + rates[c.index]! * live(c), 0);
   }
 
   close(): void {
@@ -242,7 +301,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
       }
       case 'write': {
         const targets = chips.filter((c) => cmd.broadcast || c.address === cmd.address);
-        for (const c of targets) c.registers.set(cmd.register, cmd.value);
+        for (const c of targets) this.writeChip(c, cmd.register, cmd.value);
         if (targets.length) this.afterWrite(cmd.register, cmd.value);
         return;
       }
@@ -250,11 +309,31 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
         this.stats.jobs++;
         // The time up to its arrival was spent on the previous job: settle that before switching.
         this.advance(at);
-        for (const c of chips) c.job = { job: cmd.job, startedAt: at, phase: Math.random(), sample: 0 };
+        const g = this.rules.gate;
+        for (const c of chips) {
+          c.job = { job: cmd.job, startedAt: at, phase: Math.random(), sample: 0 };
+          // One gated core block opens per work with nbits bit 0 set (bosminer bm1387.rs:495-499).
+          if (g && cmd.job.nbits & 1 && ((c.registers.get(g.register) ?? 0) >>> g.gateBit) & 1) c.openCores = Math.min(this.profile.cores, c.openCores + 1);
+        }
         this.emit('job', cmd.job.jobId);
         return;
       }
     }
+  }
+
+  /** A register write as one chip takes it. */
+  private writeChip(c: EmulatedChip, register: number, value: number): void {
+    const r = this.rules;
+    if (r.softReset && register === r.softReset.register) {
+      if (r.softReset.chipReset && value & r.softReset.chipReset) {
+        // CHIP_RST: the whole chip returns to its power-on state, address and configuration lost.
+        Object.assign(c, { address: 0, job: null, registers: new Map(), coreWords: new Set(), openCores: 0 });
+        return;
+      }
+      c.coreWords.clear();
+    }
+    if (register === 0x3c) c.coreWords.add(value);
+    c.registers.set(register, value);
   }
 
   private afterWrite(register: number, value: number): void {
@@ -279,15 +358,15 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     if (register === p.registers.chipId) {
       value = ((p.chipId << 16) | (p.chipIdByte << 8) | (p.framing === 'bm1387' ? address : 0)) >>> 0;
     }
-    this.send(encodeRegisterReply(p, this.replyLength, { value, address, register }), 0);
+    this.send(encodeRegisterReply(p, this.replyLength, { value, address, register }), 0, this.garbles(c));
   }
 
   // ---- chips → host -------------------------------------------------------------------------
 
-  private send(body: Uint8Array, delayMs: number): void {
+  private send(body: Uint8Array, delayMs: number, garbled = false): void {
     const f = this.faults;
-    let out = this.profile.framing === 'bm1397' ? Buffer.concat([Buffer.from([0xaa, 0x55]), body]) : Buffer.from(body);
-    if (f.crcNoise > 0 && Math.random() < f.crcNoise) {
+    let out = Buffer.concat([Buffer.from(preamble(this.profile.framing, 'reply')), body]);
+    if (garbled || (f.crcNoise > 0 && Math.random() < f.crcNoise)) {
       out = Buffer.from(out);
       out[out.length - 2]! ^= 1 << Math.floor(Math.random() * 8);
     }
@@ -306,10 +385,9 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   // ---- hashing ------------------------------------------------------------------------------
 
   private frequencyMHz(c: EmulatedChip): number {
-    const v = c.registers.get(this.profile.registers.pll);
+    const v = c.registers.get(this.rules.pll.register);
     if (v === undefined) return 50; // power-on PLL: slow, until the host programs it
-    const d = decodePll(this.profile.pll.layout, v);
-    return d.refdiv && d.postdiv1 && d.postdiv2 ? pllFrequencyMHz(d) : 0;
+    return lockedMHz(this.rules.pll, v);
   }
 
   private chipRate(c: EmulatedChip): number {
@@ -350,7 +428,9 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     const { needZeros, split, versionMask, versionBits, rates, spans } = this.conditions();
     for (const c of chips) {
       const cj = c.job;
-      if (!cj || !c.hashing || c.address === null) continue;
+      if (!cj || !c.hashing || c.address === null || !this.reports(c)) continue;
+      const gatedFrom = this.gatedFrom(c);
+      const garbled = this.garbles(c);
       const rate = rates[c.index]!;
       const job = cj.job;
       const slots = p.jobFormat === 'midstate' ? job.midstates.length : 2 ** versionBits.length;
@@ -370,6 +450,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
         const r = Math.floor(q / slots);
         const core = r % p.cores;
         const counter = Math.floor(r / p.cores);
+        if (core >= gatedFrom) continue;
         const nonce = composeNonce(p, split, c.index, core, counter);
         this.stats.hashes++;
         let version = 0;
@@ -385,7 +466,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
         this.stats.nonces++;
         this.emit('nonce', { chip: c.index, nonce });
         const excess = Math.max(0, Math.min(255, 2 * (leadingZeroBits(hash) - needZeros)));
-        this.send(encodeNonceReply(p, { nonce, jobId: job.jobId, slot: p.jobFormat === 'header' ? slot % p.subCores : slot, versionField: version >>> 13, excess }), this.faults.lateMs);
+        this.send(encodeNonceReply(p, { nonce, jobId: job.jobId, slot: p.jobFormat === 'header' ? slot % p.subCores : slot, versionField: version >>> 13, excess }), this.faults.lateMs, garbled);
       }
     }
   }

@@ -12,6 +12,7 @@ import { SocketLink } from '../../drivers/transport/socket-link.js';
 import { SerialPortLink } from '../../drivers/transport/serialport-link.js';
 import { TransportError, type SerialLink } from '../../drivers/transport/serial-link.js';
 import { EmulatedChain, type EmulatedChainOptions } from './chip-chain.js';
+import { hostRate } from './host-uart.js';
 import { boardChip, emulatedBoard, type EmulatedBoardProfile } from './chain-profiles.js';
 
 export interface HashboardOptions {
@@ -41,6 +42,7 @@ export class EmulatedHashboards {
       chips: this.profile.chipsPerChain,
       difficultyShift: this.profile.difficultyShift,
       paceLine,
+      ...(this.profile.domainSize ? { domainSize: this.profile.domainSize } : {}),
       ...(this.opts.hashrateScale !== undefined ? { hashrateScale: this.opts.hashrateScale } : {}),
       ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
       ...(this.opts.board?.(i) ? { board: this.opts.board(i)! } : {}),
@@ -61,7 +63,7 @@ export class EmulatedHashboards {
     const boards = new EmulatedHashboards(profile, opts);
     const links: SerialLink[] = [];
     for (let i = 0; i < profile.chains; i++) {
-      const [driverEnd, deviceEnd] = linkedPair(RESET_BAUD, { paced: true });
+      const [driverEnd, deviceEnd] = linkedPair(RESET_BAUD, { paced: true, hostRate: (r) => hostRate(profile.hostUart, r) });
       boards.attach(i, deviceEnd, false);
       links.push(driverEnd);
       boards.cleanups.push(() => driverEnd.close());

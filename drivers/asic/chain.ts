@@ -5,14 +5,16 @@
 // its share and network targets and an opaque tag that comes back with each share.
 import { EventEmitter } from 'node:events';
 import { lineTimeMs, type SerialLink } from '../transport/serial-link.js';
-import { putLe32 as putLe } from './bytes.js';
+import { putLe32 as putLe } from '../../agent/bitcoin/bytes.js';
 import { popcount } from './bits.js';
 import { chainInactive, readRegister, setAddress, writeRegister } from './frame.js';
-import { leadingZeroBits, meetsTarget, sha256d } from './hash.js';
+import { sha256d } from '../../agent/bitcoin/hash.js';
+import { leadingZeroBits, meetsTarget } from '../../agent/bitcoin/target.js';
+import { relayWrites, type BringUpStep } from './bringup.js';
 import { encodeJob, type ChipWork } from './job.js';
 import { type NonceReply, chipOfNonce, coreOfNonce, counterSpan, decodeNonceReply, decodeRegisterReply, log2, spreadOffsets, sweepSeconds, type NonceSplit, type RegisterReply } from './nonce.js';
 import { CORE_SLOTS, type ChipProfile } from './profiles.js';
-import { RESET_BAUD, baudDivider, baudFromDivider, encodePll, encodeTicketMask, solvePll, versionRollingRegister, pllFrequencyMHz } from './registers.js';
+import { RESET_BAUD, baudFromDivider, fastestDivider, encodePll, encodeTicketMask, solvePll, versionRollingRegister, pllFrequencyMHz } from './registers.js';
 import { ReplyParser } from './reply.js';
 
 export class ChainError extends Error {
@@ -36,8 +38,11 @@ export interface ChainDriverOptions {
   ticketDifficulty?: number;
   /** Emulated chains: each reported hash stands for 2^shift (the board profile's scale); 0 on hardware. */
   difficultyShift?: number;
-  /** The line rate to switch to after init (0: stay at the reset rate). */
+  /** The line rate to switch to after init (0: stay at the reset rate; default the profile's fast rate). */
   baud?: number;
+  /** The fastest rate the link carries (the board's link.baud): the driver picks the fastest chip
+   * divider within tolerance of it. */
+  maxBaud?: number;
   /** Version bits the header chips may roll (BIP320 0x1FFFE000 by default). */
   versionMask?: number;
   /** Drives the chain's reset line (GPIO): held = in reset. */
@@ -102,6 +107,8 @@ interface RingSlot<T> {
   seen: Set<number> | null;
   /** The work this id carried before (a chain at most RING_HISTORY long): a late reply may be for it. */
   previous: RingSlot<T> | null;
+  /** Open-core null work: what the chips find on it is dropped, neither share nor hardware error. */
+  nullWork?: boolean;
 }
 
 /** Earlier occupants of a job id kept for late replies: with work streamed at the line rate an S9's
@@ -137,6 +144,11 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
   /** Seconds after which the chips have searched a job completely. */
   private sweepS = 1;
   private sweep = { mhz: 0, span: 0, hcn: 0, key: -1 };
+  /** The ids open-core work went out under; replies to it may come until openCoreUntil. */
+  private readonly openCoreIds = new Set<number>();
+  private openCoreUntil = 0;
+  /** CHIP_NONCE_OFFSET writes held for after the first job (the S21 Pro capture's order). */
+  private pendingOffsets: Uint8Array[] | null = null;
 
   /**
    * The sweep time for the work being sent: `key` is its midstate count (midstate chips) or the
@@ -278,7 +290,6 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     const p = this.profile;
     const f = p.framing;
     const o = this.opts;
-    const gap = () => sleep(2);
     if (o.reset) {
       await o.reset(true);
       await sleep(100);
@@ -295,6 +306,9 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       await this.link.setBaudRate(RESET_BAUD);
     }
     await this.link.flush();
+    this.pendingOffsets = null;
+    this.openCoreIds.clear();
+    this.openCoreUntil = 0;
     this.parser.replyLength = p.initialReplyLength;
     const vr = p.registers.versionRolling;
     const mask = o.versionMask ?? 0x1fffe000;
@@ -310,123 +324,187 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     const found = ids.length;
     const step = o.addressStep ?? Math.max(1, 256 / nextPow2(o.expectedChips));
     if (found * step > 256) throw new ChainError('chip-count', `${found} chips do not fit the address space at step ${step}`);
-    for (let i = 0; i < 3; i++) {
-      await this.write(chainInactive(f));
-      await sleep(5);
-    }
     const addresses = Array.from({ length: found }, (_, i) => i * step);
-    for (const a of addresses) await this.write(setAddress(f, a));
-    // A second discovery confirms the addresses; the first that never answers names the break.
-    const answered = new Set((await this.broadcastRead(p.registers.chipId)).map((r) => r.address));
-    const firstSilent = addresses.findIndex((a) => !answered.has(a));
-    const reachable = firstSilent < 0 ? found : firstSilent;
-    const missingAt = reachable < o.expectedChips ? reachable : null;
-    if (missingAt !== null) {
-      const msg = `${p.name} chain: ${reachable} of ${o.expectedChips} chips answer; chip ${missingAt} (address 0x${(missingAt * step).toString(16)}) is the first missing`;
-      if (o.requireAllChips) throw new ChainError('chip-count', msg);
-      o.log?.(msg);
-    }
-    this.split = { addressStep: step };
-    this.chips.length = 0;
-    for (let i = 0; i < reachable; i++) this.chips.push({ nonces: 0, hwErrors: 0, duplicates: 0, cores: new Uint32Array(CORE_SLOTS) });
-
-    const init = this.initRegisters();
-    for (const [reg, value] of init.broadcast) {
-      await this.write(writeRegister(f, reg, value, 'all'));
-      await gap();
-    }
-    for (const [reg, value] of init.first) await this.write(writeRegister(f, reg, value, addresses[0]!));
-    for (let i = 0; i < reachable; i++) {
-      for (const [reg, value] of init.perChip) await this.write(writeRegister(f, reg, value, addresses[i]!));
-      // Paced as stock firmware paces config writes: a burst of kilobytes overruns receive
-      // buffers without flow control (a UART FIFO, a pty's line discipline) and frames are lost.
-      if (init.perChip.length && i % 4 === 3) await this.settle();
-    }
-    for (const [reg, value] of init.after) await this.write(writeRegister(f, reg, value, 'all'));
-    await this.settle();
-    if (p.nonceSplit === 'offset') {
-      const offsets = spreadOffsets(reachable);
-      for (let i = 0; i < reachable; i++) await this.write(writeRegister(f, p.registers.nonceOffset, (0x80000000 | offsets[i]!) >>> 0, addresses[i]!));
-      this.split = { addressStep: step, offsets };
-    }
-    // Twice: a chip that missed the ticket mask would report every diff-1 hash.
-    for (let i = 0; i < 2; i++) {
-      await this.write(writeRegister(f, p.registers.ticketMask, encodeTicketMask(this.ticketDifficulty), 'all'));
-      await this.settle();
-    }
-    const mhz = await this.rampFrequency(50, this.frequencyMHz);
-    const span0 = counterSpan(p, this.split, 0);
+    const state = { reachable: found, missingAt: null as number | null, mhz: 0, baud: this.link.baudRate };
+    for (const s of p.bringUp.steps) await this.runStep(s, addresses, step, state);
+    if (state.mhz === 0) state.mhz = pllFrequencyMHz(solvePll(this.frequencyMHz, p.pll.fbRange));
     if (p.jobFormat === 'header') {
-      // Each version batch ends after HCN ticks of 25 MHz: slice·25/f·0.5 less a guard (digest
-      // §1.13; mujina's floor(slice·REFDIV·PD1·PD2 / (2·FBDIV)), ESP-Miner's errata margin).
-      const hcn = Math.max(1, Math.floor((span0 * 25) / mhz / 2) - 200);
-      await this.write(writeRegister(f, p.registers.hashCountingNumber, hcn, 'all'));
-      if (vr !== null) await this.write(writeRegister(f, vr, versionRollingRegister(mask), 'all'));
       this.chipVersionMask = mask;
-      this.sweep = { mhz, span: span0, hcn, key: -1 };
       this.updateSweep(popcount(mask & 0x1fffe000));
     } else {
-      this.sweep = { mhz, span: span0, hcn: 0, key: -1 };
+      this.sweep = { mhz: state.mhz, span: counterSpan(p, this.split, 0), hcn: 0, key: -1 };
       this.updateSweep(p.maxMidstates);
     }
-    const baud = await this.switchBaud(o.baud ?? p.fastBaud);
     this.startedAt = this.lastReplyAt = performance.now();
-    return { found: reachable, expected: o.expectedChips, missingAt, addresses: addresses.slice(0, reachable), frequencyMHz: mhz, baud, workIntervalMs: this.workIntervalMs };
+    const reachable = state.reachable;
+    return { found: reachable, expected: o.expectedChips, missingAt: state.missingAt, addresses: addresses.slice(0, reachable), frequencyMHz: state.mhz, baud: state.baud, workIntervalMs: this.workIntervalMs };
   }
 
-  /** Registers each profile's init writes (digest §1.14), broadcast, after addressing. */
-  /** Each profile's init writes after addressing (digest §1.14): broadcast, to the first chip,
-   * to every chip, then broadcast again. The BM1387's (misc control, PLL, ticket) come elsewhere. */
-  private initRegisters(): { broadcast: [number, number][]; first: [number, number][]; perChip: [number, number][]; after: [number, number][] } {
-    const none: [number, number][] = [];
-    switch (this.profile.name) {
-      case 'BM1387':
-        return { broadcast: none, first: none, perChip: none, after: none };
-      case 'BM1397':
-        return { broadcast: [[0x80, 0], [0x84, 0], [0x20, 1], [0x3c, 0x80008074], [0x68, 0xc0700111], [0x28, 0x0600000f]], first: none, perChip: none, after: none };
-      case 'BM1370':
-        return {
-          broadcast: [[0xa8, 0x00070000], [0x18, 0xf000c100], [0x3c, 0x80008b00], [0x3c, 0x8000800c], [0x58, 0x00011111]],
-          first: none,
-          perChip: [[0xa8, 0x000701f0], [0x18, 0xf000c100], [0x3c, 0x80008b00], [0x3c, 0x8000800c], [0x3c, 0x800082aa]],
-          after: [[0xb9, 0x00004480], [0x54, 2], [0xb9, 0x00004480], [0x3c, 0x80008dee]],
-        };
-      default:
-        return {
-          broadcast: [[0xa8, 0x00070000], [0x18, 0xff0fc100], [0x3c, 0x80008540], [0x3c, 0x80008020], [0x54, 3], [0x58, 0x02111111]],
-          first: [[0x2c, 0x007c0003]],
-          perChip: [[0xa8, 0x000701f0], [0x18, 0xf000c100], [0x3c, 0x80008540], [0x3c, 0x80008020], [0x3c, 0x800082aa]],
-          after: none,
-        };
+  /** One step of the profile's bring-up (bringup.ts). */
+  private async runStep(s: BringUpStep, addresses: number[], step: number, st: { reachable: number; missingAt: number | null; mhz: number; baud: number }): Promise<void> {
+    const p = this.profile;
+    const f = p.framing;
+    const o = this.opts;
+    switch (s.kind) {
+      case 'broadcast':
+        for (const w of s.writes) {
+          // The ticket mask twice: a chip that missed it would report every diff-1 hash.
+          if (w === 'ticket') for (let i = 0; i < 2; i++) await this.write(writeRegister(f, p.registers.ticketMask, encodeTicketMask(this.ticketDifficulty), 'all'));
+          else await this.write(writeRegister(f, w[0], w[1], 'all'));
+          await sleep(2);
+        }
+        await this.settle();
+        return;
+      case 'firstChip':
+        for (const [reg, value] of s.writes) await this.write(writeRegister(f, reg, value, addresses[0]!));
+        return;
+      case 'address': {
+        for (let i = 0; i < 3; i++) {
+          await this.write(chainInactive(f));
+          await sleep(5);
+        }
+        for (const a of addresses) await this.write(setAddress(f, a));
+        // A second discovery confirms the addresses; the first that never answers names the break.
+        const answered = new Set((await this.broadcastRead(p.registers.chipId)).map((r) => r.address));
+        const firstSilent = addresses.findIndex((a) => !answered.has(a));
+        st.reachable = firstSilent < 0 ? addresses.length : firstSilent;
+        st.missingAt = st.reachable < o.expectedChips ? st.reachable : null;
+        if (st.missingAt !== null) {
+          const msg = `${p.name} chain: ${st.reachable} of ${o.expectedChips} chips answer; chip ${st.missingAt} (address 0x${(st.missingAt * step).toString(16)}) is the first missing`;
+          if (o.requireAllChips) throw new ChainError('chip-count', msg);
+          o.log?.(msg);
+        }
+        this.split = { addressStep: step };
+        if (p.nonceSplit === 'offset' && st.reachable > 1) {
+          const offsets = spreadOffsets(st.reachable);
+          this.split = { addressStep: step, offsets };
+          this.pendingOffsets = offsets.map((off, i) => writeRegister(f, p.registers.nonceOffset, (0x80000000 | off) >>> 0, addresses[i]!));
+        }
+        this.chips.length = 0;
+        for (let i = 0; i < st.reachable; i++) this.chips.push({ nonces: 0, hwErrors: 0, duplicates: 0, cores: new Uint32Array(CORE_SLOTS) });
+        return;
+      }
+      case 'perChip':
+        for (let i = 0; i < st.reachable; i++) {
+          for (const [reg, value] of s.writes) await this.write(writeRegister(f, reg, value, addresses[i]!));
+          // Paced as stock firmware paces config writes: a burst of kilobytes overruns receive
+          // buffers without flow control (a UART FIFO, a pty's line discipline) and frames are lost.
+          if (i % 4 === 3) await this.settle();
+        }
+        await this.settle();
+        return;
+      case 'domains': {
+        const d = p.bringUp.domains;
+        if (!d || st.reachable <= d.size) return;
+        for (let last = d.size - 1; last < st.reachable; last += d.size) for (const [reg, value] of d.lastChip) await this.write(writeRegister(f, reg, value, addresses[last]!));
+        for (const [reg, value] of d.broadcast) await this.write(writeRegister(f, reg, value, 'all'));
+        for (const r of relayWrites(d, st.reachable)) await this.write(writeRegister(f, d.relay.register, r.value, addresses[r.chip]!));
+        await this.settle();
+        return;
+      }
+      case 'baud':
+        st.baud = await this.switchBaud(this.linkBaud());
+        return;
+      case 'pll':
+        st.mhz = await this.setFrequency(this.frequencyMHz);
+        return;
+      case 'hashCounting': {
+        // Each version batch ends after HCN ticks of 25 MHz: slice·25/f·0.5 less a guard (digest
+        // §1.13; mujina's floor(slice·REFDIV·PD1·PD2 / (2·FBDIV)), ESP-Miner's errata margin).
+        const mhz = st.mhz || pllFrequencyMHz(solvePll(this.frequencyMHz, p.pll.fbRange));
+        const span0 = counterSpan(p, this.split, 0);
+        const hcn = Math.max(1, Math.floor((span0 * 25) / mhz / 2) - 200);
+        await this.write(writeRegister(f, p.registers.hashCountingNumber, hcn, 'all'));
+        this.sweep = { mhz, span: span0, hcn, key: -1 };
+        return;
+      }
+      case 'versionMask': {
+        const vr = p.registers.versionRolling;
+        if (vr !== null) await this.write(writeRegister(f, vr, versionRollingRegister(o.versionMask ?? 0x1fffe000), 'all'));
+        await this.settle();
+        return;
+      }
+      case 'openCore':
+        await this.openCores(s.jobs);
+        return;
     }
   }
 
-  private async rampFrequency(fromMHz: number, toMHz: number): Promise<number> {
+  /**
+   * Null jobs that open the core blocks GATE_BLOCK holds shut: nbits 0xFFFFFFFF (bit 0 set), zero
+   * midstates and merkle tail, one per core (bOSminer `send_init_work` + `null_work::prepare_opencore`).
+   * They sit in the job ring marked as null work, so that late replies to them are dropped.
+   */
+  private async openCores(jobs: number): Promise<void> {
     const p = this.profile;
+    const zero = new Uint8Array(32);
+    const midstates = Array.from({ length: p.maxMidstates }, () => ({ version: 0, state: new Uint32Array(8) }));
+    const work: ChipWork = { version: 0, versionMask: 0, prevHash: zero, merkleRoot: zero, ntime: 0, nbits: 0xffffffff, midstates };
+    for (let i = 0; i < jobs; i++) {
+      const id = p.jobIds[i % p.jobIds.length]!;
+      const null_: DispatchWork<T> = { ...work, shareTarget: zero, networkTarget: zero, tag: undefined as T };
+      this.ring.set(id, { work: null_, header: null, seen: null, previous: this.ring.get(id) ?? null, nullWork: true });
+      await this.write(encodeJob(p, id, work));
+      if (i % 8 === 7) await this.settle();
+    }
+    await this.settle();
+    // Real work continues after the open-core ids: a late reply to one must not meet new work. A
+    // socket or pty can hold replies for a while after the ids came round again (RING_HISTORY).
+    this.jobIndex = jobs % p.jobIds.length;
+    for (let i = 0; i < jobs; i++) this.openCoreIds.add(p.jobIds[i % p.jobIds.length]!);
+    this.openCoreUntil = performance.now() + 2000;
+  }
+
+  /** The line rate to mine at: the profile's fast rate, or less when the link carries less. */
+  private linkBaud(): number {
+    const target = this.opts.baud ?? this.profile.fastBaud;
+    const max = this.opts.maxBaud;
+    return max !== undefined && max > 0 ? Math.min(target, max) : target;
+  }
+
+  /** Sets the PLL per the profile's policy (ramp or once); returns the frequency reached. */
+  private async setFrequency(toMHz: number): Promise<number> {
+    const p = this.profile;
+    const policy = p.bringUp.pll;
     const step = this.opts.rampStepMHz ?? 6.25;
     const interval = this.opts.rampIntervalMs ?? 100;
-    let f = fromMHz;
-    let reached = fromMHz;
+    const from = policy.rampFromMHz;
+    let f = from ?? toMHz;
+    let reached = f;
     do {
-      f = interval > 0 ? Math.min(toMHz, f + step) : toMHz;
+      f = from !== null && interval > 0 ? Math.min(toMHz, f + step) : toMHz;
       const d = solvePll(f, p.pll.fbRange);
       reached = pllFrequencyMHz(d);
-      await this.write(writeRegister(p.framing, p.registers.pll, encodePll(p.pll.layout, d), 'all'));
-      if (interval > 0) await sleep(interval);
+      const pll = writeRegister(p.framing, p.registers.pll, encodePll(p.pll.layout, d), 'all');
+      if (policy.preWrite) {
+        const pre = writeRegister(p.framing, policy.preWrite[0], policy.preWrite[1], 'all');
+        await this.write(pre);
+        await this.write(pre);
+        await this.write(pll);
+      }
+      await this.write(pll);
+      if (from !== null && interval > 0) await sleep(interval);
     } while (f < toMHz);
+    await this.settle();
     return reached;
   }
 
+  /**
+   * Switches chips and host to the fastest divider whose rate is within the link's tolerance of
+   * `target` (5 %, bOSminer's MAX_BAUD_RATE_ERR_PERC, lib.rs:1772): a link that carries 1.5 Mbaud
+   * (FTDI) gets divider 1 (1.5625 Mbaud), one that carries 3.0 Mbaud (AM335x 48 MHz/16) divider 0.
+   */
   private async switchBaud(target: number): Promise<number> {
-    if (!target || Math.abs(target - this.link.baudRate) < 1) return this.link.baudRate;
-    const div = baudDivider(target);
+    if (!target) return this.link.baudRate;
+    const div = fastestDivider(target);
+    const baud = Math.round(baudFromDivider(div));
+    if (Math.abs(baud - this.link.baudRate) < 1) return this.link.baudRate;
     await this.write(writeRegister(this.profile.framing, this.profile.registers.baud, this.profile.baudValue(div), 'all'));
     await this.link.drain();
     await sleep(20);
-    const baud = Math.round(baudFromDivider(div));
     await this.link.setBaudRate(baud);
     await this.link.flush();
-    return baud;
+    return this.link.baudRate;
   }
 
   /** Waits until what was written has left (and a moment for the far end to take it in). */
@@ -492,6 +570,11 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       () => void (this.txPendingBytes -= bytes.length),
       () => void (this.txPendingBytes -= bytes.length),
     );
+    if (this.pendingOffsets) {
+      // The stock S21 Pro sends one job, then each chip's nonce offset (mujina REFERENCE.md step 11).
+      for (const w of this.pendingOffsets) this.link.write(w).catch(() => {});
+      this.pendingOffsets = null;
+    }
     const now = performance.now();
     this.txBusyUntil = Math.max(now, this.txBusyUntil) + lineTimeMs(bytes.length, this.link.baudRate);
     return id;
@@ -536,11 +619,15 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     if (this.check(slot, r, chip, core)) return;
     // A reply that arrives after its job id was reused belongs to one of the id's earlier works.
     for (let p = slot.previous; p; p = p.previous) if (this.check(p, r, chip, core)) return;
+    // A late reply to open-core work (its id already reused): dropped.
+    for (let p: RingSlot<T> | null = slot; p; p = p.previous) if (p.nullWork) return;
+    if (performance.now() < this.openCoreUntil && this.openCoreIds.has(r.jobId)) return;
     this.hwError(chip, core, 'ticket');
   }
 
   /** Classifies a reply against one slot's work; false when its hash misses the ticket there. */
   private check(slot: RingSlot<T>, r: NonceReply, chip: number, core: number): boolean {
+    if (slot.nullWork) return false;
     const p = this.profile;
     const counters = this.chips[chip];
     const w = slot.work;

@@ -2,7 +2,7 @@
 // inspecting a capture). Frames with a bad CRC are dropped, as chips drop them, and counted;
 // the parser resynchronises byte by byte and never holds more than one frame's worth of input.
 import { crc5 } from './crc.js';
-import { Commands } from './frame.js';
+import { Commands, preamble } from './frame.js';
 import { decodeJob, jobBodyLength, type DecodedJob } from './job.js';
 import type { ChipProfile } from './profiles.js';
 
@@ -27,13 +27,15 @@ export class CommandParser {
   readonly ends: number[] = [];
   private readonly codes: Record<number, HostCommand['kind']>;
   private readonly pre: number;
+  private readonly pm: readonly number[];
 
   constructor(readonly profile: ChipProfile) {
     const c = Commands[profile.framing];
     this.codes = {
       [c.setAddress]: 'setAddress', [c.write]: 'write', [c.writeAll]: 'write', [c.read]: 'read', [c.readAll]: 'read', [c.chainInactive]: 'chainInactive',
     };
-    this.pre = profile.framing === 'bm1397' ? 2 : 0;
+    this.pm = preamble(profile.framing, 'command');
+    this.pre = this.pm.length;
   }
 
   push(chunk: Uint8Array): HostCommand[] {
@@ -46,7 +48,7 @@ export class CommandParser {
     const pre = this.pre;
     let i = 0;
     while (data.length - i >= pre + 2) {
-      if (pre && !(data[i] === 0x55 && data[i + 1] === 0xaa)) {
+      if (pre && !(data[i] === this.pm[0] && data[i + 1] === this.pm[1])) {
         i++;
         this.skipped++;
         continue;

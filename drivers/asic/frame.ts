@@ -5,11 +5,16 @@ import { crc16, crc5 } from './crc.js';
 
 export type Framing = 'bm1387' | 'bm1397';
 
+const PREAMBLES = { command: [0x55, 0xaa], reply: [0xaa, 0x55], none: [] } as const;
+/** The bytes in front of every frame: 55 AA host → chip, AA 55 chip → host; none on the BM1387. */
+export const preamble = (f: Framing, dir: 'command' | 'reply'): readonly number[] => (f === 'bm1387' ? PREAMBLES.none : PREAMBLES[dir]);
+
 /** A command frame: header, LEN, payload, CRC5 (with 55 AA in front for the BM1397 generation). */
 export function commandFrame(framing: Framing, header: number, payload: readonly number[]): Uint8Array {
-  const pre = framing === 'bm1397' ? 2 : 0;
+  const p = preamble(framing, 'command');
+  const pre = p.length;
   const out = new Uint8Array(pre + 3 + payload.length);
-  if (pre) out.set([0x55, 0xaa]);
+  out.set(p);
   out[pre] = header;
   out[pre + 1] = payload.length + 3;
   out.set(payload, pre + 2);
@@ -19,9 +24,10 @@ export function commandFrame(framing: Framing, header: number, payload: readonly
 
 /** A job frame: [55 AA] 21 LEN payload CRC16 (the preamble from the BM1397 generation on). */
 export function jobFrame(payload: Uint8Array, framing: Framing = 'bm1397'): Uint8Array {
-  const pre = framing === 'bm1397' ? 2 : 0;
+  const p = preamble(framing, 'command');
+  const pre = p.length;
   const out = new Uint8Array(pre + 2 + payload.length + 2);
-  if (pre) out.set([0x55, 0xaa]);
+  out.set(p);
   out.set([0x21, payload.length + 4], pre);
   out.set(payload, pre + 2);
   const c = crc16(out, pre, out.length - 2);

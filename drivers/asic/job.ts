@@ -3,7 +3,7 @@
 // last 4 bytes, then each midstate as its words H7..H0, each little-endian (ESP-Miner reverses
 // the 32 serialised bytes). Header (BM1362+): job id, 0x01, start nonce, nbits, ntime (all LE),
 // merkle root and prev hash with their eight 4-byte words in reverse order, version LE.
-import { getLe32, putLe32 } from './bytes.js';
+import { getLe32, putLe32 } from '../../agent/bitcoin/bytes.js';
 import { crc16 } from './crc.js';
 import { jobFrame } from './frame.js';
 import type { ChipProfile } from './profiles.js';

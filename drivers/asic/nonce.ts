@@ -6,7 +6,7 @@
 //   register: value(4) addr reg 00 00 CRC.
 // Nonce bytes are the header's nonce bytes as sent; chips number their fields in the
 // big-endian reading of those bytes (BM1397+) or the little-endian one (BM1387, bOSminer).
-import { getLe32 } from './bytes.js';
+import { getLe32 } from '../../agent/bitcoin/bytes.js';
 import { crc5 } from './crc.js';
 import type { ChipProfile } from './profiles.js';
 

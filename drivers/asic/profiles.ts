@@ -1,6 +1,7 @@
 // Chip profiles: everything that differs between BM13xx generations, as data. The chain driver,
 // the nonce codec and the emulator read these and hold no per-chip branches of their own.
 // Facts: asic-hardware digest §1.1 (table), §1.5 (jobs), §1.6 (replies), §1.8–1.13, §2.1.
+import { BM1362_BRINGUP, BM1366_BRINGUP, BM1368_BRINGUP, BM1370_BRINGUP, BM1387_BRINGUP, BM1397_BRINGUP, type BringUp } from './bringup.js';
 import type { Framing } from './frame.js';
 import { RESET_BAUD, type PllLayout } from './registers.js';
 
@@ -54,6 +55,8 @@ export interface ChipProfile {
   /** The rate the driver switches the chain to after init, and the default ticket difficulty. */
   readonly fastBaud: number;
   readonly defaultTicketDifficulty: number;
+  /** Bring-up after discovery: register writes and their order (bringup.ts). */
+  readonly bringUp: BringUp;
 }
 
 const range = (n: number, step: number, mod = 256): number[] => Array.from({ length: n }, (_, i) => (i * step) % mod);
@@ -80,14 +83,17 @@ const BM1387: ChipProfile = {
   defaultFrequencyMHz: 650,
   pll: { layout: 'bm1387', fbRange: [32, 127] },
   registers: { chipId: 0x00, pll: 0x0c, nonceOffset: 0x10, hashCountingNumber: 0x14, ticketMask: 0x18, misc: 0x1c, baud: 0x1c, versionRolling: null },
-  // Gate-block (bit 15) and MMEN multi-midstate (bit 7) on, as bOSminer sets them with the divider.
-  baudValue: (div) => ((1 << 15) | ((div & 0x1f) << 8) | (1 << 7)) >>> 0,
+  // MiscCtrl as bOSminer writes it at bring-up, `MiscCtrlReg::new(false, true, div, true, true)`
+  // (lib.rs:396,602; bits bm1387.rs:479-522): INV_CLKO (bit 21, "each chip is always configured with
+  // inverted clock"), GATE_BLOCK (15, cores wait for open-core work), the divider (12–8), MMEN (7).
+  baudValue: (div) => ((1 << 21) | (1 << 15) | ((div & 0x1f) << 8) | (1 << 7)) >>> 0,
   baudDividerOf: (v) => (v >>> 8) & 0x1f,
   jobIds: range(128, 1),
   jobOfReply: (idByte, midstateByte) => ({ jobId: idByte & 0x7f, slot: midstateByte & 0x03 }),
   replyIdBytes: (jobId, slot) => ({ idByte: jobId, midstateByte: slot }),
   fastBaud: 1_562_500,
   defaultTicketDifficulty: 64,
+  bringUp: BM1387_BRINGUP,
 };
 
 /** BM1397 (S17, Compac F): 55 AA framing, 9-byte replies (7 after the preamble), job id +4 with the midstate index in bits 1–0. */
@@ -115,6 +121,7 @@ const BM1397: ChipProfile = {
   replyIdBytes: (jobId, slot) => ({ idByte: (jobId & 0xfc) | slot, midstateByte: slot }),
   fastBaud: 3_125_000,
   defaultTicketDifficulty: 256,
+  bringUp: BM1397_BRINGUP,
 };
 
 const headerCommon = {
@@ -156,6 +163,7 @@ const BM1362: ChipProfile = {
   pll: { layout: 'bm1366', fbRange: [144, 235] },
   baudValue: (div) => (0x11300000 | ((div & 0xff) << 8)) >>> 0,
   jobIds: range(32, 8),
+  bringUp: BM1362_BRINGUP,
 };
 
 const BM1366: ChipProfile = {
@@ -171,6 +179,7 @@ const BM1366: ChipProfile = {
   pll: { layout: 'bm1366', fbRange: [144, 235] },
   baudValue: (div) => (0x11300000 | ((div & 0xff) << 8)) >>> 0,
   jobIds: range(16, 8, 128),
+  bringUp: BM1366_BRINGUP,
 };
 
 const BM1368: ChipProfile = {
@@ -185,6 +194,7 @@ const BM1368: ChipProfile = {
   defaultFrequencyMHz: 490,
   pll: { layout: 'bm1366', fbRange: [144, 235] },
   baudValue: (div) => (0x11300000 | ((div & 0xff) << 8)) >>> 0,
+  bringUp: BM1368_BRINGUP,
 };
 
 /** BM1370: 9-byte replies (with preamble) until 0xA4 is written, then 11; chips split the nonce space by CHIP_NONCE_OFFSET. */
@@ -202,6 +212,7 @@ const BM1370: ChipProfile = {
   defaultFrequencyMHz: 525,
   pll: { layout: 'bm1366', fbRange: [160, 239] },
   baudValue: (div) => (0x01300000 | ((div & 0xff) << 8)) >>> 0,
+  bringUp: BM1370_BRINGUP,
 };
 
 export const CHIP_PROFILES: Readonly<Record<ChipName, ChipProfile>> = { BM1387, BM1397, BM1362, BM1366, BM1368, BM1370 };

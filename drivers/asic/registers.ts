@@ -83,6 +83,14 @@ export function decodeTicketMask(v: number): number {
 /** The UART divider of an 8× oversampled 25 MHz clock: baud = 25 MHz / (8 · (div + 1)). */
 export const baudDivider = (baud: number): number => Math.max(0, Math.round(CLKI_HZ / (8 * baud)) - 1);
 export const baudFromDivider = (div: number): number => CLKI_HZ / (8 * (div + 1));
+/** How far apart two UARTs' rates may be and still understand each other: 5 %, bOSminer's
+ * MAX_BAUD_RATE_ERR_PERC (braiins-os bosminer-am1-s9 lib.rs:1772). */
+export const BAUD_TOLERANCE = 0.05;
+/** The fastest divider whose rate a link carrying at most `maxBaud` still takes (within tolerance). */
+export function fastestDivider(maxBaud: number): number {
+  for (let d = 0; d < 255; d++) if (baudFromDivider(d) <= maxBaud * (1 + BAUD_TOLERANCE)) return d;
+  return 255;
+}
 /** Every chip's UART rate after reset (divider 26: 115 740.7), rounded as a tty is set to it. */
 export const RESET_BAUD = Math.round(baudFromDivider(26));
 

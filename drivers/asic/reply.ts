@@ -1,7 +1,7 @@
 // Chip → host replies: a streaming parser that finds frames in any chunking, resynchronises
 // on garbage (skips a byte until preamble and CRC agree), and counts what it skipped. Never throws.
 import { crc5 } from './crc.js';
-import type { Framing } from './frame.js';
+import { preamble, type Framing } from './frame.js';
 
 export interface RawReply {
   /** The bytes after the preamble, CRC byte included (7 or 9 bytes). */
@@ -28,11 +28,12 @@ export class ReplyParser {
     data.set(this.buf);
     data.set(chunk, this.buf.length);
     const out: RawReply[] = [];
-    const pre = this.framing === 'bm1397' ? 2 : 0;
+    const pm = preamble(this.framing, 'reply');
+    const pre = pm.length;
     const frameLen = pre + this.replyLength;
     let i = 0;
     while (data.length - i >= frameLen) {
-      if (pre && !(data[i] === 0xaa && data[i + 1] === 0x55)) {
+      if (pre && !(data[i] === pm[0] && data[i + 1] === pm[1])) {
         i++;
         this.skipped++;
         continue;

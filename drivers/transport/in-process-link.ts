@@ -12,6 +12,8 @@ class End extends EventEmitter<SerialLinkEvents> implements SerialLink {
   constructor(
     public baudRate: number,
     private readonly paced: boolean,
+    /** The rate this end's UART makes when asked for one (default: exactly that). */
+    private readonly rateOf: (requested: number) => number = (r) => r,
   ) {
     super();
   }
@@ -19,7 +21,9 @@ class End extends EventEmitter<SerialLinkEvents> implements SerialLink {
   async write(bytes: Uint8Array): Promise<void> {
     if (this.closed) throw new TransportError('link closed');
     const copy = bytes.slice();
-    if (this.peer.baudRate !== this.baudRate) copy.forEach((b, i) => (copy[i] = (b * 167 + 13) & 0xff)); // framing errors
+    // UARTs understand each other within 5 % (bOSminer's MAX_BAUD_RATE_ERR_PERC): an FTDI at 1.5 M
+    // talks to a chip at 1.5625 M, a host at 9600 to none.
+    if (Math.abs(this.peer.baudRate - this.baudRate) > 0.05 * Math.min(this.peer.baudRate, this.baudRate)) copy.forEach((b, i) => (copy[i] = (b * 167 + 13) & 0xff)); // framing errors
     const now = performance.now();
     const wireMs = this.paced ? lineTimeMs(copy.length, this.baudRate) : 0;
     const at = Math.max(now, this.busyUntil) + wireMs;
@@ -47,7 +51,7 @@ class End extends EventEmitter<SerialLinkEvents> implements SerialLink {
   }
 
   async setBaudRate(baud: number): Promise<void> {
-    this.baudRate = baud;
+    this.baudRate = this.rateOf(baud);
   }
 
   drain(): Promise<void> {
@@ -69,8 +73,8 @@ class End extends EventEmitter<SerialLinkEvents> implements SerialLink {
 }
 
 /** Two connected ends: [driver side, device side]. */
-export function linkedPair(baudRate: number, opts: { paced?: boolean } = {}): [SerialLink, SerialLink] {
-  const a = new End(baudRate, opts.paced ?? false);
+export function linkedPair(baudRate: number, opts: { paced?: boolean; hostRate?: (requested: number) => number } = {}): [SerialLink, SerialLink] {
+  const a = new End(baudRate, opts.paced ?? false, opts.hostRate);
   const b = new End(baudRate, opts.paced ?? false);
   a.peer = b;
   b.peer = a;

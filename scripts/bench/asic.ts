@@ -3,6 +3,10 @@
 //   per second on one core, against three chains' maximum reply rate at 3.125 Mbaud.
 // - work_midstate: BM1387 work items (fresh extranonce, merkle root over 12 levels, 4 midstates,
 //   encoded frame) per second, against an S9's need (3 chains × ~345 jobs/s).
+// - bringup_s9: seconds from the start of bring-up to all three chains of an emulated S9 hashing
+//   (first valid nonce on each), the chains brought up together, against bOSminer's documented
+//   per-chain bring-up waits (lib.rs reset_and_enumerate_and_init: INIT_DELAY 1 s + 2 s + 1 s around
+//   the reset and supply, three 100 ms InactivateFromChain delays).
 // - newblock_latency: decoded SetNewPrevHash → first byte of new work written on every chain of
 //   an emulated S9, against one job frame's time on the wire at the chain's baud rate.
 import { ChainDriver } from '../../drivers/asic/chain.js';
@@ -73,6 +77,32 @@ function workMidstate(report: Report): void {
   report({ name: 'asic.work_midstate', value: Math.round(ops), unit: 'work items/s', baseline: Math.round(need), ratio: +(ops / need).toFixed(1), target: '>= 20' });
 }
 
+async function bringupS9(report: Report): Promise<void> {
+  const { boards, links } = EmulatedHashboards.inProcess('antminer-s9', { hashrateScale: 0.05 });
+  const p = CHIP_PROFILES.BM1387;
+  const t0 = performance.now();
+  const drivers = links.map((link) => new ChainDriver<WorkTag>({ link, profile: p, expectedChips: 63, difficultyShift: 27, ticketDifficulty: 1 }));
+  const hashing = drivers.map((d) => new Promise<number>((resolve) => {
+    const poll = setInterval(() => {
+      if (d.stats.nonces > 0) {
+        clearInterval(poll);
+        resolve(performance.now());
+      }
+    }, 2);
+  }));
+  await Promise.all(drivers.map((d) => d.init()));
+  const initS = (performance.now() - t0) / 1000;
+  const sched = new WorkScheduler({ onShare: () => {} });
+  drivers.forEach((d) => sched.addChain(d));
+  sched.start();
+  sched.setJob(benchJob());
+  const secs = (Math.max(...(await Promise.all(hashing))) - t0) / 1000;
+  sched.stop();
+  await boards.close();
+  const bosminer = 1 + 2 + 1 + 3 * 0.1;
+  report({ name: 'asic.bringup_s9', value: +secs.toFixed(2), unit: 's', init: +initS.toFixed(2), baseline: bosminer, ratio: +(secs / bosminer).toFixed(2), target: '<= 1', chains: 3 });
+}
+
 async function newblockLatency(report: Report): Promise<void> {
   const { boards, links } = EmulatedHashboards.inProcess('antminer-s9', { hashrateScale: 0.05 });
   const p = CHIP_PROFILES.BM1387;
@@ -125,6 +155,7 @@ export const asicBench: Bench = {
   async run(report) {
     nonceIntake(report);
     workMidstate(report);
+    await bringupS9(report);
     await newblockLatency(report);
   },
 };

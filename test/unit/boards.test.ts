@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BOARDS, boardDefinition } from '../../board/boards.js';
 import { openBoard } from '../../board/open.js';
 import { BoardError, formatLink, parseLink } from '../../board/types.js';
+import { emulatedBoard } from '../../board/emulated/chain-profiles.js';
+import { CHIP_PROFILES } from '../../drivers/asic/profiles.js';
 import { SafetyController } from '../../agent/safety/controller.js';
 import { safetyConfigFor } from '../../agent/safety/policy.js';
 
@@ -40,7 +42,11 @@ describe('board definitions', () => {
     for (const [name, [chip, chains, chips]] of Object.entries(expected)) {
       const b = boardDefinition(name);
       expect(b.chains.map((c) => [c.chip, c.expectedChips]), name).toEqual(Array(chains).fill([chip, chips]));
-      b.chains.forEach((c, i) => expect(c.link).toEqual({ kind: 'emulated', profile: name.replace(/^emulated-/, ''), chain: i }));
+      b.chains.forEach((c, i) => expect(c.link).toMatchObject({ kind: 'emulated', profile: name.replace(/^emulated-/, ''), chain: i }));
+      // The emulated host UART is modelled on the real link's limit (or the chip's own fast rate).
+      const link = b.chains[0]!.link as { baud?: number };
+      const emu = emulatedBoard(name);
+      expect(link.baud ?? CHIP_PROFILES[emu.chip].fastBaud, name).toBe(emu.linkBaud);
     }
   });
 

@@ -5,7 +5,7 @@
 import { SHA256_IV, bigIntToLe, compress, nbitsToTarget, merkleRootFromPath, sha256FromState } from '../../bitcoin/index.js';
 import type { DispatchWork } from '../../../drivers/asic/chain.js';
 import { bitPositions, depositBits as deposit } from '../../../drivers/asic/bits.js';
-import { putLe32 } from '../../../drivers/asic/bytes.js';
+import { putLe32 } from '../../bitcoin/bytes.js';
 import type { MiningJob } from '../../channels/mining-job.js';
 
 export interface WorkTag {

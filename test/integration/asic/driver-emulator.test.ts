@@ -21,7 +21,7 @@ describe.each(EMULATED_BOARDS.map((b) => [b.name, b] as const))('%s', (_name, bo
     const { boards, links } = EmulatedHashboards.inProcess(board, { hashrateScale: 0.5 });
     cleanups.push(() => boards.close());
     const p = boardChip(board);
-    const drivers = links.map((link) => new ChainDriver<WorkTag>({ link, profile: p, expectedChips: board.chipsPerChain, difficultyShift: board.difficultyShift, rampIntervalMs: 0, replyTimeoutMs: 250, requireAllChips: true, ...(board.chipsPerChain === 1 ? { ticketDifficulty: 1 } : {}) }));
+    const drivers = links.map((link) => new ChainDriver<WorkTag>({ link, profile: p, expectedChips: board.chipsPerChain, maxBaud: board.linkBaud, difficultyShift: board.difficultyShift, rampIntervalMs: 0, replyTimeoutMs: 250, requireAllChips: true, ...(board.chipsPerChain === 1 ? { ticketDifficulty: 1 } : {}) }));
     const reports = await Promise.all(drivers.map((d) => d.init()));
     for (const r of reports) {
       expect(r.found).toBe(board.chipsPerChain);

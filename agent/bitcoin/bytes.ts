@@ -1,4 +1,4 @@
-// Little-endian 32-bit fields, as headers and job frames carry them.
+// Little-endian 32-bit fields, as block headers (and the BM13xx job frames built from them) carry them.
 export function putLe32(b: Uint8Array, o: number, v: number): void {
   b[o] = v & 0xff;
   b[o + 1] = (v >>> 8) & 0xff;

@@ -4,6 +4,7 @@ import { connectNoise } from '../net/noise-socket.js';
 import type { FrameConnection } from '../net/frame-connection.js';
 import { decodeFrame, messageFrame } from '../sv2/codec.js';
 import { CoinbaseOutputConstraints, Protocol, SetupConnection, SubmitSolution } from '../sv2/messages/index.js';
+import { coinbaseForBlock } from '../bitcoin/index.js';
 import type { Solution, SolutionResult, Template, TemplatePrevHash, TemplateSource, TemplateSourceEvents } from './source.js';
 
 export interface TdpClientOptions {
@@ -86,7 +87,14 @@ export class TdpClient extends EventEmitter<TemplateSourceEvents> implements Tem
 
   async submitSolution(s: Solution): Promise<SolutionResult> {
     if (!this.conn || this.conn.isClosed) return { accepted: false, reason: 'not connected to the template provider' };
-    this.conn.send(messageFrame(SubmitSolution, s));
+    let coinbase: Uint8Array;
+    try {
+      coinbase = coinbaseForBlock(s.coinbase_tx);
+    } catch (e) {
+      return { accepted: false, reason: `bad-coinbase: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    // The TP passes the coinbase to the node as it is: it must carry its BIP141 witness.
+    this.conn.send(messageFrame(SubmitSolution, { ...s, coinbase_tx: coinbase }));
     // The protocol has no answer to SubmitSolution: the next SetNewPrevHash tells.
     return { accepted: 'submitted' };
   }

@@ -85,7 +85,9 @@ export class TdpServer {
             // Our templates reserve nothing the client could exceed: no transactions are selected.
             this.clients.add(conn);
             const cur = this.opts.source.current();
-            if (cur) this.send(conn, { ...cur.template, future_template: true }, cur.prevhash);
+            // The newest template as future, and the tip naming it: after a refresh the tip was
+            // announced with an older template this client never got (sv2-spec 07).
+            if (cur) this.send(conn, { ...cur.template, future_template: true }, { ...cur.prevhash, template_id: cur.template.template_id });
             return;
           }
           case 'RequestTransactionData': {

@@ -5,8 +5,10 @@ import { EmbeddedChain } from '../../agent/templates/embedded-chain.js';
 import { TdpServer } from '../../agent/templates/tdp-server.js';
 import { TdpClient } from '../../agent/templates/tdp-client.js';
 import { generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
-import { buildCoinbaseParts, buildHeader, concat, headerHash, meetsTarget, merkleRootFromPath, sha256d } from '../../agent/bitcoin/index.js';
+import { buildCoinbaseParts, buildHeader, concat, headerHash, meetsTarget, merkleRootFromPath, parseTx, sha256d } from '../../agent/bitcoin/index.js';
+import type { Solution } from '../../agent/templates/source.js';
 import type { TemplatePrevHash } from '../../agent/templates/source.js';
+import { serializeTx } from '../../agent/bitcoin/bip141.js';
 
 const stops: (() => unknown)[] = [];
 afterEach(async () => {
@@ -49,6 +51,68 @@ describe('Template Distribution Protocol', () => {
     expect(client.current()!.template.coinbase_prefix[0]).toBe(0x52); // BIP34: height 2 is OP_2
   });
 
+  it('SubmitSolution carries the coinbase with its BIP141 witness when the template commits to witnesses', async () => {
+    // sv2-spec 07 §7.7 (SubmitSolution): the full coinbase with marker, flag and witness; sv2-tp
+    // hands it to Bitcoin Core unchanged, which rejects a committing block without the reserved
+    // value (bad-witness-nonce-size). So the bytes on the wire must carry it, not the source's fix-up.
+    const tp = generateAuthorityKeyPair();
+    const chain = new EmbeddedChain({ nbits: 0x207fffff, templateIntervalMs: 60_000 });
+    chain.mempool.push(segwitTx());
+    const seen: Solution[] = [];
+    const submit = chain.submitSolution.bind(chain);
+    chain.submitSolution = (s) => (seen.push({ ...s, coinbase_tx: s.coinbase_tx.slice() }), submit(s));
+    const server = new TdpServer({ host: '127.0.0.1', port: 0, authoritySecret: tp.secretKey, source: chain });
+    const port = await server.start();
+    stops.push(() => server.stop());
+    const client = new TdpClient({ host: '127.0.0.1', port, authorityKey: tp.publicKey });
+    stops.push(() => client.stop());
+    await client.start();
+    const cur = client.current()!;
+    const t = cur.template;
+    expect(t.coinbase_tx_outputs_count).toBe(1);
+    // The miner's coinbase (as a pool builds it for the txid): the template's outputs, no witness.
+    const parts = buildCoinbaseParts({
+      version: t.coinbase_tx_version, scriptSigPrefix: t.coinbase_prefix, tag: new TextEncoder().encode('/tdp-test/'), extranonceSize: 4, sequence: t.coinbase_tx_input_sequence,
+      outputs: [{ value: t.coinbase_tx_value_remaining, script: Uint8Array.of(0x51) }, { value: 0n, script: t.coinbase_tx_outputs.subarray(9) }], locktime: t.coinbase_tx_locktime,
+    });
+    const coinbase = concat(parts.prefix, Uint8Array.of(1, 2, 3, 4), parts.suffix);
+    expect(parseTx(coinbase).hasWitness).toBe(false);
+    const root = merkleRootFromPath(sha256d(coinbase), t.merkle_path);
+    let nonce = 0;
+    let header: Uint8Array;
+    do {
+      header = buildHeader({ version: t.version, prevHash: cur.prevhash.prev_hash, merkleRoot: root, ntime: cur.prevhash.header_timestamp, nbits: cur.prevhash.n_bits, nonce: nonce++ });
+    } while (!meetsTarget(headerHash(header), cur.prevhash.target));
+    const next = new Promise<TemplatePrevHash>((r) => client.once('prevhash', r));
+    await client.submitSolution({ template_id: t.template_id, version: t.version, header_timestamp: cur.prevhash.header_timestamp, header_nonce: nonce - 1, coinbase_tx: coinbase });
+    await next;
+    expect(chain.height).toBe(1);
+    const sent = parseTx(seen[0]!.coinbase_tx);
+    expect(sent.hasWitness).toBe(true);
+    expect(sent.inputs[0]!.witness).toEqual([new Uint8Array(32)]);
+    // Same transaction otherwise: its txid is the one the miner hashed.
+    expect(Buffer.from(sha256d(serializeTx(sent, false))).equals(Buffer.from(sha256d(coinbase)))).toBe(true);
+  });
+
+  it('a client that connects after the source refreshed its template can start work at once', async () => {
+    // sv2-spec 07: SetNewPrevHash names a template the client received (a future one). After a
+    // refresh the source's newest template is not the one its tip was announced with.
+    const tp = generateAuthorityKeyPair();
+    const chain = new EmbeddedChain({ nbits: 0x207fffff, templateIntervalMs: 20 });
+    const server = new TdpServer({ host: '127.0.0.1', port: 0, authoritySecret: tp.secretKey, source: chain });
+    const port = await server.start();
+    stops.push(() => server.stop());
+    stops.push(() => chain.stop());
+    await new Promise<void>((r) => chain.once('template', () => r()));
+    const client = new TdpClient({ host: '127.0.0.1', port, authorityKey: tp.publicKey });
+    stops.push(() => client.stop());
+    await client.start();
+    const cur = client.current();
+    expect(cur).not.toBeNull();
+    expect(cur!.prevhash.template_id).toBe(cur!.template.template_id);
+    expect(Buffer.from(cur!.prevhash.prev_hash).equals(Buffer.from(chain.current()!.prevhash.prev_hash))).toBe(true);
+  });
+
   it('a client with the wrong TP key is refused', async () => {
     const chain = new EmbeddedChain();
     const server = new TdpServer({ host: '127.0.0.1', port: 0, authoritySecret: generateAuthorityKeyPair().secretKey, source: chain });
@@ -58,3 +122,9 @@ describe('Template Distribution Protocol', () => {
     await expect(client.start()).rejects.toThrow(/authority key/);
   });
 });
+
+/** One segwit transaction for the mempool, so the template commits to witnesses. */
+function segwitTx(): Uint8Array {
+  // version 2, marker+flag, 1 input (prevout 0x11…, index 0, empty scriptSig), 1 OP_TRUE output, witness [01 aa], locktime 0
+  return Buffer.from('02000000' + '0001' + '01' + '11'.repeat(32) + '00000000' + '00' + 'ffffffff' + '01' + 'e803000000000000' + '01' + '51' + '01' + '01aa' + '00000000', 'hex');
+}

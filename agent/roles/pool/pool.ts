@@ -293,9 +293,8 @@ class PoolConnection {
       return this.send(OpenMiningChannelError, { request_id: f.request_id, error_code: 'min-extranonce-size-too-large' });
     }
     // Initial target from the declared hashrate, never easier than the client accepts.
-    let target = hashrateToTarget(Math.max(1, f.nominal_hash_rate), this.pool.opts.sharesPerMinute);
     const max = leToBigInt(f.max_target);
-    if (target > max) target = max;
+    const target = this.bound(hashrateToTarget(Math.max(1, f.nominal_hash_rate), this.pool.opts.sharesPerMinute), max);
     let alloc;
     try {
       alloc = this.pool.allocate();
@@ -436,8 +435,7 @@ class PoolConnection {
     }
     st.maxTarget = leToBigInt(f.maximum_target);
     st.vardiff?.reset(f.nominal_hash_rate, Date.now());
-    let t = hashrateToTarget(Math.max(1, f.nominal_hash_rate), this.pool.opts.sharesPerMinute);
-    if (t > st.maxTarget) t = st.maxTarget;
+    const t = this.bound(hashrateToTarget(Math.max(1, f.nominal_hash_rate), this.pool.opts.sharesPerMinute), st.maxTarget);
     if (t !== leToBigInt(st.ch.target)) {
       st.ch.setTarget(t);
       this.send(SetTarget, { channel_id: f.channel_id, maximum_target: bigIntToLe(t) });
@@ -448,14 +446,28 @@ class PoolConnection {
   retarget(nowMs: number): void {
     for (const [id, st] of this.channels) {
       if (!st.vardiff) continue;
-      let t = st.vardiff.update(leToBigInt(st.ch.target), nowMs);
-      if (t === null) continue;
-      if (t > st.maxTarget) t = st.maxTarget; // never easier than the client asked for
+      const next = st.vardiff.update(leToBigInt(st.ch.target), nowMs);
+      if (next === null) continue;
+      const t = this.bound(next, st.maxTarget);
       if (t === leToBigInt(st.ch.target)) continue;
       st.ch.setTarget(t);
       this.send(SetTarget, { channel_id: id, maximum_target: bigIntToLe(t) });
       this.pool.log(`channel ${id} ('${st.ch.userIdentity}'): difficulty ${st.ch.difficulty.toPrecision(4)} for ~${(st.vardiff.hashrate / 1e3).toFixed(1)} kH/s`);
     }
+  }
+
+  /**
+   * A share target within its bounds: never harder than the network's (a share that would be a
+   * block must not wait for a harder one: regtest, testnet), never easier than the client's max.
+   */
+  private bound(target: bigint, max: bigint): bigint {
+    const p = this.pool.prevhash;
+    let t = target;
+    if (p) {
+      const network = leToBigInt(p.target);
+      if (t < network) t = network;
+    }
+    return t > max ? max : t;
   }
 
   private closeChannel(id: number, st: ChannelState): void {

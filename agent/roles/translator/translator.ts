@@ -11,7 +11,7 @@ import type { MiningJob } from '../../channels/mining-job.js';
 import { ExtranonceAllocator } from '../../channels/extranonce.js';
 import { Vardiff } from '../../channels/vardiff.js';
 import { VERSION_ROLLING_MASK } from '../../channels/server-channel.js';
-import { bigIntToLe, concat, difficultyToTarget, hashrateToTarget, leToBigInt, meetsTarget, sha256d, targetToHashrate, MAX_TARGET_LE } from '../../bitcoin/index.js';
+import { bigIntToLe, concat, difficultyToTarget, hashrateToTarget, leToBigInt, meetsTarget, nbitsToTarget, sha256d, targetToHashrate, MAX_TARGET_LE } from '../../bitcoin/index.js';
 import { WORKER_HASHRATE_TRACKING } from '../../sv2/messages/index.js';
 import { Metrics } from '../../api/metrics.js';
 import { advertisedDifficulty, difficultyShareTarget, notifyParams, type Submit } from '../../sv1/index.js';
@@ -271,7 +271,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     }
     const suggested = d.suggestedDifficulty;
     const initial = suggested !== null ? this.clampSuggested(suggested) : hashrateToTarget(this.opts.minMinerHashrate, this.opts.sharesPerMinute);
-    const target = this.opts.vardiff ? difficultyShareTarget(advertisedDifficulty(initial)) : this.followUpstream(c.target);
+    const target = this.opts.vardiff ? capAtNetwork(difficultyShareTarget(advertisedDifficulty(initial)), c.lastJob) : this.followUpstream(c.target);
     const m: Miner = {
       channel, local, prefix: channel.extranoncePrefix.slice(), allocIndex, jobs: new Map(), stale: new Set(), seen: new Set(), target, lastJob: null, resends: 0, label: 'other',
       vardiff: this.opts.vardiff ? new Vardiff({ sharesPerMinute: this.opts.sharesPerMinute, minHashrate: this.opts.minMinerHashrate, ...(this.opts.vardiffMinIntervalMs !== undefined ? { minIntervalMs: this.opts.vardiffMinIntervalMs } : {}) }, targetToHashrate(target, this.opts.sharesPerMinute), Date.now()) : null,
@@ -297,8 +297,9 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
   ready(d: Sv1Downstream): void {
     const m = d.data as Miner;
     m.label = this.labelFor(d.user ?? '');
-    d.notify('mining.set_difficulty', [advertisedDifficulty(m.target)]);
     const last = this.ctx.get(m.channel)!.lastJob;
+    if (this.opts.vardiff) m.target = capAtNetwork(m.target, last);
+    d.notify('mining.set_difficulty', [advertisedDifficulty(m.target)]);
     if (last) this.sendJob(d, last, true);
   }
 
@@ -337,9 +338,11 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
   }
 
   /** A new difficulty for one miner: set_difficulty, then the current job again under a new id. */
-  private setTarget(d: Sv1Downstream, target: bigint): void {
+  private setTarget(d: Sv1Downstream, wanted: bigint): void {
     const m = d.data as Miner | null;
-    if (!m || m.target === target) return;
+    if (!m) return;
+    const target = capAtNetwork(wanted, m.lastJob);
+    if (m.target === target) return;
     m.target = target;
     if (!d.subscribed || !d.authorized) return;
     d.notify('mining.set_difficulty', [advertisedDifficulty(target)]);
@@ -372,13 +375,15 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     if (m.seen.has(key)) return { ok: false, code: Sv1Code.Duplicate, message: 'Duplicate share' };
     const extranonce = concat(m.local, s.extranonce2);
     const hash = sha256d(shareHeader(job, { extranonce, ntime: s.ntime, nonce: s.nonce, version }));
+    // A share that solves the block is always taken and always forwarded, whatever the targets.
+    const block = meetsTarget(hash, bigIntToLe(nbitsToTarget(job.nbits) ?? 0n));
     // Miners apply set_difficulty at once or from the next job: either target counts (as ckpool does).
-    if (!meetsTarget(hash, entry.target) && !meetsTarget(hash, bigIntToLe(m.target))) return { ok: false, code: Sv1Code.LowDifficulty, message: 'Low difficulty share' };
+    if (!block && !meetsTarget(hash, entry.target) && !meetsTarget(hash, bigIntToLe(m.target))) return { ok: false, code: Sv1Code.LowDifficulty, message: 'Low difficulty share' };
     if (m.seen.size >= MAX_SEEN) m.seen.clear();
     m.seen.add(key);
     m.vardiff?.onShare();
     let forwarded = false;
-    if (meetsTarget(hash, this.ctx.get(m.channel)!.target)) {
+    if (block || meetsTarget(hash, this.ctx.get(m.channel)!.target)) {
       forwarded = m.channel.submit({ job, extranonce, ntime: s.ntime, version, nonce: s.nonce }, d.worker || undefined);
       if (forwarded) {
         this.sharesForwarded.inc();
@@ -424,4 +429,10 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
       }
     }
   }
+}
+
+/** A miner's share target, never harder than the network's: a block must count as a share. */
+function capAtNetwork(target: bigint, job: MiningJob | null): bigint {
+  const network = job ? nbitsToTarget(job.nbits) : null;
+  return network !== null && target < network ? network : target;
 }

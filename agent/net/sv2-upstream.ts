@@ -8,7 +8,7 @@ import { Failover, type Endpoint } from './failover.js';
 import type { FrameConnection } from './frame-connection.js';
 import { decodeFrame, messageFrame, type Message } from '../sv2/codec.js';
 import {
-  CloseChannel, MiningFlags, OpenExtendedMiningChannel, OpenStandardMiningChannel, Protocol, RequestExtensions, SetupConnection, SubmitSharesExtended, SubmitSharesStandard, UpdateChannel,
+  CloseChannel, MiningFlags, MiningSuccessFlags, OpenExtendedMiningChannel, OpenStandardMiningChannel, Protocol, RequestExtensions, SetupConnection, SubmitSharesExtended, SubmitSharesStandard, UpdateChannel,
   WORKER_HASHRATE_TRACKING, userIdentityTlv, type Tlv,
 } from '../sv2/messages/index.js';
 import { ClientChannel, type ActiveWork } from '../channels/client-channel.js';
@@ -140,7 +140,7 @@ export class Sv2Channel extends EventEmitter<JobSourceEvents> {
     if (!ext) {
       // Standard channel: the pool made the coinbase and the merkle root; BIP320 bits may roll.
       const job: MiningJob = {
-        jobId: work.job.jobId, version: work.job.version, versionMask: VERSION_ROLLING_MASK, prevHash: work.prev.prevHash, nbits: work.prev.nbits, ntime: work.ntime,
+        jobId: work.job.jobId, version: work.job.version, versionMask: this.upstream.fixedVersion ? 0 : VERSION_ROLLING_MASK, prevHash: work.prev.prevHash, nbits: work.prev.nbits, ntime: work.ntime,
         coinbasePrefix: new Uint8Array(0), coinbaseSuffix: new Uint8Array(0), extranonceSize: 0, merklePath: [], target: this.target, clean, merkleRoot: work.job.merkleRoot!,
       };
       this.emitted.add(job);
@@ -152,7 +152,7 @@ export class Sv2Channel extends EventEmitter<JobSourceEvents> {
     const job: MiningJob = {
       jobId: work.job.jobId,
       version: work.job.version,
-      versionMask: ext.versionRollingAllowed ? VERSION_ROLLING_MASK : 0,
+      versionMask: ext.versionRollingAllowed && !this.upstream.fixedVersion ? VERSION_ROLLING_MASK : 0,
       prevHash: work.prev.prevHash,
       nbits: work.prev.nbits,
       ntime: work.ntime,
@@ -237,6 +237,8 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
   private readonly noExtensions = new Set<number>();
   /** Extensions the current pool granted. */
   granted: number[] = [];
+  /** The pool answered SetupConnection with REQUIRES_FIXED_VERSION: no version bit may roll. */
+  fixedVersion = false;
 
   constructor(readonly opts: Sv2UpstreamOptions) {
     super();
@@ -323,6 +325,7 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
     this.poolIndex = index;
     this.setUp = false;
     this.granted = [];
+    this.fixedVersion = false;
     this.pending = new Map();
     this.standardAsked = new Set();
     this.open = new Map();
@@ -379,6 +382,8 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
     switch (m.key) {
       case 'SetupConnection.Success':
         this.setUp = true;
+        this.fixedVersion = (m.fields.flags & MiningSuccessFlags.RequiresFixedVersion) !== 0;
+        if (this.fixedVersion) this.opts.log?.(`pool ${this.poolIndex + 1} requires a fixed version: no version rolling`);
         // Not waited for: a pool that ignores extension negotiation simply never grants any.
         if (this.opts.extensions?.length && !this.noExtensions.has(this.poolIndex)) {
           this.extensionsPending = true;

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, runCli } from '../support/cli.js';
+import { startRawSv1Pool } from '../support/raw-sv1-pool.js';
 
 describe('hashagent start (npm start)', () => {
   it('runs the demo: pool URL, metrics URL, accepted shares, none rejected', async () => {
@@ -67,4 +68,22 @@ describe('hashagent cpu-miner', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/cannot connect/);
   });
+});
+
+describe('hashagent cpu-miner on an SV1 pool', () => {
+  it('--suggest-difficulty sends mining.suggest_difficulty after authorize', async () => {
+    // A pool that starts miners at a high difficulty needs the hint, or a CPU finds no share for minutes.
+    const pool = await startRawSv1Pool({ extranonce1: '08000002', extranonce2Size: 4 });
+    try {
+      const child = spawn(process.execPath, [CLI, 'cpu-miner', '--pool', `stratum+tcp://127.0.0.1:${pool.port}`, '--suggest-difficulty', '0.5', '--seconds', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
+      expect(code).toBe(0);
+      const methods = pool.received.map((m) => m['method']);
+      expect(methods.indexOf('mining.suggest_difficulty')).toBeGreaterThan(methods.indexOf('mining.authorize'));
+      expect(pool.received.find((m) => m['method'] === 'mining.suggest_difficulty')!['params']).toEqual([0.5]);
+      expect(runCli(['cpu-miner', '--pool', `stratum+tcp://127.0.0.1:${pool.port}`, '--suggest-difficulty', '-1']).status).toBe(2);
+    } finally {
+      await pool.stop();
+    }
+  }, 30_000);
 });

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { FrameConnection } from '../../net/frame-connection.js';
 import { Failover, type Endpoint } from '../../net/failover.js';
 import { decodeFrame, messageFrame, type Message } from '../../sv2/codec.js';
-import { MiningFlags, OpenStandardMiningChannel, Protocol, SetupConnection, SubmitSharesStandard } from '../../sv2/messages/index.js';
+import { MiningFlags, MiningSuccessFlags, OpenStandardMiningChannel, Protocol, SetupConnection, SubmitSharesStandard } from '../../sv2/messages/index.js';
 import { buildHeader, concat, meetsTarget, merkleRootFromPath, sha256d, MAX_TARGET_LE } from '../../bitcoin/index.js';
 import { VERSION_ROLLING_MASK } from '../../channels/server-channel.js';
 import { HashWorkers } from './hash-workers.js';
@@ -61,6 +61,9 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
   /** Rolled version bits (standard channels): a fresh search space on every job switch, since two
    * jobs can carry the same merkle root and would otherwise repeat the same nonces. */
   private versionRoll = 0;
+  /** The pool said REQUIRES_FIXED_VERSION: standard-channel lanes differ by ntime instead. */
+  private fixedVersion = false;
+  private ntimeRoll = 0;
   private seq = 0;
   private running = false;
   private extranonceCounter = 0n;
@@ -203,6 +206,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
   private handle(m: Message): void {
     switch (m.key) {
       case 'SetupConnection.Success': {
+        this.fixedVersion = (m.fields.flags & MiningSuccessFlags.RequiresFixedVersion) !== 0;
         const common = { request_id: 1, user_identity: this.opts.user, nominal_hash_rate: this.opts.nominalHashrate, max_target: MAX_TARGET_LE };
         this.conn!.send(messageFrame(OpenStandardMiningChannel, common));
         return;
@@ -255,6 +259,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
 
   private switchTo(work: ActiveWork): void {
     const gen = ++this.generation;
+    this.ntimeRoll = 0;
     this.current = { work, gen, lanes: Array.from({ length: this.threads }, () => this.makeLane(work)) };
     if (this.workers) {
       this.current.lanes.forEach((lane, i) => this.workers!.assign(i, gen, lane.header, this.channel!.target));
@@ -271,6 +276,7 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
     let root: Uint8Array;
     let extranonce = new Uint8Array(0);
     let roll = this.versionRoll;
+    let ntime = work.ntime;
     if (job.extended) {
       extranonce = new Uint8Array(ch.extranonceSize);
       let v = this.extranonceCounter++;
@@ -279,11 +285,15 @@ export class CpuMiner extends EventEmitter<CpuMinerEvents> {
       if (!job.extended.versionRollingAllowed) roll = 0;
     } else {
       root = job.merkleRoot!;
-      roll = this.versionRoll = (this.versionRoll + 1) & 0xffff;
+      // A fixed version leaves ntime as the only other thing to roll (one second per lane).
+      if (this.fixedVersion) {
+        roll = 0;
+        ntime += this.ntimeRoll++;
+      } else roll = this.versionRoll = (this.versionRoll + 1) & 0xffff;
     }
     // Without rolling the job's version is hashed as it is (SV1 jobs may carry bits in the mask).
     const version = roll ? (job.version & ~VERSION_ROLLING_MASK) | ((roll << 13) & VERSION_ROLLING_MASK) : job.version;
-    const header = buildHeader({ version, prevHash: p.prevHash, merkleRoot: root, ntime: work.ntime, nbits: p.nbits, nonce: 0 });
+    const header = buildHeader({ version, prevHash: p.prevHash, merkleRoot: root, ntime, nbits: p.nbits, nonce: 0 });
     return { header, extranonce, nonce: 0 };
   }
 

@@ -6,12 +6,12 @@ import { acceptNoise } from '../../net/noise-socket.js';
 import type { FrameConnection } from '../../net/frame-connection.js';
 import { decodeFrame, messageFrame, type Message } from '../../sv2/codec.js';
 import {
-  MiningFlags, NewExtendedMiningJob, NewMiningJob, OpenExtendedMiningChannelSuccess, OpenMiningChannelError,
+  MiningFlags, MiningSuccessFlags, NewExtendedMiningJob, NewMiningJob, OpenExtendedMiningChannelSuccess, OpenMiningChannelError,
   OpenStandardMiningChannelSuccess, SetNewPrevHash, SetTarget, SetupConnectionError, UpdateChannelError, Reconnect, SetupConnectionSuccess, SubmitSharesError, SubmitSharesSuccess, Protocol, RequestExtensionsError,
 } from '../../sv2/messages/index.js';
 import { Sv2Error } from '../../sv2/errors.js';
 import { ExtranonceAllocator, ExtranonceExhaustedError } from '../../channels/extranonce.js';
-import { ServerChannel, type PoolJob } from '../../channels/server-channel.js';
+import { ServerChannel, VERSION_ROLLING_MASK, type PoolJob } from '../../channels/server-channel.js';
 import { jobFromTemplate } from '../../channels/job-factory.js';
 import { Vardiff } from '../../channels/vardiff.js';
 import { ShareAccounting } from '../../channels/accounting.js';
@@ -94,6 +94,11 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   log(line: string): void {
     this.opts.log?.(line);
+  }
+
+  /** Version bits shares may roll (0: none, and the pool says REQUIRES_FIXED_VERSION). */
+  get versionMask(): number {
+    return this.opts.versionRollingMask ?? VERSION_ROLLING_MASK;
   }
 
   get port(): number {
@@ -246,9 +251,16 @@ class PoolConnection {
         this.send(SetupConnectionError, { flags: MiningFlags.RequiresWorkSelection, error_code: 'unsupported-feature-flags' });
         return this.conn.close(new Error('work selection is not supported'));
       }
+      // A pool configured without version rolling says so (REQUIRES_FIXED_VERSION), and cannot
+      // serve a client that requires rolling (sv2-spec 03: the flag must not be set then).
+      const fixed = this.pool.versionMask === 0;
+      if (fixed && f.flags & MiningFlags.RequiresVersionRolling) {
+        this.send(SetupConnectionError, { flags: MiningFlags.RequiresVersionRolling, error_code: 'unsupported-feature-flags' });
+        return this.conn.close(new Error('version rolling required by the client, not allowed by this pool'));
+      }
       this.standardOnly = (f.flags & MiningFlags.RequiresStandardJobs) !== 0;
       this.setup = true;
-      this.send(SetupConnectionSuccess, { used_version: 2, flags: 0 });
+      this.send(SetupConnectionSuccess, { used_version: 2, flags: fixed ? MiningSuccessFlags.RequiresFixedVersion : 0 });
       return;
     }
     switch (m.key) {
@@ -304,7 +316,7 @@ class PoolConnection {
     }
     const channelId = this.nextChannelId++;
     const prefix = extended ? alloc.prefix : concat(alloc.prefix, new Uint8Array(alloc.rollableSize));
-    const ch = new ServerChannel(channelId, extended ? 'extended' : 'standard', prefix, extended ? alloc.rollableSize : 0, target, f.user_identity, this.pool.opts.versionRollingMask);
+    const ch = new ServerChannel(channelId, extended ? 'extended' : 'standard', prefix, extended ? alloc.rollableSize : 0, target, f.user_identity, this.pool.versionMask);
     const vd = this.pool.opts.vardiff;
     const vardiff =
       vd === false
@@ -343,7 +355,7 @@ class PoolConnection {
 
   private sendExtendedJob(channelId: number, jobId: number, minNtime: number | null, job: PoolJob): void {
     this.send(NewExtendedMiningJob, {
-      channel_id: channelId, job_id: jobId, min_ntime: minNtime, version: job.version, version_rolling_allowed: true,
+      channel_id: channelId, job_id: jobId, min_ntime: minNtime, version: job.version, version_rolling_allowed: this.pool.versionMask !== 0,
       merkle_path: job.merklePath, coinbase_tx_prefix: job.coinbasePrefix, coinbase_tx_suffix: job.coinbaseSuffix,
     });
   }

@@ -14,7 +14,7 @@ import { VERSION_ROLLING_MASK } from '../../channels/server-channel.js';
 import { bigIntToLe, concat, difficultyToTarget, hashrateToTarget, leToBigInt, meetsTarget, nbitsToTarget, sha256d, targetToHashrate, MAX_TARGET_LE } from '../../bitcoin/index.js';
 import { WORKER_HASHRATE_TRACKING } from '../../sv2/messages/index.js';
 import { Metrics } from '../../api/metrics.js';
-import { advertisedDifficulty, difficultyShareTarget, notifyParams, type Submit } from '../../sv1/index.js';
+import { advertisedDifficulty, difficultyShareTarget, hex8, notifyParams, type Submit } from '../../sv1/index.js';
 import { Sv1Code, Sv1Downstream, type DownstreamHost, type ShareVerdict } from './sv1-downstream.js';
 import { rolledVersion, shareHeader } from './sv1-share.js';
 
@@ -29,6 +29,8 @@ export interface TranslatorOptions {
   aggregate: boolean;
   /** extranonce2 bytes given to miners (2..8: cgminer handles at most 8). */
   extranonce2Size: number;
+  /** Version bits the upstream pool accepts rolled (default BIP323 0x1FFFFFE0; BIP320 pools: 0x1FFFE000). */
+  versionRollingMask?: number;
   /** Hashrate assumed for a new miner, and the vardiff floor (H/s). */
   minMinerHashrate: number;
   sharesPerMinute: number;
@@ -94,7 +96,15 @@ export interface TranslatorEvents {
 export class Translator extends EventEmitter<TranslatorEvents> implements DownstreamHost {
   readonly upstream: Sv2Upstream;
   readonly metrics = new Metrics();
-  readonly versionMask = VERSION_ROLLING_MASK;
+  /**
+   * Version bits miners may roll: what the upstream allows (BIP323's bits, none when the pool
+   * requires a fixed version), within the configured mask; each miner gets the intersection
+   * with what it asks for.
+   */
+  get versionMask(): number {
+    if (this.upstream.activePool >= 0 && this.upstream.fixedVersion) return 0;
+    return (this.opts.versionRollingMask ?? VERSION_ROLLING_MASK) >>> 0;
+  }
   private server: net.Server | null = null;
   private readonly miners = new Set<Sv1Downstream>();
   private readonly ctx = new Map<Sv2Channel, ChannelCtx>();
@@ -116,6 +126,8 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
       pools: opts.upstreams,
       extensions: [WORKER_HASHRATE_TRACKING],
       hardwareVersion: 'translator',
+      // Rolling is welcome, not required: a pool that forbids it still serves SV1 miners.
+      versionRolling: false,
       ...(opts.probeIntervalMs !== undefined ? { probeIntervalMs: opts.probeIntervalMs } : {}),
       ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
       ...(opts.log ? { log: opts.log } : {}),
@@ -178,6 +190,13 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
           const pad = channel.extranonceSize - this.opts.extranonce2Size - 2;
           if (pad < 0) this.log(`upstream granted ${channel.extranonceSize} extranonce bytes; ${this.opts.extranonce2Size + 2} are needed`);
           else c.allocator = new ExtranonceAllocator(new Uint8Array(pad), 2, pad + 2 + this.opts.extranonce2Size);
+        }
+        // Miners that configured before the pool said what it allows get the narrower mask (BIP310).
+        const allowed = this.versionMask;
+        for (const d of this.miners) {
+          if ((d.versionMask & ~allowed) === 0) continue;
+          d.versionMask = (d.versionMask & allowed) >>> 0;
+          d.notify('mining.set_version_mask', [hex8(d.versionMask)]);
         }
         for (const w of c.waiting) w();
         c.waiting.clear();

@@ -81,6 +81,18 @@ interface ChannelCtx {
   sentHashrate: number;
   /** Subscribes waiting for the channel to open. */
   waiting: Set<() => void>;
+  /** No job sent yet on this connection: the first one replaces all work (clean_jobs). */
+  fresh: boolean;
+}
+
+/** SV1 job ids, unique for the process's life: SV2 ids restart with every upstream connection,
+ * and miners such as cpuminer rebuild their work only when the id changes. */
+let nextSv1JobId = 1;
+const sv1JobIds = new WeakMap<MiningJob, string>();
+function sv1JobId(job: MiningJob): string {
+  let id = sv1JobIds.get(job);
+  if (id === undefined) sv1JobIds.set(job, (id = (nextSv1JobId++).toString(16)));
+  return id;
 }
 
 const CLOSE_REASONS = new Set(['disconnected', 'socket error', 'line-too-long', 'invalid-json', 'not-a-message', 'not reading', 'no upstream', 'upstream lost', 'stopped', 'internal error', 'extranonce changed', 'flooding']);
@@ -180,10 +192,11 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
 
   private openChannel(request: Parameters<Sv2Upstream['channel']>[0]): Sv2Channel {
     const channel = this.upstream.channel(request);
-    const c: ChannelCtx = { miners: new Set(), target: MAX_TARGET_LE, lastJob: null, allocator: null, sentHashrate: request.nominalHashrate, waiting: new Set() };
+    const c: ChannelCtx = { miners: new Set(), target: MAX_TARGET_LE, lastJob: null, allocator: null, sentHashrate: request.nominalHashrate, waiting: new Set(), fresh: true };
     this.ctx.set(channel, c);
     channel.on('state', (state) => {
       c.lastJob = null;
+      c.fresh = true;
       if (state === 'up') {
         c.target = channel.state!.target;
         if (this.opts.aggregate) {
@@ -212,7 +225,9 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     });
     channel.on('job', (job) => {
       c.lastJob = job;
-      for (const d of [...c.miners]) if (d.subscribed && d.authorized && this.extranonceCurrent(d)) this.sendJob(d, job, job.clean);
+      const clean = job.clean || c.fresh;
+      c.fresh = false;
+      for (const d of [...c.miners]) if (d.subscribed && d.authorized && this.extranonceCurrent(d)) this.sendJob(d, job, clean);
     });
     channel.on('result', (r) => {
       this.upstreamResults.accepted.inc(r.accepted);
@@ -341,7 +356,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     return Math.round(sum);
   }
 
-  private sendJob(d: Sv1Downstream, job: MiningJob, clean: boolean, sv1Id = String(job.jobId)): void {
+  private sendJob(d: Sv1Downstream, job: MiningJob, clean: boolean, sv1Id = sv1JobId(job)): void {
     const m = d.data as Miner;
     if (clean) {
       m.stale = new Set(m.jobs.keys());
@@ -365,7 +380,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     m.target = target;
     if (!d.subscribed || !d.authorized) return;
     d.notify('mining.set_difficulty', [advertisedDifficulty(target)]);
-    if (m.lastJob) this.sendJob(d, m.lastJob, false, `${m.lastJob.jobId}#${++m.resends}`);
+    if (m.lastJob) this.sendJob(d, m.lastJob, false, `${sv1JobId(m.lastJob)}#${++m.resends}`);
   }
 
   submit(d: Sv1Downstream, s: Submit): ShareVerdict {

@@ -117,6 +117,11 @@ export class Sv1Downstream {
       try {
         m = parseLine(line);
       } catch (e) {
+        // A call with bad parameters is answered; it is still SV1.
+        if (e instanceof Sv1Error && e.requestId !== null) {
+          this.reply(e.requestId, null, [Sv1Code.Other, e.message, null]);
+          continue;
+        }
         // Not JSON, or JSON that is no JSON-RPC message: this peer does not speak SV1.
         return this.close(e instanceof Sv1Error ? e.code : 'bad input');
       }

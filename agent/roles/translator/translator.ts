@@ -31,8 +31,10 @@ export interface TranslatorOptions {
   extranonce2Size: number;
   /** Version bits the upstream pool accepts rolled (default BIP323 0x1FFFFFE0; BIP320 pools: 0x1FFFE000). */
   versionRollingMask?: number;
-  /** Hashrate assumed for a new miner, and the vardiff floor (H/s). */
+  /** Hashrate assumed for a new miner until vardiff measures it (H/s). */
   minMinerHashrate: number;
+  /** The least hashrate vardiff and suggested difficulties may go down to (H/s; default 1,000). */
+  vardiffMinHashrate?: number;
   sharesPerMinute: number;
   vardiff: boolean;
   /** How often vardiff is evaluated (the algorithm waits ≥ 15 s between changes by itself). */
@@ -308,16 +310,21 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     const target = this.opts.vardiff ? capAtNetwork(difficultyShareTarget(advertisedDifficulty(initial)), c.lastJob) : this.followUpstream(c.target);
     const m: Miner = {
       channel, local, prefix: channel.extranoncePrefix.slice(), allocIndex, jobs: new Map(), stale: new Set(), seen: new Set(), target, lastJob: null, resends: 0, label: 'other',
-      vardiff: this.opts.vardiff ? new Vardiff({ sharesPerMinute: this.opts.sharesPerMinute, minHashrate: this.opts.minMinerHashrate, ...(this.opts.vardiffMinIntervalMs !== undefined ? { minIntervalMs: this.opts.vardiffMinIntervalMs } : {}) }, targetToHashrate(target, this.opts.sharesPerMinute), Date.now()) : null,
+      vardiff: this.opts.vardiff ? new Vardiff({ sharesPerMinute: this.opts.sharesPerMinute, minHashrate: this.floorHashrate, ...(this.opts.vardiffMinIntervalMs !== undefined ? { minIntervalMs: this.opts.vardiffMinIntervalMs } : {}) }, targetToHashrate(target, this.opts.sharesPerMinute), Date.now()) : null,
     };
     d.data = m;
     c.miners.add(d);
     return { extranonce1: concat(channel.extranoncePrefix, local), extranonce2Size: e2 };
   }
 
+  /** Vardiff's floor: an initial estimate too high for a small miner must not also bound it. */
+  private get floorHashrate(): number {
+    return Math.min(this.opts.vardiffMinHashrate ?? 1000, this.opts.minMinerHashrate);
+  }
+
   /** A suggested difficulty, never easier than the floor hashrate allows. */
   private clampSuggested(difficulty: number): bigint {
-    const floor = hashrateToTarget(this.opts.minMinerHashrate, this.opts.sharesPerMinute);
+    const floor = hashrateToTarget(this.floorHashrate, this.opts.sharesPerMinute);
     const t = difficultyToTarget(difficulty);
     return t > floor ? floor : t;
   }

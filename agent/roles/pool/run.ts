@@ -6,7 +6,7 @@ import { TdpClient } from '../../templates/tdp-client.js';
 import type { TemplateSource } from '../../templates/source.js';
 import { Pool } from './pool.js';
 import { serveMetrics } from '../../api/metrics.js';
-import { payoutScript, splitHostPort, type PoolConfig } from '../../config/pool.js';
+import { payoutScript, splitHostPort, type ResolvedPoolConfig } from '../../config/pool.js';
 import { decodeAuthorityPublicKey, decodeSecretKey, encodeAuthorityPublicKey, publicKeyOf } from '../../sv2/keys.js';
 
 export interface RunningPool {
@@ -28,7 +28,7 @@ async function listenWithFallback<T>(bind: (port: number) => Promise<T>, port: n
   }
 }
 
-export async function runPool(c: PoolConfig, log: (l: string) => void, opts: { portFallback?: boolean } = {}): Promise<RunningPool> {
+export async function runPool(c: ResolvedPoolConfig, log: (l: string) => void, opts: { portFallback?: boolean } = {}): Promise<RunningPool> {
   const secret = decodeSecretKey(c.authority_secret_key);
   const tp = c.template_provider;
   let chain: EmbeddedChain | null = null;

@@ -5,14 +5,13 @@
 import { VERSION } from '../version.js';
 import { leToBigInt, nbitsToTarget, targetToDifficulty } from '../bitcoin/target.js';
 import { Code, fail, ok, type Reply, type Row } from './cgminer-protocol.js';
-import { activePoolIndex, chainHashes, poolEndpoint, type ApiChain, type CgminerSource, type RollingStats } from './cgminer-source.js';
+import { activePoolIndex, chainHashes, poolEndpoint, type ApiChain, type CgminerSource } from './cgminer-source.js';
 
 /** api.c's API version (APIVERSION); bosminer answers the same. */
 export const API_VERSION = '3.7';
 
 export interface CommandContext {
   src: CgminerSource;
-  rolling: RollingStats;
   writable: boolean;
 }
 
@@ -49,10 +48,10 @@ function chainTemps(src: CgminerSource, chain: number): { chip: number | null; b
 function chainStatus(src: CgminerSource, c: ApiChain): { enabled: boolean; status: 'Alive' | 'Sick' | 'Dead' } {
   const st = src.safety?.status();
   const disabled = st?.chains.find((s) => s.index === c.index)?.disabled ?? null;
-  if (disabled !== null) return { enabled: false, status: 'Dead' };
-  if (st?.shutdown || c.driver.isClosed) return { enabled: true, status: 'Dead' };
-  // A chain silent for seconds is sick (the chain watchdog re-initialises it at 10 s by default).
-  return { enabled: true, status: c.driver.silentForMs > 5000 ? 'Sick' : 'Alive' };
+  if (disabled !== null || c.state === 'disabled') return { enabled: false, status: 'Dead' };
+  if (st?.shutdown) return { enabled: true, status: 'Dead' };
+  // Being re-initialised, or silent for seconds (the watchdog judges silence against the chain's rate).
+  return { enabled: true, status: c.state === 'reinitialising' || c.driver.silentForMs > 5000 ? 'Sick' : 'Alive' };
 }
 
 /** Each chain's part of the nominal rate, by chips × clock (one chip type on a board). */
@@ -63,11 +62,12 @@ function nominalShare(src: CgminerSource, c: ApiChain): number {
 }
 
 function ascRow(ctx: CommandContext, c: ApiChain, position: number): Row {
-  const { src, rolling } = ctx;
+  const { src } = ctx;
   const { enabled, status } = chainStatus(src, c);
   const t = chainTemps(src, c.index);
-  const diff1 = c.driver.stats.nonces * c.driver.ticket;
-  const hw = c.driver.stats.hwErrors;
+  const diff1 = src.chainWork(c.index);
+  const hw = src.chainCounts(c.index).hwErrors;
+  const tally = src.ledger.chain(c.index);
   const elapsed = Math.round(src.uptimeS);
   return {
     ASC: position,
@@ -76,13 +76,16 @@ function ascRow(ctx: CommandContext, c: ApiChain, position: number): Row {
     Enabled: enabled ? 'Y' : 'N',
     Status: status,
     Temperature: round(t.chip ?? t.board ?? 0, 2),
-    'MHS av': MHS(c.driver.hashrate()),
-    'MHS 5s': MHS(rolling.rate(5, c.index)),
-    'MHS 1m': MHS(rolling.rate(60, c.index)),
-    'MHS 5m': MHS(rolling.rate(300, c.index)),
-    'MHS 15m': MHS(rolling.rate(900, c.index)),
+    'MHS av': MHS(src.rate(Infinity, c.index)),
+    'MHS 5s': MHS(src.rate(5, c.index)),
+    'MHS 1m': MHS(src.rate(60, c.index)),
+    'MHS 5m': MHS(src.rate(300, c.index)),
+    'MHS 15m': MHS(src.rate(900, c.index)),
+    Accepted: tally.accepted,
+    Rejected: tally.rejected,
+    'Last Share Time': tally.lastAcceptedAt,
     'Hardware Errors': hw,
-    'Total MH': round(chainHashes(c) / 1e6, 4),
+    'Total MH': round(chainHashes(src, c) / 1e6, 4),
     'Diff1 Work': diff1,
     'Device Hardware%': round(hw + diff1 > 0 ? (100 * hw) / (hw + diff1) : 0, 4),
     'Device Elapsed': elapsed,
@@ -92,21 +95,21 @@ function ascRow(ctx: CommandContext, c: ApiChain, position: number): Row {
 }
 
 function summary(ctx: CommandContext): Reply {
-  const { src, rolling } = ctx;
+  const { src } = ctx;
   const chains = chainList(src);
-  const hw = chains.reduce((s, c) => s + c.driver.stats.hwErrors, 0);
-  const diff1 = chains.reduce((s, c) => s + c.driver.stats.nonces * c.driver.ticket, 0);
-  const total = chains.reduce((s, c) => s + chainHashes(c), 0);
+  const hw = chains.reduce((s, c) => s + src.chainCounts(c.index).hwErrors, 0);
+  const diff1 = chains.reduce((s, c) => s + src.chainWork(c.index), 0);
+  const total = chains.reduce((s, c) => s + chainHashes(src, c), 0);
   const mins = Math.max(src.uptimeS, 1) / 60;
   const { accepted, rejected, blocks } = src.shares;
   return ok(Code.SUMMARY, 'Summary', 'SUMMARY', [
     {
       Elapsed: Math.round(src.uptimeS),
-      'MHS av': MHS(src.measuredHashrate()),
-      'MHS 5s': MHS(rolling.rate(5)),
-      'MHS 1m': MHS(rolling.rate(60)),
-      'MHS 5m': MHS(rolling.rate(300)),
-      'MHS 15m': MHS(rolling.rate(900)),
+      'MHS av': MHS(src.rate(Infinity)),
+      'MHS 5s': MHS(src.rate(5)),
+      'MHS 1m': MHS(src.rate(60)),
+      'MHS 5m': MHS(src.rate(300)),
+      'MHS 15m': MHS(src.rate(900)),
       'Found Blocks': blocks,
       Accepted: accepted,
       Rejected: rejected,
@@ -122,14 +125,14 @@ function summary(ctx: CommandContext): Reply {
 }
 
 function pools(ctx: CommandContext): Reply {
-  const { src, rolling } = ctx;
+  const { src } = ctx;
   const list = src.cfg.pools;
   if (!list.length) return fail(8, 'No pools');
   const active = activePoolIndex(src);
   const job = src.scheduler.currentJob;
   const shareDiff = job ? round(targetToDifficulty(leToBigInt(job.target)), 8) : 0;
   const rows = list.map((p, i): Row => {
-    const tally = rolling.pools[i] ?? { accepted: 0, rejected: 0, lastShareTime: 0 };
+    const tally = src.ledger.pools[i] ?? { accepted: 0, rejected: 0, unconfirmed: 0, lastAcceptedAt: 0 };
     const isActive = i === active;
     // Failover order: pools before the active one failed (the list probes them to come back);
     // while one is active the ones after it are not tried, so nothing is known of them.
@@ -145,7 +148,7 @@ function pools(ctx: CommandContext): Reply {
       Accepted: tally.accepted,
       Rejected: tally.rejected,
       User: p.user,
-      'Last Share Time': tally.lastShareTime,
+      'Last Share Time': tally.lastAcceptedAt,
       'Has Stratum': true,
       'Stratum Active': isActive,
       'Stratum URL': isActive ? poolEndpoint(url).replace(/^[a-z0-9+.-]+:\/\//, '') : '',

@@ -1,7 +1,6 @@
-// What the cgminer API reads from the miner (MinerAgent has all of it), and the rolling figures
-// cgminer keeps that the agent does not: hash rate over 5 s / 1 m / 5 m / 15 m, and accepted and
-// rejected shares per pool (the agent counts them in total; each second's change is given to the
-// pool that was active in it, so a failover can misplace at most a second's shares).
+// What the cgminer API reads from the miner (MinerAgent has all of it): chains, the rolling rate
+// windows (5 s / 1 m / 5 m / 15 m, the same the status line and /metrics read) and the share
+// ledger per pool and per chain.
 
 export interface ApiChain {
   readonly index: number;
@@ -15,8 +14,17 @@ export interface ApiChain {
     readonly silentForMs: number;
     readonly isClosed: boolean;
     readonly profile: { readonly name: string; readonly cores: number };
-    hashrate(): number;
   };
+  readonly state: 'running' | 'reinitialising' | 'disabled';
+}
+
+export interface ApiTally {
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly unconfirmed: number;
+  readonly rejectedBy: ReadonlyMap<string, number>;
+  /** Epoch seconds, 0 for none. */
+  readonly lastAcceptedAt: number;
 }
 
 export interface ApiSafetyStatus {
@@ -42,17 +50,21 @@ export interface CgminerSource {
   };
   readonly chains: ReadonlyMap<number, ApiChain>;
   readonly shares: { readonly accepted: number; readonly rejected: number; readonly blocks: number };
+  readonly ledger: { readonly pools: readonly ApiTally[]; chain(index: number): ApiTally };
   readonly poolState: { url: string; protocol: 'sv2' | 'sv1' } | null;
   readonly safety: { status(): ApiSafetyStatus } | null;
   readonly scheduler: { readonly currentJob: { readonly nbits: number; readonly prevHash: Uint8Array; readonly target: Uint8Array } | null };
   readonly uptimeS: number;
-  /** H/s since each chain's init, and at the chips' programmed clocks. */
-  measuredHashrate(): number;
+  /** H/s of a chain or the board over a window (Infinity: since each chain's last init). */
+  rate(windowS: number, chain?: number): number;
   nominalHashrate(): number;
+  /** Lifetime diff-1 work and counts of a chain, across re-initialisations. */
+  chainWork(chain: number): number;
+  chainCounts(chain: number): { nonces: number; hwErrors: number; crcErrors: number };
 }
 
-/** Hashes a chain has done: each valid nonce stands for `ticket` × 2^32 (the driver's own measure). */
-export const chainHashes = (c: ApiChain) => c.driver.stats.nonces * c.driver.ticket * 2 ** 32;
+/** Hashes a chain has done: each diff-1 share of work stands for 2^32. */
+export const chainHashes = (src: CgminerSource, c: ApiChain) => src.chainWork(c.index) * 2 ** 32;
 
 /** Scheme, host and port of a pool URL (SV2 URLs carry the authority key as a path). */
 export function poolEndpoint(url: string): string {
@@ -66,89 +78,4 @@ export function activePoolIndex(src: CgminerSource): number {
   if (!st) return -1;
   const at = poolEndpoint(st.url);
   return src.cfg.pools.findIndex((p) => poolEndpoint(p.url) === at || (p.fallbackSv1 !== undefined && poolEndpoint(p.fallbackSv1) === at));
-}
-
-interface Sample {
-  t: number;
-  /** Hashes per chain index, and the sum. */
-  perChain: Map<number, number>;
-  total: number;
-}
-
-export interface PoolTally {
-  accepted: number;
-  rejected: number;
-  /** Seconds since the epoch of the last accepted share, 0 for none. */
-  lastShareTime: number;
-}
-
-/** Samples the source every `periodMs` (bounded history: 15 minutes). */
-export class RollingStats {
-  private readonly samples: Sample[] = [];
-  private readonly maxSamples: number;
-  private timer: NodeJS.Timeout | null = null;
-  readonly pools: PoolTally[];
-  private seen = { accepted: 0, rejected: 0 };
-
-  constructor(
-    private readonly src: CgminerSource,
-    private readonly periodMs = 1000,
-  ) {
-    this.maxSamples = Math.ceil(900_000 / periodMs) + 1;
-    this.pools = src.cfg.pools.map(() => ({ accepted: 0, rejected: 0, lastShareTime: 0 }));
-  }
-
-  start(): void {
-    this.sample();
-    this.timer = setInterval(() => this.sample(), this.periodMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  /** Takes a sample now (also called before each reply, so counts are current). */
-  sample(): void {
-    const now = performance.now();
-    const perChain = new Map<number, number>();
-    let total = 0;
-    for (const c of this.src.chains.values()) {
-      const h = chainHashes(c);
-      perChain.set(c.index, h);
-      total += h;
-    }
-    const last = this.samples.at(-1);
-    if (last && now - last.t < this.periodMs / 2) this.samples[this.samples.length - 1] = { t: now, perChain, total };
-    else this.samples.push({ t: now, perChain, total });
-    if (this.samples.length > this.maxSamples) this.samples.shift();
-    this.tallyPools();
-  }
-
-  private tallyPools(): void {
-    const { accepted, rejected } = this.src.shares;
-    const da = Math.max(0, accepted - this.seen.accepted);
-    const dr = Math.max(0, rejected - this.seen.rejected);
-    this.seen = { accepted, rejected };
-    const i = activePoolIndex(this.src);
-    const p = this.pools[i];
-    if (!p || (da === 0 && dr === 0)) return;
-    p.accepted += da;
-    p.rejected += dr;
-    if (da) p.lastShareTime = Math.floor(Date.now() / 1000);
-  }
-
-  /** H/s over the last `windowS` seconds (over what there is while younger), of a chain or all. */
-  rate(windowS: number, chain?: number): number {
-    const newest = this.samples.at(-1);
-    if (!newest) return 0;
-    const from = newest.t - windowS * 1000;
-    const oldest = this.samples.find((s) => s.t >= from - this.periodMs / 2) ?? this.samples[0]!;
-    const dt = (newest.t - oldest.t) / 1000;
-    if (dt <= 0) return 0;
-    const pick = (s: Sample) => (chain === undefined ? s.total : (s.perChain.get(chain) ?? 0));
-    // A re-initialised chain may start its counters again: never a negative rate.
-    return Math.max(0, pick(newest) - pick(oldest)) / dt;
-  }
 }

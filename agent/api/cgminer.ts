@@ -7,7 +7,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { VERSION } from '../version.js';
 import { Code, fail, parseRequest, render, renderJoined, requestEnd, type Envelope, type Reply } from './cgminer-protocol.js';
 import { runCommand, type CommandContext } from './cgminer-commands.js';
-import { RollingStats, type CgminerSource } from './cgminer-source.js';
+import type { CgminerSource } from './cgminer-source.js';
 
 export type { CgminerSource } from './cgminer-source.js';
 
@@ -35,7 +35,6 @@ export class CgminerApi {
   /** Connections being served (what maxConnections counts), and every open one (what close ends). */
   private readonly sockets = new Set<net.Socket>();
   private readonly open = new Set<net.Socket>();
-  private readonly rolling: RollingStats;
   private readonly ctx: CommandContext;
   private readonly o: Required<Omit<CgminerApiOptions, 'log'>> & Pick<CgminerApiOptions, 'log'>;
 
@@ -45,8 +44,7 @@ export class CgminerApi {
     o: CgminerApiOptions,
   ) {
     this.o = { writable: false, maxRequestBytes: 8192, idleMs: 5000, maxConnections: 16, textGapMs: 150, maxJoined: 32, ...o };
-    this.rolling = new RollingStats(src);
-    this.ctx = { src, rolling: this.rolling, writable: this.o.writable };
+    this.ctx = { src, writable: this.o.writable };
   }
 
   static async listen(src: CgminerSource, o: CgminerApiOptions): Promise<CgminerApi> {
@@ -61,7 +59,6 @@ export class CgminerApi {
       });
     });
     server.on('error', (e) => api.o.log?.(`cgminer API: ${e.message}`));
-    api.rolling.start();
     const a = api.address;
     o.log?.(`cgminer API: ${a.host}:${a.port}${api.o.writable ? ' (writable: no write command is implemented)' : ' (read-only)'}`);
     return api;
@@ -77,7 +74,6 @@ export class CgminerApi {
   }
 
   async close(): Promise<void> {
-    this.rolling.stop();
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     for (const s of this.open) s.destroy();
     await closed;
@@ -152,7 +148,6 @@ export class CgminerApi {
     const req = parseRequest(request);
     if (req.kind === 'invalid') return render(req.reply, req.json, env);
     try {
-      this.rolling.sample();
       if (!req.command.includes('+')) return render(runCommand(this.ctx, req.command, req.parameter, false), req.json, env);
       // api.c: empty names are skipped, a repeated one answered once, parameters ignored.
       const names = [...new Set(req.command.split('+').filter((n) => n !== ''))].slice(0, this.o.maxJoined);

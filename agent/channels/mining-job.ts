@@ -48,15 +48,25 @@ export interface JobSourceEvents {
   job: [MiningJob];
   /** The share target changed for the current and later jobs. */
   target: [Uint8Array];
-  /** Upstream result of a submitted share. */
-  result: [{ accepted: number; rejected: number; error?: string }];
+  /** Upstream result of submitted shares: `seq` names the one share it is for, `upTo`
+   * the last share a batched acceptance covers (the numbers `submit` returned). */
+  result: [ShareResult];
   /** The upstream became usable (`up`) or went away (then no job is valid until the next one). */
   state: ['up' | 'down', { url: string; protocol: 'sv2' | 'sv1' }];
 }
 
+export interface ShareResult {
+  accepted: number;
+  rejected: number;
+  error?: string;
+  seq?: number;
+  upTo?: number;
+}
+
 /** One upstream the scheduler mines for: SV2 extended channel or the SV1 translator. */
 export interface JobSource extends EventEmitter<JobSourceEvents> {
-  submit(share: MiningShare): void;
+  /** Sends a share; returns the number its result will name, or null when it was not sent. */
+  submit(share: MiningShare): number | null;
   start(): Promise<void>;
   stop(): void;
 }

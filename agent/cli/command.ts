@@ -1,4 +1,10 @@
 // The shape of one `hashagent` subcommand. Each lives in its own module under agent/cli/.
+import type { ProcessGuard } from '../safety/process-guard.js';
+
+export interface CommandContext {
+  /** Installed before the command runs when it drives hardware (signals, faults ⇒ power-down). */
+  guard?: ProcessGuard;
+}
 
 export interface Command {
   name: string;
@@ -6,8 +12,10 @@ export interface Command {
   summary: string;
   /** Full usage text, printed on --help and on bad arguments. */
   usage: string;
+  /** Drives hardware (real or emulated): the process guard is installed before anything else. */
+  drivesHardware?: boolean;
   /** Returns the process exit code. Throw UsageError for bad arguments (exit 2). */
-  run(args: string[]): Promise<number>;
+  run(args: string[], ctx: CommandContext): Promise<number>;
 }
 
 /** Bad command-line arguments: the CLI prints the message and the command's usage, exit 2. */

@@ -1,5 +1,7 @@
 // Subcommand table and dispatch for `hashagent` (agent/cli.ts runs it).
 import { UsageError, type Command } from './command.js';
+import { ProcessGuard } from '../safety/process-guard.js';
+import { safeWrite } from '../log.js';
 import { cpuMiner } from './cpu-miner.js';
 import { emulate } from './emulate.js';
 import { keygen } from './keygen.js';
@@ -36,18 +38,25 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hashagent: unknown command '${name}'\n\n${overview()}\n`);
     return 2;
   }
+  // A command that drives hardware is guarded before it parses a single argument: from here on,
+  // a signal or a fault anywhere ends in a power-down, and output errors never end the process.
+  const guard = cmd.drivesHardware ? new ProcessGuard().install() : undefined;
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(cmd.usage + '\n');
+    safeWrite(process.stdout, cmd.usage + '\n');
     return 0;
   }
   try {
-    return await cmd.run(rest);
+    return await cmd.run(rest, guard ? { guard } : {});
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`hashagent ${cmd.name}: ${e.message}\n\nusage: ${cmd.usage}\n`);
+      safeWrite(process.stderr, `hashagent ${cmd.name}: ${e.message}\n\nusage: ${cmd.usage}\n`);
       return 2;
     }
-    throw e;
+    if (!guard) throw e;
+    // The guard's fault path: power down first, then report and exit non-zero.
+    await guard.powerDown();
+    safeWrite(process.stderr, `hashagent ${cmd.name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
   }
 }
 

@@ -8,6 +8,7 @@ import { untilSignal } from './signals.js';
 import { ConfigError } from '../config/schema.js';
 import { parseAgentConfig } from '../config/agent.js';
 import { runMiner } from './mine.js';
+import { consoleLog } from '../log.js';
 
 // The main job on the embedded default: the firmware agent on an emulated Antminer S9 (three
 // chains of 63 BM1387 chips in process, with the board model's PIC, sensors and fans) mining on
@@ -17,7 +18,8 @@ export const start: Command = {
   name: 'start',
   summary: 'the main job on the embedded default: the agent on an emulated S9 + the SV2 pool on a regtest chain; no hardware, no bitcoind',
   usage: 'hashagent start [--seconds N] [--board emulated-antminer-s9|…] [--cpu [--channel standard|extended]]\n\n  Runs until Ctrl-C (or N seconds), printing hash rate, shares, temperatures, blocks and the /metrics URLs.',
-  async run(args) {
+  drivesHardware: true,
+  async run(args, { guard }) {
     const { flags, positional } = parseArgs(args, ['seconds', 'channel', 'board'], ['cpu']);
     if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
     const seconds = flags.has('seconds') ? Number(flags.get('seconds')) : undefined;
@@ -28,7 +30,7 @@ export const start: Command = {
     if (!/^emulated-[a-z0-9-]+$/.test(board)) throw new UsageError('--board must be an emulated-* board (hashagent start needs no hardware)');
     const cpu = flags.has('cpu');
 
-    const log = (l: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${l}\n`);
+    const log = consoleLog();
     const authority = generateAuthorityKeyPair();
     // Defaults of pool.toml with a fresh key, loopback only, a share every couple of seconds and
     // a block every ~30 s for what the emulator (or one CPU core) really hashes (~100–300 kH/s).
@@ -57,7 +59,7 @@ export const start: Command = {
       }
       log(`hashagent: the firmware agent on ${cfg.board.description}, mining on the pool above over Noise`);
       // The emulated PLLs ramp in 6.25 MHz steps every 10 ms instead of 100 ms: no real silicon to settle.
-      const code = await runMiner(cfg, log, { seconds, statusIntervalS: 5, rampIntervalMs: 10 });
+      const code = await runMiner(cfg, log, { seconds, statusIntervalS: 5, rampIntervalMs: 10, ...(guard ? { guard } : {}) });
       log(`pool: shares accepted ${shares}, rejected ${running.pool.shares.rejected.get()}, stale ${running.pool.shares.stale.get()} | blocks ${running.pool.blocksFound.get()}`);
       await running.stop();
       return code;
@@ -73,7 +75,7 @@ export const start: Command = {
       log(`${(miner.hashrate() / 1e3).toFixed(0)} kH/s | shares accepted ${shares} (acknowledged ${miner.stats.accepted}), rejected ${running.pool.shares.rejected.get()}, stale ${running.pool.shares.stale.get()} | blocks ${running.pool.blocksFound.get()}`);
     const timer = setInterval(status, 5000);
     log('mining — Ctrl-C to stop');
-    await untilSignal(seconds);
+    await untilSignal(seconds, guard?.signal);
     clearInterval(timer);
     status();
     miner.stop();

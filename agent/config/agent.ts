@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
 import { BOARDS, BOARD_NAMES } from '../../board/boards.js';
 import { BoardError, parseLink, type BoardDefinition, type ChainLink, type FanDef, type GpioRef, type I2cBusRef } from '../../board/types.js';
-import { safetyConfigFor, type SafetyConfig } from '../roles/miner/safety-policy.js';
+import { safetyConfigFor, type SafetyConfig } from '../safety/policy.js';
 import { parsePoolUrl } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 import { ConfigError, locate, parseConfig, type Field, type Fields } from './schema.js';
@@ -253,18 +253,14 @@ export function loadAgentConfig(file: string): AgentConfig {
 }
 
 /**
- * SIGHUP: re-reads the file and hands over its pool list; chains, board and safety settings are
- * not touched (they need a restart). A bad file is reported and the running list kept.
+ * SIGHUP's reload: re-reads the file and hands over its pool list; chains, board and safety
+ * settings are not touched (they need a restart). A bad file is reported and the running list kept.
  */
-export function reloadPoolsOnSighup(file: string, apply: (pools: PoolConfigEntry[]) => void, onError: (e: ConfigError) => void): () => void {
-  const handler = () => {
-    try {
-      apply(loadAgentConfig(file).pools);
-    } catch (e) {
-      if (e instanceof ConfigError) onError(e);
-      else throw e;
-    }
-  };
-  process.on('SIGHUP', handler);
-  return () => process.off('SIGHUP', handler);
+export function reloadPools(file: string, apply: (pools: PoolConfigEntry[]) => void, onError: (e: ConfigError) => void): void {
+  try {
+    apply(loadAgentConfig(file).pools);
+  } catch (e) {
+    if (e instanceof ConfigError) onError(e);
+    else throw e;
+  }
 }

@@ -59,8 +59,8 @@ export class JobSourceFailover extends EventEmitter<JobSourceEvents> implements 
     this.active = null;
   }
 
-  submit(share: MiningShare): void {
-    this.active?.source.submit(share);
+  submit(share: MiningShare): number | null {
+    return this.active?.source.submit(share) ?? null;
   }
 
   private async connectFromTop(): Promise<void> {

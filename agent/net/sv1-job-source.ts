@@ -196,7 +196,7 @@ export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSo
       }
       if (typeof id === 'number' && this.pending.delete(id)) {
         const ok = m.result === true && !m.error;
-        this.emit('result', ok ? { accepted: 1, rejected: 0 } : { accepted: 0, rejected: 1, error: m.error?.message ?? 'rejected' });
+        this.emit('result', ok ? { accepted: 1, rejected: 0, seq: id } : { accepted: 0, rejected: 1, error: m.error?.message ?? 'rejected', seq: id });
         if (!ok) this.opts.log?.(`${this.url}: share rejected: ${m.error?.message ?? 'rejected'}`);
       }
       return; // answers to extranonce.subscribe / suggest_difficulty need nothing
@@ -268,22 +268,22 @@ export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSo
   }
 
   /** mining.submit for a job this source emitted on the current connection. */
-  submit(share: MiningShare): void {
+  submit(share: MiningShare): number | null {
     const s = this.session;
     const id = this.ids.get(share.job.jobId);
-    if (!s?.up || id === undefined || !s.jobs.has(share.job)) return;
+    if (!s?.up || id === undefined || !s.jobs.has(share.job)) return null;
     // A job keeps the extranonce2 size and version mask it came with (set_extranonce and
     // set_version_mask apply to the jobs that follow).
     const { extranonceSize, versionMask: mask } = share.job;
     if (share.extranonce.length !== extranonceSize) {
       this.opts.log?.(`${this.url}: share with ${share.extranonce.length}-byte extranonce2 not sent (the job wants ${extranonceSize})`);
-      return;
+      return null;
     }
     const params: unknown[] = [this.opts.user, id, Buffer.from(share.extranonce).toString('hex'), hex8(share.ntime), hex8(share.nonce)];
     const rolled = (share.version ^ share.job.version) >>> 0;
     if (rolled & ~mask) {
       this.opts.log?.(`${this.url}: share rolls version bits outside the mask ${hex8(mask)}; not sent`);
-      return;
+      return null;
     }
     // BIP310: the pool rebuilds (job_version & ~mask) | (version_bits & mask).
     if (mask) params.push(hex8(share.version & mask));
@@ -291,5 +291,6 @@ export class Sv1JobSource extends EventEmitter<JobSourceEvents> implements JobSo
     this.pending.set(submitId, true);
     if (this.pending.size > 10_000) this.pending.delete(this.pending.keys().next().value!);
     s.socket.write(encodeLine({ id: submitId, method: 'mining.submit', params }));
+    return submitId;
   }
 }

@@ -58,8 +58,8 @@ export class Sv2JobSource extends EventEmitter<JobSourceEvents> implements JobSo
     }
   }
 
-  submit(share: MiningShare): void {
-    this.channel.submit(share);
+  submit(share: MiningShare): number | null {
+    return this.channel.submit(share);
   }
 
   stop(): void {

@@ -12,7 +12,7 @@ import {
   WORKER_HASHRATE_TRACKING, userIdentityTlv, type Tlv,
 } from '../sv2/messages/index.js';
 import { ClientChannel, type ActiveWork } from '../channels/client-channel.js';
-import type { JobSourceEvents, MiningJob, MiningShare } from '../channels/mining-job.js';
+import type { JobSourceEvents, MiningJob, MiningShare, ShareResult } from '../channels/mining-job.js';
 import { concat, MAX_TARGET_LE, stripCoinbaseParts } from '../bitcoin/index.js';
 import { VERSION_ROLLING_MASK } from '../channels/server-channel.js';
 
@@ -167,27 +167,29 @@ export class Sv2Channel extends EventEmitter<JobSourceEvents> {
     this.emit('job', job);
   }
 
-  /** SubmitSharesExtended for a job this channel emitted; false if it cannot be sent. */
-  submit(share: MiningShare, userIdentity?: string): boolean {
+  /** SubmitShares for a job this channel emitted: its sequence number, or null if it cannot be sent. */
+  submit(share: MiningShare, userIdentity?: string): number | null {
     const ch = this.state;
-    if (!ch || !this.emitted.has(share.job) || share.extranonce.length !== ch.extranonceSize) return false;
+    if (!ch || !this.emitted.has(share.job) || share.extranonce.length !== ch.extranonceSize) return null;
+    const seq = this.seq++ >>> 0;
     const tlvs: Tlv[] = [];
     if (userIdentity && this.userIdentityTlvs) tlvs.push(userIdentityTlv(truncateUtf8(userIdentity, 32)));
     if (ch.kind === 'standard') {
-      const f = { channel_id: ch.channelId, sequence_number: this.seq++, job_id: share.job.jobId, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0 };
-      return this.upstream.send(messageFrame(SubmitSharesStandard, f, tlvs.length ? tlvs : undefined));
+      const f = { channel_id: ch.channelId, sequence_number: seq, job_id: share.job.jobId, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0 };
+      return this.upstream.send(messageFrame(SubmitSharesStandard, f, tlvs.length ? tlvs : undefined)) ? seq : null;
     }
-    return this.upstream.send(
+    const sent = this.upstream.send(
       messageFrame(
         SubmitSharesExtended,
-        { channel_id: ch.channelId, sequence_number: this.seq++, job_id: share.job.jobId, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0, extranonce: share.extranonce },
+        { channel_id: ch.channelId, sequence_number: seq, job_id: share.job.jobId, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0, extranonce: share.extranonce },
         tlvs.length ? tlvs : undefined,
       ),
     );
+    return sent ? seq : null;
   }
 
   /** @internal a share result from the pool */
-  result(r: { accepted: number; rejected: number; error?: string }): void {
+  result(r: ShareResult): void {
     this.emit('result', r);
   }
 
@@ -443,11 +445,11 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
         for (const c of this.open.values()) if (c.state?.addressedBy(m.fields.channel_id)) c.handle(m);
         return;
       case 'SubmitShares.Success':
-        this.addressed(m.fields.channel_id)?.result({ accepted: m.fields.new_submits_accepted_count, rejected: 0 });
+        this.addressed(m.fields.channel_id)?.result({ accepted: m.fields.new_submits_accepted_count, rejected: 0, upTo: m.fields.last_sequence_number });
         return;
       case 'SubmitShares.Error':
         this.opts.log?.(`share ${m.fields.sequence_number} rejected: ${m.fields.error_code}`);
-        this.addressed(m.fields.channel_id)?.result({ accepted: 0, rejected: 1, error: m.fields.error_code });
+        this.addressed(m.fields.channel_id)?.result({ accepted: 0, rejected: 1, error: m.fields.error_code, seq: m.fields.sequence_number });
         return;
       case 'CloseChannel': {
         const c = this.open.get(m.fields.channel_id);

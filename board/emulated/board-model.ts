@@ -17,6 +17,7 @@ import { ThermalZone } from './thermal.js';
 import { Tmp451Model, TMP451_IDS } from './tmp451-model.js';
 import { Tps546Model } from './tps546-model.js';
 import { Tmp1075Model } from './word-sensor-models.js';
+import { writeFileSync } from 'node:fs';
 
 export interface EmulatedBoardOptions {
   /** Emulated ms per real ms for the physics (heating, PIC watchdog, fan spin-up). */
@@ -26,6 +27,19 @@ export interface EmulatedBoardOptions {
   /** How long a PIC NACKs after a reset, emulated ms (real part: ~500 ms). */
   picBootMs?: number;
   ambient?: number;
+  /** Where the model keeps its rails and resets as JSON, written at every change and at process
+   * exit (synchronously): what a probe on the board would show once the process is gone. */
+  stateFile?: string;
+}
+
+/** The emulated board's power state as `stateFile` holds it. */
+export interface EmulatedBoardState {
+  /** Epoch ms of the write. */
+  at: number;
+  /** Per chain (the definition's number): supply on, reset asserted. */
+  chains: Record<string, { powered: boolean; reset: boolean }>;
+  /** The process had exited (the exit handler wrote it). */
+  exited: boolean;
 }
 
 export const busKey = (r: I2cBusRef): string =>
@@ -96,6 +110,34 @@ export class EmulatedBoard {
     // Keep the physics current between reads so a power cut shows at once.
     this.ticker = setInterval(() => this.refresh(), 100);
     this.ticker.unref();
+    if (opts.stateFile) {
+      this.writeState(false);
+      process.on('exit', this.onExit);
+    }
+  }
+
+  private lastState = '';
+  private readonly onExit = () => this.writeState(true);
+
+  /** The rails and resets now (what `stateFile` holds). */
+  powerState(): EmulatedBoardState['chains'] {
+    const chains: EmulatedBoardState['chains'] = {};
+    for (const i of this.chains.keys()) chains[String(i)] = { powered: this.isPowered(i), reset: this.inReset(i) };
+    return chains;
+  }
+
+  private writeState(exited: boolean): void {
+    const file = this.opts.stateFile;
+    if (!file) return;
+    const chains = this.powerState();
+    const key = JSON.stringify(chains);
+    if (!exited && key === this.lastState) return;
+    this.lastState = key;
+    try {
+      writeFileSync(file, JSON.stringify({ at: Date.now(), chains, exited } satisfies EmulatedBoardState));
+    } catch {
+      // a probe that cannot write must not disturb the board
+    }
   }
 
   // --- the chain emulator's side ---
@@ -220,6 +262,8 @@ export class EmulatedBoard {
 
   close(): void {
     clearInterval(this.ticker);
+    this.writeState(false);
+    // The exit handler stays: the rails are still what a probe would see after the process ends.
     for (const l of this.controlLinks.values()) void l.close();
   }
 
@@ -241,6 +285,7 @@ export class EmulatedBoard {
     const idle = this.definition.emulation!.thermal.idleW;
     const nominal = this.definition.emulation!.chainWatts;
     for (const [i, s] of this.chains) s.zone.update(s.powered() ? idle + (this.inReset(i) ? 0 : (s.load ?? nominal)) : 0, air);
+    this.writeState(false);
   }
 
   private pin(ref: GpioRef, direction: 'in' | 'out', initial: 0 | 1): EmulatedGpioPin {

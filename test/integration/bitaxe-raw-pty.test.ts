@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAgentConfig } from '../../agent/config/agent.js';
-import { startBoardSafety } from '../../agent/roles/miner/safety-runtime.js';
+import { startBoardSafety } from '../../agent/safety/runtime.js';
 import { SerialPortLink } from '../../drivers/transport/serialport-link.js';
 import { BitaxeRawFirmware } from '../../board/emulated/bitaxe-raw-firmware.js';
 import { EmulatedI2cBus } from '../../board/emulated/i2c-bus.js';

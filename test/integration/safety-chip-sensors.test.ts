@@ -8,8 +8,8 @@ import { antminerS9 } from '../../board/antminer-s9.js';
 import { emulatedAntminerS9 } from '../../board/emulated-boards.js';
 import type { BoardDefinition } from '../../board/types.js';
 import { I2cMasterModel } from '../../board/emulated/i2c-master-model.js';
-import { SafetyController } from '../../agent/roles/miner/safety.js';
-import { safetyConfigFor } from '../../agent/roles/miner/safety-policy.js';
+import { SafetyController } from '../../agent/safety/controller.js';
+import { safetyConfigFor } from '../../agent/safety/policy.js';
 import type { ChipRegisterAccess } from '../../drivers/transport/i2c-over-chip.js';
 
 // The emulated S9 with the real board's sensor wiring: TMP451s behind chip 61 of each chain.

@@ -5,9 +5,10 @@ import { openBoard, type BoardHardware } from '../../board/open.js';
 import { emulatedAntminerS9, emulatedBitaxeGamma, emulatedGekkoCompacF } from '../../board/emulated-boards.js';
 import type { BoardDefinition } from '../../board/types.js';
 import type { EmulatedPwmFan } from '../../board/emulated/fan-motor.js';
-import { SafetyController, type SafetyEvent } from '../../agent/roles/miner/safety.js';
-import { safetyConfigFor, type SafetyConfig } from '../../agent/roles/miner/safety-policy.js';
-import { BringUpError, bringUp, powerDownOnSignals } from '../../agent/roles/miner/safety-bringup.js';
+import { SafetyController, type SafetyEvent } from '../../agent/safety/controller.js';
+import { safetyConfigFor, type SafetyConfig } from '../../agent/safety/policy.js';
+import { BringUpError, bringUp } from '../../agent/safety/bring-up.js';
+import { ProcessGuard } from '../../agent/safety/process-guard.js';
 
 const SCALE = 20; // emulated ms per real ms: a minute of heating takes three seconds
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -221,16 +222,21 @@ describe('safety on an emulated Antminer S9', () => {
     expect(r.board.inReset(6)).toBe(true);
   });
 
-  it('SIGTERM: voltage off, resets held, fans left at a safe speed', async () => {
+  it('SIGTERM through the process guard: voltage off, resets held, fans left at a safe speed', async () => {
     const r = await rig(emulatedAntminerS9);
-    const exited = new Promise<[string, boolean]>((resolve) => {
-      const remove = powerDownOnSignals(r.safety, (sig, ok) => {
-        remove();
-        resolve([sig, ok]);
-      });
-    });
-    process.emit('SIGTERM', 'SIGTERM');
-    expect(await exited).toEqual(['SIGTERM', true]);
+    const guard = new ProcessGuard({ exit: () => undefined, log: () => undefined }).install();
+    let allOffResult: boolean | null = null;
+    const off = guard.onPowerDown(async () => (allOffResult = await r.safety.powerDown()));
+    try {
+      process.emit('SIGTERM', 'SIGTERM');
+      expect(guard.signal.aborted).toBe(true);
+      expect(guard.reason).toBe('SIGTERM');
+      await guard.powerDown();
+    } finally {
+      off();
+      guard.uninstall();
+    }
+    expect(allOffResult).toBe(true);
     expect(allOff(r)).toBe(true);
     expect(r.hw.chains.every((c) => r.board.inReset(c.index))).toBe(true);
     expect(fanDuty(r.hw)).toBe(50);

@@ -2,12 +2,13 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadAgentConfig } from '../../agent/config/agent.js';
-import { startBoardSafety } from '../../agent/roles/miner/safety-runtime.js';
+import { startBoardSafety } from '../../agent/safety/runtime.js';
+import { ProcessGuard } from '../../agent/safety/process-guard.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../agent/config/examples/agent-emulated-antminer-s9.toml', import.meta.url));
 
 describe('safety runtime from agent.toml', () => {
-  it('brings the example board up in order, then powers it down on SIGTERM', async () => {
+  it('brings the example board up in order, then powers it down on SIGINT (the process guard)', async () => {
     const cfg = loadAgentConfig(EXAMPLE);
     const lines: string[] = [];
     const inits: number[] = [];
@@ -32,53 +33,17 @@ describe('safety runtime from agent.toml', () => {
       expect(inits).toEqual([6, 7, 8]);
       expect(lines.some((l) => /fans spinning/.test(l))).toBe(true);
       expect(lines.indexOf(lines.find((l) => /fans spinning/.test(l))!)).toBeLessThan(lines.indexOf('chain 6: running'));
-      const done = new Promise<boolean>((resolve) => {
-        const off = rt.onSignals((_s, allOff) => {
-          off();
-          resolve(allOff);
-        });
-      });
-      process.emit('SIGINT', 'SIGINT');
-      expect(await done).toBe(true);
-      expect([6, 7, 8].every((i) => !board.isPowered(i) && board.inReset(i))).toBe(true);
-    } finally {
-      await rt.close();
-    }
-  });
-});
-
-describe('safety runtime with a chain supervisor', () => {
-  it('re-initialises a silent chain and disables it after repeated failures; the others keep their power', async () => {
-    const cfg = loadAgentConfig(EXAMPLE);
-    const lines: string[] = [];
-    const reinits: number[] = [];
-    const rt = await startBoardSafety(cfg, {
-      log: (l) => lines.push(l),
-      board: { emulation: { timeScale: 20, picBootMs: 500 }, picTiming: { retries: 3, retryDelayMs: 1, resetDelayMs: 30, heartbeatMs: 50 } },
-      safety: { pollMs: 100, fanSpinUpMs: 300 },
-      // Chain 7 never comes back; the watchdog's windows are shortened for the test.
-      supervisor: { reinit: async (chain) => (reinits.push(chain), chain !== 7) },
-      watchdog: { startupMs: 200, silenceMs: 200, maxReinits: 2, checkMs: 50 },
-    });
-    try {
-      await rt.bringUp();
-      const feed = setInterval(() => {
-        rt.watchdog!.replied(6);
-        rt.watchdog!.replied(8);
-      }, 20);
+      const guard = new ProcessGuard({ exit: () => undefined, log: () => undefined }).install();
+      let allOff: boolean | null = null;
+      guard.onPowerDown(async () => (allOff = await rt.safety.powerDown()));
       try {
-        for (let i = 0; i < 200 && !lines.some((l) => /chain 7 disabled/.test(l)); i++) await new Promise((r) => setTimeout(r, 20));
+        process.emit('SIGINT', 'SIGINT');
+        await guard.powerDown();
       } finally {
-        clearInterval(feed);
+        guard.uninstall();
       }
-      expect(lines.filter((l) => /^chain 7: re-initialisation failed/.test(l))).toHaveLength(2);
-      expect(lines.filter((l) => /chain 7 disabled/.test(l))).toEqual([expect.stringMatching(/^safety: chain 7 disabled: no replies; 2 re-initialisations failed/)]);
-      expect(reinits.every((c) => c === 7)).toBe(true);
-      const board = rt.hw.emulated!;
-      expect(board.isPowered(7)).toBe(false);
-      expect(board.inReset(7)).toBe(true);
-      expect(board.isPowered(6) && board.isPowered(8)).toBe(true);
-      expect(rt.safety.latched).toBeNull();
+      expect(allOff).toBe(true);
+      expect([6, 7, 8].every((i) => !board.isPowered(i) && board.inReset(i))).toBe(true);
     } finally {
       await rt.close();
     }

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BOARDS, boardDefinition } from '../../board/boards.js';
 import { openBoard } from '../../board/open.js';
 import { BoardError, formatLink, parseLink } from '../../board/types.js';
-import { SafetyController } from '../../agent/roles/miner/safety.js';
-import { safetyConfigFor } from '../../agent/roles/miner/safety-policy.js';
+import { SafetyController } from '../../agent/safety/controller.js';
+import { safetyConfigFor } from '../../agent/safety/policy.js';
 
 const CHIPS = ['BM1387', 'BM1397', 'BM1362', 'BM1366', 'BM1368', 'BM1370'];
 

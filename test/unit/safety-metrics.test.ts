@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../agent/api/metrics.js';
-import { registerSafetyMetrics } from '../../agent/roles/miner/safety-metrics.js';
-import { SafetyController } from '../../agent/roles/miner/safety.js';
-import { safetyConfigFor } from '../../agent/roles/miner/safety-policy.js';
+import { registerSafetyMetrics } from '../../agent/safety/metrics.js';
+import { SafetyController } from '../../agent/safety/controller.js';
+import { safetyConfigFor } from '../../agent/safety/policy.js';
 import { openBoard } from '../../board/open.js';
 import { emulatedBitaxeGamma } from '../../board/emulated-boards.js';
 

@@ -8,7 +8,7 @@ import {
   type PolicyState,
   type Reading,
   type SafetyConfig,
-} from '../../agent/roles/miner/safety-policy.js';
+} from '../../agent/safety/policy.js';
 
 const C: SafetyConfig = {
   mode: 'auto',

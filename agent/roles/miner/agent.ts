@@ -13,14 +13,25 @@ import { poolListSource, type JobSourceFailover } from '../../net/job-source-fai
 import type { MiningShare } from '../../channels/mining-job.js';
 import { Metrics, serveMetrics } from '../../api/metrics.js';
 import { CgminerApi } from '../../api/cgminer.js';
-import { startBoardSafety, type BoardSafety, type StartSafetyOptions } from './safety-runtime.js';
-import { ChainWatchdog, type ChainWatchdogOptions } from './safety-chains.js';
-import { registerSafetyMetrics } from './safety-metrics.js';
+import { describeChainEvent, startBoardSafety, type BoardSafety, type StartSafetyOptions } from '../../safety/runtime.js';
+import { ChainWatchdog, type ChainWatchdogOptions } from '../../safety/chain-watchdog.js';
+import { registerSafetyMetrics } from '../../safety/metrics.js';
+import { untilAborted } from '../../safety/process-guard.js';
 import { WorkScheduler } from './scheduler.js';
 import type { WorkTag } from './work-generator.js';
 import { openChainLink } from './chain-link.js';
 import { ChipHealth } from './chip-health.js';
 import { registerAgentMetrics } from './agent-metrics.js';
+import { CHIP_SAMPLE_MS, chainCounts, chainRate, chainWork, chipWork, freshMeters, type ChainRuntime } from './chain-runtime.js';
+import { ShareLedger } from './share-ledger.js';
+import type { Server } from 'node:net';
+
+export type { ChainRuntime } from './chain-runtime.js';
+
+/** A port the agent must listen on is taken (or cannot be bound): nothing has been powered. */
+export class PortBusyError extends Error {
+  override readonly name = 'PortBusyError';
+}
 
 export interface MinerAgentOptions {
   log?: (line: string) => void;
@@ -39,30 +50,20 @@ export interface MinerAgentOptions {
   connectTimeoutMs?: number;
   /** How often each chip's nonce count is checked for a chip that stopped (default 60 s). */
   chipCheckMs?: number;
-}
-
-export interface ChainRuntime {
-  index: number;
-  hw: ChainHardware;
-  driver: ChainDriver<WorkTag>;
-  link: SerialLink;
-  /** Chips found at the last init, the position of the first missing one. */
-  found: number;
-  missingAt: number | null;
-}
-
-export interface ShareCounters {
-  submitted: number;
-  accepted: number;
-  rejected: number;
-  blocks: number;
+  /** Aborted when the agent must stop (a signal, a fault): bring-up ends at once. */
+  signal?: AbortSignal;
+  /** Given the board's power-down once the board is open (the process guard's hook); returns its remover. */
+  onPowerDown?: (powerDown: () => Promise<unknown>) => () => void;
 }
 
 export class MinerAgent {
   readonly chains = new Map<number, ChainRuntime>();
+  /** Which chain each driver (one per initialisation) belongs to. */
+  private readonly chainOf = new WeakMap<ChainDriver<WorkTag>, number>();
   readonly scheduler: WorkScheduler;
   readonly metrics = new Metrics();
-  readonly shares: ShareCounters = { submitted: 0, accepted: 0, rejected: 0, blocks: 0 };
+  /** Every share, followed until its pool answers; per pool (the configured list) and per chain. */
+  readonly ledger: ShareLedger;
   source: JobSourceFailover | null = null;
   emulator: EmulatedHashboards | null = null;
   metricsUrl: string | null = null;
@@ -81,9 +82,16 @@ export class MinerAgent {
     private readonly o: MinerAgentOptions = {},
   ) {
     this.log = o.log ?? (() => undefined);
-    this.scheduler = new WorkScheduler({ onShare: (s, found) => this.onShare(s, found.block) });
+    this.ledger = new ShareLedger(cfg.pools.length);
+    this.scheduler = new WorkScheduler({ onShare: (s, found, driver) => this.onShare(s, found.block, this.chainOf.get(driver) ?? -1) });
     // Standard channels split the version space by the configured chains' positions.
     this.scheduler.laneCount = cfg.chains.length;
+  }
+
+  /** Totals over every pool and chain (the ledger has them per pool and per chain). */
+  get shares(): { submitted: number; accepted: number; rejected: number; unconfirmed: number; pending: number; blocks: number } {
+    const t = this.ledger.total;
+    return { submitted: t.submitted, accepted: t.accepted, rejected: t.rejected, unconfirmed: t.unconfirmed, pending: t.submitted - t.accepted - t.rejected - t.unconfirmed, blocks: this.ledger.blocks };
   }
 
   get safety() {
@@ -101,16 +109,30 @@ export class MinerAgent {
   }
 
   /** Brings everything up; resolves once every chain has been brought up (mining starts with the
-   * first) and the pool list is running. Throws PoolEntryError before any voltage for a bad pool list. */
+   * first) and the pool list is running. Everything external is checked before any hardware is
+   * touched: a bad pool list throws PoolEntryError, a busy port PortBusyError. With `signal`
+   * aborted, bring-up ends at once (the power-down is the caller's: `stop`). */
   async start(): Promise<void> {
-    this.board = await startBoardSafety(this.cfg, {
-      stopHashing: () => this.stopHashing(),
-      log: this.log,
-      ...(this.o.safety ? { safety: this.o.safety } : {}),
-      ...(this.o.board ? { board: this.o.board } : {}),
+    const signal = this.o.signal;
+    const source = this.poolSource(this.cfg.pools, true);
+    await this.listen();
+    this.board = await untilAborted(
+      startBoardSafety(this.cfg, {
+        stopHashing: () => this.stopHashing(),
+        log: this.log,
+        ...(this.o.safety ? { safety: this.o.safety } : {}),
+        ...(this.o.board ? { board: this.o.board } : {}),
+      }),
+      signal,
+    ).catch(async (e: unknown) => {
+      // Opened after all: close it again (startBoardSafety has no power applied yet).
+      throw e;
     });
+    const board = this.board;
+    const unguard = this.o.onPowerDown?.(() => board.safety.powerDown());
     this.closers.push(() => this.board?.close());
-    const hw = this.board.hw;
+    if (unguard) this.closers.push(unguard);
+    const hw = board.hw;
     // Chains whose link is the in-process emulator (agent.toml may point others at a pty or socket).
     const inProcess = new Set(this.cfg.chains.flatMap((c) => (c.link.kind === 'emulated' ? [c.link.chain] : [])));
     if (hw.emulated && this.cfg.board.emulation && inProcess.size) {
@@ -130,62 +152,97 @@ export class MinerAgent {
       this.emulatedLinks = links;
       this.closers.push(() => boards.close());
     }
-    registerSafetyMetrics(this.metrics, this.board.safety, hw);
+    registerSafetyMetrics(this.metrics, board.safety, hw);
     registerAgentMetrics(this.metrics, this);
 
-    this.watchdog = new ChainWatchdog({ reinit: (i) => this.reinitChain(i) }, this.board.safety, this.o.watchdog ?? {}, (ev) => {
-      if (ev.type === 'chain-silent') this.log(`chain ${ev.chain}: silent for ${Math.round(ev.silentMs)} ms; re-initialising`);
-      else if (ev.type === 'chain-reinit') this.log(`chain ${ev.chain}: re-initialisation ${ev.ok ? 'succeeded' : `failed${ev.error ? `: ${ev.error}` : ''}`}`);
-      else this.log(`chain ${ev.chain} disabled: ${ev.reason}`);
+    this.watchdog = new ChainWatchdog({ reinit: (i, sig) => this.reinitChain(i, sig) }, board.safety, this.o.watchdog ?? {}, (ev) => {
+      this.log(describeChainEvent(ev));
+      const c = this.chains.get(ev.chain);
+      if (ev.type === 'chain-disabled' && c) {
+        c.state = 'disabled';
+        c.reason = ev.reason;
+        this.scheduler.removeChain(c.driver);
+      }
     });
-    // The pool list is checked before any voltage is applied; mining starts with the first chain
+    this.watchdog.start();
+    this.closers.push(() => this.watchdog?.stop());
+    // Once a second: rate windows sampled, the watchdog told who answered and who has work.
+    let tick = 0;
+    const ticker = setInterval(() => this.everySecond(tick++), 1000);
+    ticker.unref();
+    this.closers.push(() => clearInterval(ticker));
+
+    // The pool list was checked above, before any voltage; mining starts with the first chain
     // that comes up, while the others are still being brought up one after another.
-    const source = this.poolSource(this.cfg.pools, true);
-    const results = await this.board.bringUp(
+    const results = await board.bringUp(
       (c) => this.initChain(c),
       () => {
-        if (!this.stopping && !this.safety?.latched) this.startMining(source);
+        if (!this.stopping && !board.safety.halted) this.startMining(source);
       },
+      signal,
     );
     const running = results.filter((r) => r.state === 'running');
     if (!running.length) throw new Error(`no chain came up: ${results.map((r) => `chain ${r.index} ${r.state}${r.error ? ` (${r.error})` : ''}`).join('; ')}`);
-    this.watchdog.start();
-    this.closers.push(() => this.watchdog?.stop());
     this.health = new ChipHealth(this, {
       checkMs: this.o.chipCheckMs ?? 60_000,
       hashrateScale: this.o.hashrateScale ?? 1,
-      // Silence only means something while there is work and nothing stops the chips.
-      canJudge: () => this.scheduler.currentJob !== null && !this.safety?.latched && this.poolState !== null,
+      // Silence only means something while work has been going out all along.
+      fedSince: () => (this.safety?.halted ? null : this.fedSince),
       log: this.log,
       reinit: (i) => this.reinitChain(i),
     });
     this.closers.push(() => this.health?.stop());
-    // Feeds the watchdog: a chain that said anything in the last second is alive.
-    const alive = setInterval(() => {
-      for (const c of this.chains.values()) if (c.driver.silentForMs < 1500) this.watchdog?.replied(c.index);
-    }, 1000);
-    alive.unref();
-    this.closers.push(() => clearInterval(alive));
+    this.startMining(source);
+  }
 
+  /** Binds the HTTP and cgminer ports before anything else: a busy one is the operator's to fix. */
+  private async listen(): Promise<void> {
     if (this.cfg.api.http.enabled) {
       const [host, port] = splitHostPort(this.cfg.api.http.listen);
-      const { server, port: bound } = await serveMetrics(this.metrics, host, port);
+      const { server, port: bound } = await serveMetrics(this.metrics, host, port).catch((e: unknown) => {
+        throw new PortBusyError(`[api] http_listen ${this.cfg.api.http.listen}: ${portError(e)}`);
+      });
       this.metricsUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}/metrics`;
-      this.closers.push(() => new Promise((r) => server.close(() => r(null))));
+      this.closers.push(() => closeServer(server));
     }
     if (this.cfg.api.cgminer.enabled) {
       const [host, port] = splitHostPort(this.cfg.api.cgminer.listen);
-      // A busy port costs the monitoring API, not the mining (cgminer carries on without it too).
       const api = await CgminerApi.listen(this, { host, port, writable: this.cfg.api.cgminer.writable, log: this.log }).catch((e: unknown) => {
-        this.log(`cgminer API not available on ${this.cfg.api.cgminer.listen}: ${(e as Error).message}`);
-        return null;
+        throw new PortBusyError(`[api] cgminer_listen ${this.cfg.api.cgminer.listen}: ${portError(e)}`);
       });
-      if (api) {
-        this.cgminerAddress = api.address;
-        this.closers.push(() => api.close());
-      }
+      this.cgminerAddress = api.address;
+      this.closers.push(() => api.close());
     }
-    this.startMining(source);
+  }
+
+  /** Since when work has gone to the chains without a break; null while there is none. */
+  private fedSince: number | null = null;
+
+  private setFed(on: boolean): void {
+    if (on && this.fedSince === null) this.fedSince = performance.now();
+    if (!on) this.fedSince = null;
+    for (const c of this.chains.values()) this.watchdog?.fed(c.index, on && c.state === 'running');
+  }
+
+  private everySecond(tick: number): void {
+    const now = performance.now();
+    const fed = this.fedSince !== null && !this.safety?.halted;
+    for (const c of this.chains.values()) {
+      c.meter.sample(now, () => chainWork(c));
+      if (tick % (CHIP_SAMPLE_MS / 1000) === 0) c.chipMeter.sample(now, (i) => chipWork(c, i));
+      if (c.state !== 'running') continue;
+      // A chain that said anything in the last second and a half is alive.
+      if (c.driver.silentForMs < 1500) this.watchdog?.replied(c.index);
+      this.watchdog?.fed(c.index, fed);
+      this.watchdog?.expect(c.index, this.expectedNonceRate(c));
+    }
+  }
+
+  /** Valid nonces a second chain `c` should report at its clock (emulated: at the emulated rate). */
+  private expectedNonceRate(c: ChainRuntime): number {
+    const d = c.driver;
+    const perChip = d.frequencyMHz * 1e6 * d.profile.hashesPerClock * (this.o.hashrateScale ?? 1);
+    return (perChip * c.found) / (2 ** 32 * d.ticket);
   }
 
   private miningStarted = false;
@@ -240,35 +297,46 @@ export class MinerAgent {
   private useSource(source: JobSourceFailover): void {
     const old = this.source;
     source.on('job', (job) => {
-      if (this.source === source && !this.safety?.latched) this.scheduler.setJob(job);
+      if (this.source !== source || this.safety?.halted) return;
+      this.scheduler.setJob(job);
+      this.setFed(true);
     });
     source.on('target', (t) => this.source === source && this.scheduler.setTarget(t));
     source.on('state', (s, info) => {
       if (this.source !== source) return;
       this.log(`pool ${s}: ${info.url} (${info.protocol})`);
+      if (s === 'up') this.poolIndex = source.activeIndex;
       this.poolState = s === 'up' ? info : null;
-      if (s === 'down') this.scheduler.clearJob();
+      if (s === 'down') {
+        this.scheduler.clearJob();
+        this.setFed(false);
+        this.ledger.disconnected(this.poolIndex);
+      }
     });
     source.on('result', (r) => {
-      this.shares.accepted += r.accepted;
-      this.shares.rejected += r.rejected;
+      this.ledger.result(this.poolIndex, r);
       if (r.error) this.log(`share rejected: ${r.error}`);
     });
     this.source = source;
-    old?.stop();
+    if (old) {
+      old.stop();
+      this.ledger.disconnected(this.poolIndex);
+    }
     source.start().catch((e: unknown) => this.log(`pool list: ${(e as Error).message}`));
   }
 
   poolState: { url: string; protocol: 'sv2' | 'sv1' } | null = null;
+  /** Index in the configured list of the pool in use (or last used). */
+  private poolIndex = 0;
 
-  private onShare(s: MiningShare, block: boolean): void {
-    if (!this.source || this.safety?.latched) return;
-    this.shares.submitted++;
+  private onShare(s: MiningShare, block: boolean, chain: number): void {
+    if (!this.source || this.safety?.halted) return;
     if (block) {
-      this.shares.blocks++;
+      this.ledger.blocks++;
       this.log(`BLOCK candidate: job ${s.job.jobId} nonce ${s.nonce.toString(16).padStart(8, '0')}`);
     }
-    this.source.submit(s);
+    const seq = this.source.submit(s);
+    if (seq !== null) this.ledger.submitted(this.source.activeIndex, chain, seq);
   }
 
   /** Safety's hook: nothing more goes to the chips; the rings are voided. */
@@ -284,10 +352,35 @@ export class MinerAgent {
       if (!this.emulator || this.emulator.profile.name !== profile.replace(/^emulated-/, '') || !l) throw new Error('no such chain in the in-process emulator');
       return l;
     });
-    const profile = CHIP_PROFILES[hw.def.chip];
+    const driver = this.newDriver(hw, link);
+    let report;
+    try {
+      report = await untilAborted(driver.init(), this.o.signal);
+    } catch (e) {
+      await driver.close();
+      await link.close();
+      throw e;
+    }
+    const profile = driver.profile;
+    this.log(`chain ${hw.index}: ${report.found} × ${profile.name} at ${report.frequencyMHz.toFixed(1)} MHz, ${Math.round(report.baud)} baud${report.missingAt !== null ? `; chip ${report.missingAt} missing` : ''}`);
+    const retired = { work: 0, nonces: 0, hwErrors: 0, crcErrors: 0 };
+    const rt: ChainRuntime = {
+      index: hw.index, hw, driver, link, found: report.found, missingAt: report.missingAt, state: 'running', reason: null, retired,
+      ...freshMeters({ found: report.found, driver, retired }, performance.now()),
+    };
+    this.chains.set(hw.index, rt);
+    this.attach(rt);
+    this.closers.push(() => rt.driver.close().then(() => rt.link.close()));
+    this.watchdog?.started(hw.index, this.fedSince !== null);
+    this.scheduler.addChain(driver, this.lane(hw.index));
+  }
+
+  /** A chain driver for `hw` on `link` with the configured knobs. */
+  private newDriver(hw: ChainHardware, link: SerialLink): ChainDriver<WorkTag> {
+    const cc = this.cfg.chains.find((c) => c.index === hw.index)!;
     const driver = new ChainDriver<WorkTag>({
       link,
-      profile,
+      profile: CHIP_PROFILES[hw.def.chip],
       expectedChips: hw.def.expectedChips,
       frequencyMHz: cc.frequency,
       difficultyShift: this.difficultyShift,
@@ -295,8 +388,8 @@ export class MinerAgent {
       ...(hw.reset
         ? {
             reset: async (held: boolean) => {
-              // A shutdown latched while the chain was initialising keeps it in reset.
-              if (!held && this.safety?.latched) throw new Error('safety shutdown latched: the chain stays in reset');
+              // A shutdown latched (or the agent stopping) while the chain initialises keeps it in reset.
+              if (!held && this.safety?.halted) throw new Error('safety shutdown: the chain stays in reset');
               await (held ? hw.reset!.hold() : hw.reset!.release());
             },
           }
@@ -306,66 +399,105 @@ export class MinerAgent {
       ...(this.o.ticketDifficulty !== undefined ? { ticketDifficulty: this.o.ticketDifficulty } : {}),
       log: (l) => this.log(`chain ${hw.index}: ${l}`),
     });
-    let report;
-    try {
-      report = await driver.init();
-    } catch (e) {
-      await driver.close();
-      await link.close();
-      throw e;
-    }
-    this.log(`chain ${hw.index}: ${report.found} × ${profile.name} at ${report.frequencyMHz.toFixed(1)} MHz, ${Math.round(report.baud)} baud${report.missingAt !== null ? `; chip ${report.missingAt} missing` : ''}`);
-    // Sensors behind a chip's own I2C master (S9: chip 61) become readable now.
-    this.board?.hw.attachChipRegisters(hw.index, {
-      readRegister: (chip, reg) => driver.readChipRegister(chip, reg),
-      writeRegister: (chip, reg, value) => driver.writeChipRegister(chip, reg, value),
+    this.chainOf.set(driver, hw.index);
+    return driver;
+  }
+
+  /** The chain's fixed lane: its position in the configuration. */
+  private lane(index: number): number {
+    return this.cfg.chains.findIndex((c) => c.index === index);
+  }
+
+  /** Sensors behind a chip's own I2C master (S9: chip 61) are read through the current driver. */
+  private attach(rt: ChainRuntime): void {
+    this.board?.hw.attachChipRegisters(rt.index, {
+      readRegister: (chip, reg) => rt.driver.readChipRegister(chip, reg),
+      writeRegister: (chip, reg, value) => rt.driver.writeChipRegister(chip, reg, value),
     });
-    const rt: ChainRuntime = { index: hw.index, hw, driver, link, found: report.found, missingAt: report.missingAt };
-    this.chains.set(hw.index, rt);
-    this.closers.push(() => driver.close().then(() => link.close()));
-    this.watchdog?.started(hw.index);
-    this.scheduler.addChain(driver, this.cfg.chains.findIndex((c) => c.index === hw.index));
   }
 
   private readonly reiniting = new Map<number, Promise<boolean>>();
 
   /** The watchdog's and chip health's hook: reset and re-enumerate one chain, then resume work.
-   * Both may ask at once: they share the one re-initialisation in flight. */
-  reinitChain(index: number): Promise<boolean> {
+   * Both may ask at once: they share the one re-initialisation in flight. Each attempt gets a
+   * new driver on the same link, so one that hangs on a stalled link (its peer stopped) is simply
+   * let go when `signal` aborts: closed, it writes nothing more. */
+  reinitChain(index: number, signal?: AbortSignal): Promise<boolean> {
     const running = this.reiniting.get(index);
     if (running) return running;
-    const p = this.reinitOnce(index).finally(() => this.reiniting.delete(index));
+    const p = this.reinitOnce(index, signal).finally(() => this.reiniting.delete(index));
     this.reiniting.set(index, p);
     return p;
   }
 
-  private async reinitOnce(index: number): Promise<boolean> {
+  private async reinitOnce(index: number, signal?: AbortSignal): Promise<boolean> {
     const c = this.chains.get(index);
-    if (!c || this.safety?.latched || this.stopping) return false;
-    this.scheduler.removeChain(c.driver);
+    if (!c || c.state === 'disabled' || this.safety?.halted || this.stopping) return false;
+    const old = c.driver;
+    this.scheduler.removeChain(old);
+    // What the old driver counted stays in the chain's lifetime totals.
+    c.retired.work += old.stats.nonces * old.ticket;
+    c.retired.nonces += old.stats.nonces;
+    c.retired.hwErrors += old.stats.hwErrors;
+    c.retired.crcErrors += old.stats.crcErrors;
+    await old.close();
+    const driver = this.newDriver(c.hw, c.link);
+    c.driver = driver;
+    c.state = 'reinitialising';
     // Sensors read through the chain (S9: chip 61) wait for it instead of counting as failures.
     this.safety?.chainRestarting(index);
+    const onAbort = () => void driver.close();
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const r = await c.driver.init();
-      if (this.safety?.latched || this.stopping) return false;
+      const r = await untilAborted(driver.init(), signal);
+      if (this.safety?.halted || this.stopping) return false;
       c.found = r.found;
       c.missingAt = r.missingAt;
+      c.state = 'running';
+      c.reason = null;
+      Object.assign(c, freshMeters(c, performance.now()));
       this.log(`chain ${index}: re-initialised with ${r.found} of ${r.expected} chips${r.missingAt !== null ? `; chip ${r.missingAt} (address 0x${(r.missingAt * c.driver.addressStep).toString(16)}) is the first missing` : ''}`);
       this.safety?.chainReady(index);
-      this.scheduler.addChain(c.driver);
+      this.attach(c);
+      this.scheduler.addChain(driver, this.lane(index));
       this.health?.reset(index);
       return true;
     } catch (e) {
-      this.log(`chain ${index}: re-initialisation failed: ${(e as Error).message}`);
+      c.reason = `re-initialisation failed: ${(e as Error).message}`;
+      this.log(`chain ${index}: ${c.reason}`);
+      await driver.close();
       return false;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  /** Measured hash rate, H/s (nominal scale: what the chips would do on real hardware). */
-  measuredHashrate(): number {
+  /** Measured hash rate, H/s, over `windowS` seconds (default 5 min; Infinity: each chain since its
+   * last init). Nominal scale: what the chips would do on real hardware. */
+  measuredHashrate(windowS = 300): number {
+    const now = performance.now();
     let s = 0;
-    for (const c of this.chains.values()) s += c.driver.hashrate();
+    for (const c of this.chains.values()) if (c.state !== 'disabled') s += chainRate(c, windowS, now);
     return s;
+  }
+
+  /** Hash rate of one chain, or the board (`chain` undefined), over a window, H/s. */
+  rate(windowS: number, chain?: number): number {
+    if (chain === undefined) return this.measuredHashrate(windowS);
+    const c = this.chains.get(chain);
+    return c && c.state !== 'disabled' ? chainRate(c, windowS) : 0;
+  }
+
+  /** Lifetime nonce, hardware-error and CRC counts of a chain (across re-initialisations). */
+  chainCounts(chain: number): { nonces: number; hwErrors: number; crcErrors: number } {
+    const c = this.chains.get(chain);
+    return c ? chainCounts(c) : { nonces: 0, hwErrors: 0, crcErrors: 0 };
+  }
+
+  /** Diff-1 work a chain has done in its life. */
+  chainWork(chain: number): number {
+    const c = this.chains.get(chain);
+    return c ? chainWork(c) : 0;
   }
 
   /** Nominal hash rate, H/s, of the chips found at their programmed clocks. */
@@ -390,6 +522,15 @@ export class MinerAgent {
     for (const c of this.closers.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined);
     return allOff;
   }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((r) => server.close(() => r()));
+}
+
+function portError(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  return code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : (e as Error).message;
 }
 
 function splitHostPort(s: string): [string, number] {

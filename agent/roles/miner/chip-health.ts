@@ -2,14 +2,15 @@
 // in a check window that found none has stopped. When the silent chips are a chain's tail, the
 // chain broke at the first of them (a chip that stops forwarding takes the rest with it): the
 // chain is re-initialised and mines on with the chips before the break, reported by position.
-import type { ChainRuntime } from './agent.js';
+import type { ChainRuntime } from './chain-runtime.js';
 
 export interface ChipHealthOptions {
   checkMs: number;
   /** Emulated chips' rate multiplier (their nominal rate is the profile's times this). */
   hashrateScale?: number;
-  /** False while silence proves nothing (no job, pool down, safety shutdown): the window is skipped. */
-  canJudge?: () => boolean;
+  /** Since when work has gone to the chains without a break (null: none now). A window is judged
+   * only if work went out through all of it: no work is not a dead chip. */
+  fedSince?: () => number | null;
   /** Nonces a chip must have been expected to find before silence counts (default 8). */
   minExpected?: number;
   log: (line: string) => void;
@@ -70,7 +71,11 @@ export class ChipHealth {
     this.last.set(c.index, { at: now, counts, stale: d.stats.stale });
     if (!prev || prev.counts.length !== counts.length) return;
     // Nonces for voided work (a new block, a lost pool) are not counted per chip: no verdict then.
-    if (d.stats.stale !== prev.stale || (this.o.canJudge && !this.o.canJudge())) return;
+    if (d.stats.stale !== prev.stale || c.state !== 'running') return;
+    if (this.o.fedSince) {
+      const since = this.o.fedSince();
+      if (since === null || since > prev.at) return;
+    }
     const known = this.stopped.get(c.index);
     if (known) for (const i of [...known]) if (counts[i] !== prev.counts[i]) known.delete(i); // it found something again
     const secs = (now - prev.at) / 1000;

@@ -7,7 +7,7 @@ import type { MiningJob, MiningShare } from '../../channels/mining-job.js';
 import { WorkGenerator, type WorkTag } from './work-generator.js';
 
 export interface SchedulerOptions {
-  onShare: (share: MiningShare, found: FoundShare<WorkTag>) => void;
+  onShare: (share: MiningShare, found: FoundShare<WorkTag>, chain: ChainDriver<WorkTag>) => void;
 }
 
 export class WorkScheduler {
@@ -33,7 +33,7 @@ export class WorkScheduler {
     this.lanes.set(chain, lane);
     this.laneCount = Math.max(this.laneCount, lane + 1);
     const on = (s: FoundShare<WorkTag>) =>
-      this.opts.onShare({ job: s.work.tag.job, extranonce: s.work.tag.extranonce, ntime: s.work.ntime, version: s.version, nonce: s.nonce }, s);
+      this.opts.onShare({ job: s.work.tag.job, extranonce: s.work.tag.extranonce, ntime: s.work.ntime, version: s.version, nonce: s.nonce }, s, chain);
     chain.on('share', on);
     this.listeners.set(chain, on);
     this.dispatched.set(chain, 0);

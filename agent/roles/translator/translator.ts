@@ -425,7 +425,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     m.vardiff?.onShare();
     let forwarded = false;
     if (block || meetsTarget(hash, this.ctx.get(m.channel)!.target)) {
-      forwarded = m.channel.submit({ job, extranonce, ntime: s.ntime, version, nonce: s.nonce }, d.worker || undefined);
+      forwarded = m.channel.submit({ job, extranonce, ntime: s.ntime, version, nonce: s.nonce }, d.worker || undefined) !== null;
       if (forwarded) {
         this.sharesForwarded.inc();
         this.totals.forwarded++;

@@ -46,7 +46,7 @@ describe('hashagent mine over a real pty', () => {
     await until('an accepted share', () => pool.pool.shares.accepted.get() > 0, 60_000);
     const text = await (await fetch(url)).text();
     expect(text).toMatch(/^hashagent_chips\{chain="0",state="found"\} 1$/m);
-    expect(text).toMatch(/^hashagent_hashrate_measured_hps [1-9]/m);
+    expect(text).toMatch(/^hashagent_hashrate_measured_hps\{window="5m"\} [1-9]/m);
     expect(lines.some((l) => /chain 0: 1 × BM1397 at \d+\.\d MHz, 3125000 baud/.test(l))).toBe(true);
     expect(pool.pool.shares.rejected.get()).toBe(0);
     // SIGHUP re-reads the pool list: a new pool, while the chain keeps hashing (no re-init).

@@ -40,14 +40,14 @@ describe('agent faults', () => {
     const pool = await startTestPool();
     cleanups.push(() => pool.stop());
     const lines: string[] = [];
-    const agent = await startTestAgent('emulated-antminer-s9', [{ url: pool.url }], { lines, ticketDifficulty: 4, hashrateScale: 0.3, watchdog: { silenceMs: 1500, startupMs: 1500, checkMs: 250, maxReinits: 2 } });
+    const agent = await startTestAgent('emulated-antminer-s9', [{ url: pool.url }], { lines, ticketDifficulty: 4, hashrateScale: 0.3, watchdog: { minSilenceMs: 1500, startupMs: 1500, startGraceMs: 1500, checkMs: 250, maxReinits: 2, backoffMs: 250 } });
     cleanups.push(() => agent.stop());
     await until('shares', () => pool.pool.shares.accepted.get() > 0, 20_000);
     // Chip 0 of chain 8 dies: nothing behind it answers any more, so the whole chain is silent.
     agent.emulator!.chain(2).killChip(0);
     await until('chain 8 disabled', () => lines.some((l) => /chain 8 disabled/.test(l)), 20_000);
-    expect(lines.some((l) => /chain 8: silent for \d+ ms; re-initialising/.test(l))).toBe(true);
-    expect(lines.some((l) => /chain 8: re-initialisation failed/.test(l))).toBe(true);
+    expect(lines.some((l) => /chain 8: no nonce for [\d.]+ s while fed work \(limit [\d.]+ s\), re-initialising/.test(l))).toBe(true);
+    expect(lines.some((l) => /chain 8: re-initialisation attempt 1 failed/.test(l))).toBe(true);
     expect(agent.hardware!.emulated!.isPowered(8)).toBe(false);
     const others = [6, 7].map((c) => agent.chains.get(c)!.driver.stats.nonces);
     await sleep(1500);
@@ -55,6 +55,8 @@ describe('agent faults', () => {
     expect(agent.safety!.latched).toBeNull();
     const text = await (await fetch(agent.metricsUrl!)).text();
     expect(text).toMatch(/^hashagent_chain_disabled\{chain="8"\} 1$/m);
+    expect(text).toMatch(/^hashagent_chain_state\{chain="8",state="disabled"\} 1$/m);
+    expect(agent.chains.get(8)!.reason).toMatch(/2 re-initialisations failed/);
   });
 
   it('overheat: hashing stops and the voltage is cut within 2 s, fans 100 %, latched', async () => {

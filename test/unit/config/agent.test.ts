@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadAgentConfig, parseAgentConfig, reloadPoolsOnSighup, type PoolConfigEntry } from '../../../agent/config/agent.js';
+import { loadAgentConfig, parseAgentConfig, reloadPools, type PoolConfigEntry } from '../../../agent/config/agent.js';
 import { ConfigError } from '../../../agent/config/schema.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../agent/config/examples/', import.meta.url));
@@ -133,7 +133,7 @@ describe('bad agent.toml files: ConfigError with file, line and key', () => {
   });
 });
 
-describe('SIGHUP', () => {
+describe('SIGHUP reload', () => {
   it('re-reads the pool list; a broken file is reported and changes nothing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'agent-'));
     const file = join(dir, 'agent.toml');
@@ -141,15 +141,14 @@ describe('SIGHUP', () => {
       writeFileSync(file, minimal('emulated-antminer-s9'));
       const got: PoolConfigEntry[][] = [];
       const errors: ConfigError[] = [];
-      const off = reloadPoolsOnSighup(file, (p) => got.push(p), (e) => errors.push(e));
+      const reload = () => reloadPools(file, (p) => got.push(p), (e) => errors.push(e));
       writeFileSync(file, minimal('emulated-antminer-s9').replace('user = "me"', 'user = "other"'));
-      process.emit('SIGHUP', 'SIGHUP');
+      reload();
       expect(got.at(-1)![0]!.user).toBe('other');
       writeFileSync(file, minimal('emulated-antminer-s9').replace('user = "me"', 'usr = "x"'));
-      process.emit('SIGHUP', 'SIGHUP');
+      reload();
       expect(got).toHaveLength(1);
       expect(errors[0]).toMatchObject({ file, key: 'pools[0].usr' });
-      off();
     } finally {
       rmSync(dir, { recursive: true });
     }

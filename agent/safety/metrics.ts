@@ -1,7 +1,7 @@
 // The safety controller's state on /metrics: temperatures (NaN while unknown), fan speeds, the
 // commanded duty, the shutdown latch and each chain's power. Gauges read the last poll's status.
-import type { Metrics } from '../../api/metrics.js';
-import type { SafetyController, SafetyHardware } from './safety.js';
+import type { Metrics } from '../api/metrics.js';
+import type { SafetyController, SafetyHardware } from './controller.js';
 
 export function registerSafetyMetrics(metrics: Metrics, safety: SafetyController, hw: SafetyHardware): void {
   for (const s of hw.sensors) {

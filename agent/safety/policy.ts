@@ -6,7 +6,7 @@
 // - fewer than minFans spinning for `fanFailLimit` polls while they should ⇒ shutdown;
 // - otherwise fans regulate the hottest chip towards target (PI), or hold the manual speed;
 // - a shutdown latches: duty 100 % and no restart until an explicit clear.
-import type { SafeLimits } from '../../../board/types.js';
+import type { SafeLimits } from '../../board/types.js';
 
 export type Location = 'chip' | 'board' | 'vr';
 

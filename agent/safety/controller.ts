@@ -2,10 +2,10 @@
 // fans, and on a shutdown decision stops hashing, cuts every chain's voltage, holds every reset
 // and runs the fans at 100 % — never waiting on the network. It also keeps PIC-style power
 // controllers alive with heartbeats and notices when they stop being answered.
-import type { Fan } from '../../../drivers/fans/fan.js';
-import type { BoardSensor } from '../../../board/board-sensors.js';
-import type { ChainHardware } from '../../../board/open.js';
-import type { Led } from '../../../drivers/transport/gpio-lines.js';
+import type { Fan } from '../../drivers/fans/fan.js';
+import type { BoardSensor } from '../../board/board-sensors.js';
+import type { ChainHardware } from '../../board/open.js';
+import type { Led } from '../../drivers/transport/gpio-lines.js';
 import {
   INITIAL_POLICY_STATE,
   clearLatch,
@@ -17,7 +17,7 @@ import {
   type Reading,
   type SafetyConfig,
   type ShutdownReason,
-} from './safety-policy.js';
+} from './policy.js';
 
 /** What the controller needs of a board (BoardHardware has it all). */
 export interface SafetyHardware {
@@ -159,6 +159,14 @@ export class SafetyController {
   get latched(): ShutdownReason | null {
     return this.state.latched;
   }
+
+  /** Nothing may power a chain or release a reset any more: a shutdown is latched or the agent is exiting. */
+  get halted(): boolean {
+    return this.state.latched !== null || this.exiting;
+  }
+
+  /** Set by powerDown: the process is on its way out and no chain comes back up. */
+  private exiting = false;
 
   status(): SafetyStatus {
     return { ...this.last, chains: [...this.chains.values()].map((c) => this.chainStatus(c)) };
@@ -419,6 +427,7 @@ export class SafetyController {
    * chain's voltage could not be confirmed off. Stops the timers.
    */
   async powerDown(exitDuty = 50): Promise<boolean> {
+    this.exiting = true;
     this.stop();
     const results = await Promise.all(
       [...this.chains.values()].map((c) =>

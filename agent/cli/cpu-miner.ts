@@ -62,16 +62,27 @@ export const cpuMiner: Command = {
       pools, user,
       channel, nominalHashrate: Number(flags.get('hashrate') ?? 500_000), log,
     });
+    // --seconds counts from now: a pool list that cannot be set up must not hold the process.
+    const deadline = seconds !== undefined ? Date.now() + seconds * 1000 : undefined;
+    const started = miner.start().then(() => 'started' as const);
+    started.catch(() => {});
+    let outcome: 'started' | string;
     try {
-      await miner.start();
+      outcome = await Promise.race([started, untilSignal(seconds)]);
     } catch (e) {
       process.stderr.write(`hashagent cpu-miner: cannot connect to ${poolText}: ${e instanceof Error ? e.message : String(e)}\n`);
+      miner.stop();
       return 1;
+    }
+    if (outcome !== 'started') {
+      log(`stopped (${outcome}) before any pool could be set up`);
+      miner.stop();
+      return 0;
     }
     const onClosed = (r: Error | null) => log(`pool connection closed${r ? `: ${r.message}` : ''}; reconnecting`);
     miner.on('closed', onClosed);
     const timer = setInterval(() => log(`${(miner.hashrate() / 1e3).toFixed(1)} kH/s, shares accepted ${miner.stats.accepted}, rejected ${miner.stats.rejected}, pool ${miner.activePool + 1}`), 10_000);
-    await untilSignal(seconds);
+    await untilSignal(deadline !== undefined ? Math.max(0, (deadline - Date.now()) / 1000) : undefined);
     clearInterval(timer);
     miner.off('closed', onClosed);
     miner.stop();

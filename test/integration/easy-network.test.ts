@@ -58,7 +58,7 @@ describe('network target easier than the share target', () => {
     while (!meetsTarget(shareHash(share()), network)) nonce++;
     src.submit(share());
     await waitFor(() => results.length > 0, 10_000, 'the translator\'s answer');
-    expect(results[0]).toEqual({ accepted: 1, rejected: 0 });
+    expect(results[0]).toMatchObject({ accepted: 1, rejected: 0 });
     await waitFor(() => s.chain.height === 1, 10_000, 'the block at the pool');
     expect(s.pool.blocksFound.get()).toBe(1);
   });

@@ -51,6 +51,8 @@ export interface TranslatorOptions {
   subscribeTimeoutMs?: number;
   probeIntervalMs?: number;
   connectTimeoutMs?: number;
+  /** Time an upstream has for each set-up step before the next one is tried (default 10 s). */
+  stepDeadlineMs?: number;
   log?: (line: string) => void;
 }
 
@@ -144,6 +146,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
       versionRolling: false,
       ...(opts.probeIntervalMs !== undefined ? { probeIntervalMs: opts.probeIntervalMs } : {}),
       ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+      ...(opts.stepDeadlineMs !== undefined ? { stepDeadlineMs: opts.stepDeadlineMs } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
     this.aggregated = opts.aggregate

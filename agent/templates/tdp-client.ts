@@ -1,9 +1,8 @@
 // A TemplateSource fed by a Template Provider over SV2 (sv2-tp, or our TdpServer).
 import { EventEmitter } from 'node:events';
 import { connectNoise } from '../net/noise-socket.js';
-import type { FrameConnection } from '../net/frame-connection.js';
-import { decodeFrame, messageFrame } from '../sv2/codec.js';
-import { CoinbaseOutputConstraints, Protocol, SetupConnection, SubmitSolution } from '../sv2/messages/index.js';
+import { DEFAULT_STEP_DEADLINE_MS, MessageConnection, type SetupSuccess } from '../net/message-connection.js';
+import { CoinbaseOutputConstraints, Protocol, SubmitSolution } from '../sv2/messages/index.js';
 import { coinbaseForBlock } from '../bitcoin/index.js';
 import type { Solution, SolutionResult, Template, TemplatePrevHash, TemplateSource, TemplateSourceEvents } from './source.js';
 
@@ -16,10 +15,12 @@ export interface TdpClientOptions {
   /** Bytes the pool adds to the coinbase outputs, reserved by the TP (CoinbaseOutputConstraints). */
   coinbaseOutputMaxAdditionalSize?: number;
   coinbaseOutputMaxAdditionalSigops?: number;
+  /** Time the TP has to answer SetupConnection and to send its first template and tip (default 10 s). */
+  stepDeadlineMs?: number;
 }
 
 export class TdpClient extends EventEmitter<TemplateSourceEvents> implements TemplateSource {
-  private conn: FrameConnection | null = null;
+  private conn: MessageConnection<SetupSuccess> | null = null;
   private readonly templates = new Map<bigint, Template>();
   private best: { template: Template; prevhash: TemplatePrevHash } | null = null;
 
@@ -32,26 +33,30 @@ export class TdpClient extends EventEmitter<TemplateSourceEvents> implements Tem
   }
 
   async start(): Promise<void> {
-    const conn = await connectNoise({ host: this.opts.host, port: this.opts.port, authorityKey: this.opts.authorityKey, insecure: this.opts.insecure ?? false });
+    const frames = await connectNoise({ host: this.opts.host, port: this.opts.port, authorityKey: this.opts.authorityKey, insecure: this.opts.insecure ?? false });
+    const step = this.opts.stepDeadlineMs ?? DEFAULT_STEP_DEADLINE_MS;
+    const conn = MessageConnection.client(
+      frames,
+      {
+        protocol: Protocol.TemplateDistribution, min_version: 2, max_version: 2, flags: 0,
+        endpoint_host: this.opts.host, endpoint_port: this.opts.port, vendor: 'hashagent', hardware_version: '', firmware: '', device_id: '',
+      },
+      step,
+      'template provider',
+    );
     this.conn = conn;
+    let tipDue: (() => void) | null = null;
     const ready = new Promise<void>((resolve, reject) => {
       conn.on('close', (r) => reject(r ?? new Error('template provider closed the connection')));
-      conn.on('frame', (f) => {
-        let m;
-        try {
-          m = decodeFrame(f);
-        } catch (e) {
-          return conn.close(e instanceof Error ? e : new Error(String(e)));
-        }
+      conn.on('ready', () => {
+        conn.send(CoinbaseOutputConstraints, {
+          coinbase_output_max_additional_size: this.opts.coinbaseOutputMaxAdditionalSize ?? 100,
+          coinbase_output_max_additional_sigops: this.opts.coinbaseOutputMaxAdditionalSigops ?? 4,
+        });
+        tipDue = conn.deadline(step, 'template and tip after CoinbaseOutputConstraints');
+      });
+      conn.on('message', (m) => {
         switch (m.key) {
-          case 'SetupConnection.Success':
-            conn.send(messageFrame(CoinbaseOutputConstraints, {
-              coinbase_output_max_additional_size: this.opts.coinbaseOutputMaxAdditionalSize ?? 100,
-              coinbase_output_max_additional_sigops: this.opts.coinbaseOutputMaxAdditionalSigops ?? 4,
-            }));
-            return;
-          case 'SetupConnection.Error':
-            return conn.close(new Error(`template provider refused: ${m.fields.error_code}`));
           case 'NewTemplate': {
             // Keep our own copy: decoded byte fields are views into the frame.
             const t: Template = { ...m.fields, coinbase_prefix: m.fields.coinbase_prefix.slice(), coinbase_tx_outputs: m.fields.coinbase_tx_outputs.slice(), merkle_path: m.fields.merkle_path.map((p) => p.slice()) };
@@ -66,6 +71,7 @@ export class TdpClient extends EventEmitter<TemplateSourceEvents> implements Tem
             const t = this.templates.get(p.template_id);
             if (t) this.best = { template: t, prevhash: p };
             this.emit('prevhash', p);
+            tipDue?.();
             resolve();
             return;
           }
@@ -74,10 +80,6 @@ export class TdpClient extends EventEmitter<TemplateSourceEvents> implements Tem
         }
       });
     });
-    conn.send(messageFrame(SetupConnection, {
-      protocol: Protocol.TemplateDistribution, min_version: 2, max_version: 2, flags: 0,
-      endpoint_host: this.opts.host, endpoint_port: this.opts.port, vendor: 'hashagent', hardware_version: '', firmware: '', device_id: '',
-    }));
     await ready;
   }
 
@@ -94,7 +96,7 @@ export class TdpClient extends EventEmitter<TemplateSourceEvents> implements Tem
       return { accepted: false, reason: `bad-coinbase: ${e instanceof Error ? e.message : String(e)}` };
     }
     // The TP passes the coinbase to the node as it is: it must carry its BIP141 witness.
-    this.conn.send(messageFrame(SubmitSolution, { ...s, coinbase_tx: coinbase }));
+    this.conn.send(SubmitSolution, { ...s, coinbase_tx: coinbase });
     // The protocol has no answer to SubmitSolution: the next SetNewPrevHash tells.
     return { accepted: 'submitted' };
   }

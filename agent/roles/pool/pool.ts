@@ -4,10 +4,12 @@ import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import { acceptNoise } from '../../net/noise-socket.js';
 import type { FrameConnection } from '../../net/frame-connection.js';
-import { decodeFrame, messageFrame, type Message } from '../../sv2/codec.js';
+import { DEFAULT_STEP_DEADLINE_MS, MessageConnection, type SetupDecision, type SetupRequest } from '../../net/message-connection.js';
+import { FailureSummary, limitPerAddress } from '../../net/peer-limits.js';
+import { messageFrame, type Message } from '../../sv2/codec.js';
 import {
   MiningFlags, MiningSuccessFlags, NewExtendedMiningJob, NewMiningJob, OpenExtendedMiningChannelSuccess, OpenMiningChannelError,
-  OpenStandardMiningChannelSuccess, SetNewPrevHash, SetTarget, SetupConnectionError, UpdateChannelError, Reconnect, SetupConnectionSuccess, SubmitSharesError, SubmitSharesSuccess, Protocol, RequestExtensionsError,
+  OpenStandardMiningChannelSuccess, SetNewPrevHash, SetTarget, UpdateChannelError, Reconnect, SubmitSharesError, SubmitSharesSuccess, Protocol, RequestExtensionsError,
 } from '../../sv2/messages/index.js';
 import { Sv2Error } from '../../sv2/errors.js';
 import { ExtranonceAllocator, ExtranonceExhaustedError } from '../../channels/extranonce.js';
@@ -33,6 +35,10 @@ export interface PoolOptions {
   maxConnections: number;
   maxChannelsPerConnection: number;
   maxFramesPerSecond: number;
+  /** Open connections from one address, handshake included (default 1024: a farm behind one NAT address). */
+  maxConnectionsPerAddress?: number;
+  /** Time a client has for the Noise handshake, then for SetupConnection (default 10 s each). */
+  handshakeTimeoutMs?: number;
   /** Version bits shares may roll (default BIP323 0x1FFFFFE0). */
   versionRollingMask?: number;
   /** false: refuse extended channels (a pool for header-only devices); clients must open standard ones. */
@@ -120,6 +126,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     }
     this.server = net.createServer((s) => void this.accept(s));
     this.server.maxConnections = this.opts.maxConnections;
+    limitPerAddress(this.server, this.opts.maxConnectionsPerAddress ?? 1024, (a) => this.refused.note(`${a}: more than ${this.opts.maxConnectionsPerAddress ?? 1024} connections from one address`));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.opts.port, this.opts.host, () => resolve());
@@ -135,25 +142,36 @@ export class Pool extends EventEmitter<PoolEvents> {
   async stop(): Promise<void> {
     if (this.vardiffTimer) clearInterval(this.vardiffTimer);
     for (const c of this.conns) c.conn.close();
+    this.handshakeFailures.stop();
+    this.refused.stop();
     this.opts.source.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
+  /** Failed handshakes and refused connections: a summary a minute, not a line each. */
+  private readonly handshakeFailures = new FailureSummary('failed handshakes', (l) => this.log(l));
+  private readonly refused = new FailureSummary('refused connections', (l) => this.log(l));
+
   private async accept(socket: net.Socket): Promise<void> {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const deadline = this.opts.handshakeTimeoutMs ?? DEFAULT_STEP_DEADLINE_MS;
     let conn: FrameConnection;
     try {
-      conn = await acceptNoise(socket, { authoritySecret: this.opts.authoritySecret, certValiditySeconds: this.opts.certValiditySeconds, maxPayload: 1 << 16, maxWriteBuffer: 4 << 20 });
+      conn = await acceptNoise(socket, { authoritySecret: this.opts.authoritySecret, certValiditySeconds: this.opts.certValiditySeconds, maxPayload: 1 << 16, maxWriteBuffer: 4 << 20, timeoutMs: deadline });
     } catch (e) {
-      this.log(`${remote}: handshake failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.handshakeFailures.note(`${remote}: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
-    const pc = new PoolConnection(this, conn);
+    let pc: PoolConnection | null = null;
+    const mc = MessageConnection.server(conn, (f) => pc!.setup(f), deadline);
+    pc = new PoolConnection(this, mc);
     this.conns.add(pc);
-    conn.on('close', (reason) => {
+    mc.on('close', (reason) => {
       this.conns.delete(pc);
       pc.closeAll();
-      if (reason) this.log(`${conn.remote}: closed: ${reason.message}`);
+      // A peer that never set up is a probe like a failed handshake: summarised, not a line each.
+      if (reason && !pc.setUp) this.handshakeFailures.note(`${conn.remote}: ${reason.message}`);
+      else if (reason) this.log(`${conn.remote}: closed: ${reason.message}`);
     });
   }
 
@@ -195,7 +213,10 @@ interface ChannelState {
 }
 
 class PoolConnection {
-  private setup = false;
+  private isSetUp = false;
+  get setUp(): boolean {
+    return this.isSetUp;
+  }
   private standardOnly = false;
   private readonly channels = new Map<number, ChannelState>();
   /** The connection's group channel: every extended channel on it is a member. Ids share one namespace. */
@@ -205,64 +226,43 @@ class PoolConnection {
   private frameWindowStart = Date.now();
   private framesInWindow = 0;
 
+  readonly conn: FrameConnection;
+
   constructor(
     private readonly pool: Pool,
-    readonly conn: FrameConnection,
+    mc: MessageConnection<SetupRequest>,
   ) {
-    conn.on('frame', (f) => {
+    this.conn = mc.frames;
+    mc.frames.on('frame', () => {
       if (++this.framesInWindow > pool.opts.maxFramesPerSecond) {
         const now = Date.now();
-        if (now - this.frameWindowStart < 1000) return conn.close(new Error(`more than ${pool.opts.maxFramesPerSecond} frames per second`));
+        if (now - this.frameWindowStart < 1000) return mc.close(new Error(`more than ${pool.opts.maxFramesPerSecond} frames per second`));
         this.frameWindowStart = now;
         this.framesInWindow = 1;
       }
-      let m;
-      try {
-        m = decodeFrame(f);
-      } catch (e) {
-        return conn.close(e instanceof Error ? e : new Error(String(e)));
-      }
-      if (m.key === null) return; // unknown extension messages are ignored, as the spec says
-      try {
-        this.handle(m);
-      } catch (e) {
-        conn.close(e instanceof Error ? e : new Error(String(e)));
-      }
     });
+    mc.on('message', (m) => this.handle(m));
   }
 
   private send<D extends Parameters<typeof messageFrame>[0]>(def: D, fields: Parameters<typeof messageFrame<D>>[1]): void {
     this.conn.send(messageFrame(def, fields));
   }
 
+  /** SetupConnection: the mining protocol, version 2, no work selection; flags as configured. */
+  setup(f: SetupRequest): SetupDecision {
+    if (f.protocol !== Protocol.Mining) return { error: 'unsupported-protocol' };
+    if (f.min_version > 2 || f.max_version < 2) return { error: 'protocol-version-mismatch' };
+    if (f.flags & MiningFlags.RequiresWorkSelection) return { error: 'unsupported-feature-flags', flags: MiningFlags.RequiresWorkSelection };
+    // A pool configured without version rolling says so (REQUIRES_FIXED_VERSION), and cannot
+    // serve a client that requires rolling (sv2-spec 03: the flag must not be set then).
+    const fixed = this.pool.versionMask === 0;
+    if (fixed && f.flags & MiningFlags.RequiresVersionRolling) return { error: 'unsupported-feature-flags', flags: MiningFlags.RequiresVersionRolling };
+    this.standardOnly = (f.flags & MiningFlags.RequiresStandardJobs) !== 0;
+    this.isSetUp = true;
+    return { flags: fixed ? MiningSuccessFlags.RequiresFixedVersion : 0 };
+  }
+
   private handle(m: Message): void {
-    if (!this.setup) {
-      if (m.key !== 'SetupConnection') throw new Sv2Error('handshake', `expected SetupConnection first, got ${m.def.name}`);
-      const f = m.fields;
-      if (f.protocol !== Protocol.Mining) {
-        this.send(SetupConnectionError, { flags: 0, error_code: 'unsupported-protocol' });
-        return this.conn.close(new Error(`unsupported protocol ${f.protocol}`));
-      }
-      if (f.min_version > 2 || f.max_version < 2) {
-        this.send(SetupConnectionError, { flags: 0, error_code: 'protocol-version-mismatch' });
-        return this.conn.close(new Error('protocol version mismatch'));
-      }
-      if (f.flags & MiningFlags.RequiresWorkSelection) {
-        this.send(SetupConnectionError, { flags: MiningFlags.RequiresWorkSelection, error_code: 'unsupported-feature-flags' });
-        return this.conn.close(new Error('work selection is not supported'));
-      }
-      // A pool configured without version rolling says so (REQUIRES_FIXED_VERSION), and cannot
-      // serve a client that requires rolling (sv2-spec 03: the flag must not be set then).
-      const fixed = this.pool.versionMask === 0;
-      if (fixed && f.flags & MiningFlags.RequiresVersionRolling) {
-        this.send(SetupConnectionError, { flags: MiningFlags.RequiresVersionRolling, error_code: 'unsupported-feature-flags' });
-        return this.conn.close(new Error('version rolling required by the client, not allowed by this pool'));
-      }
-      this.standardOnly = (f.flags & MiningFlags.RequiresStandardJobs) !== 0;
-      this.setup = true;
-      this.send(SetupConnectionSuccess, { used_version: 2, flags: fixed ? MiningSuccessFlags.RequiresFixedVersion : 0 });
-      return;
-    }
     switch (m.key) {
       case 'OpenStandardMiningChannel':
       case 'OpenExtendedMiningChannel':
@@ -378,7 +378,7 @@ class PoolConnection {
    * connection are one group, so they share one NewExtendedMiningJob sent on the group id.
    */
   onJob(job: PoolJob): void {
-    if (!this.setup) return;
+    if (!this.isSetUp) return;
     for (const [id, st] of this.channels) if (st.ch.kind === 'standard') this.sendJob(id, st.ch, job);
     const members = this.extendedMembers();
     if (members.length === 0) return;

@@ -48,6 +48,7 @@ export async function runPool(c: ResolvedPoolConfig, log: (l: string) => void, o
         payoutScript: payoutScript(c), coinbaseTag: `/${c.pool_signature}/`, serverId: c.server_id,
         sharesPerMinute: c.shares_per_minute, shareBatchSize: c.share_batch_size, maxConnections: c.limits.max_connections,
         maxChannelsPerConnection: c.limits.max_channels_per_connection, maxFramesPerSecond: c.limits.max_frames_per_second,
+        maxConnectionsPerAddress: c.limits.max_connections_per_address, handshakeTimeoutMs: c.limits.handshake_timeout_sec * 1000,
         versionRollingMask: parseInt(c.version_rolling_mask, 16),
         vardiff: c.vardiff.enabled ? { minHashrate: c.vardiff.min_hashrate } : false, log,
       });

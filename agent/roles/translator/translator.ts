@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { Endpoint } from '../../net/failover.js';
 import { Sv2Upstream, type Sv2Channel } from '../../net/sv2-upstream.js';
+import { limitPerAddress } from '../../net/peer-limits.js';
 import type { MiningJob } from '../../channels/mining-job.js';
 import { ExtranonceAllocator } from '../../channels/extranonce.js';
 import { Vardiff } from '../../channels/vardiff.js';
@@ -47,6 +48,10 @@ export interface TranslatorOptions {
   maxLinesPerSecond?: number;
   /** Distinct worker label values in /metrics; later workers share the label "other". */
   maxWorkerLabels: number;
+  /** A new miner must subscribe and authorize within this (default 10 s): quiet sockets are closed. */
+  minerSetupTimeoutMs?: number;
+  /** Open SV1 connections from one address (default 1024: a farm behind one NAT address). */
+  maxConnectionsPerAddress?: number;
   /** A subscribe waits this long for the upstream channel. */
   subscribeTimeoutMs?: number;
   probeIntervalMs?: number;
@@ -99,7 +104,7 @@ function sv1JobId(job: MiningJob): string {
   return id;
 }
 
-const CLOSE_REASONS = new Set(['disconnected', 'socket error', 'line-too-long', 'invalid-json', 'not-a-message', 'not reading', 'no upstream', 'upstream lost', 'stopped', 'internal error', 'extranonce changed', 'flooding']);
+const CLOSE_REASONS = new Set(['setup timeout', 'disconnected', 'socket error', 'line-too-long', 'invalid-json', 'not-a-message', 'not reading', 'no upstream', 'upstream lost', 'stopped', 'internal error', 'extranonce changed', 'flooding']);
 const MAX_JOBS_PER_MINER = 32;
 /** The answer to a share for a job a new block made void. */
 export const STALE = 'Stale share';
@@ -168,6 +173,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     this.upstream.start(false).catch((e: unknown) => this.log(`upstream: ${e instanceof Error ? e.message : String(e)}`));
     const server = (this.server = net.createServer((socket) => this.accept(socket)));
     server.maxConnections = this.opts.maxConnections;
+    limitPerAddress(server, this.opts.maxConnectionsPerAddress ?? 1024);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.opts.port, this.opts.host, () => resolve());
@@ -191,7 +197,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
   }
 
   private accept(socket: net.Socket): void {
-    const d = new Sv1Downstream(this.nextId++, socket, this, this.opts.maxLineBytes, this.opts.maxLinesPerSecond ?? Infinity);
+    const d = new Sv1Downstream(this.nextId++, socket, this, this.opts.maxLineBytes, this.opts.maxLinesPerSecond ?? Infinity, undefined, this.opts.minerSetupTimeoutMs);
     this.miners.add(d);
   }
 

@@ -7,7 +7,7 @@ import { addressToScript, type Network } from '../bitcoin/address.js';
 import { decodeSecretKey } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 
-const hostPort = (v: string) => (/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(v) ? null : 'expected "host:port"');
+const hostPort = (v: string) => (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(v) ? 'expected "host:port"' : Number(v.slice(v.lastIndexOf(':') + 1)) > 65535 ? 'port above 65535' : null);
 const secret = (v: string) => {
   try {
     decodeSecretKey(v);

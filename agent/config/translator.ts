@@ -7,7 +7,7 @@ import { parsePoolUrl } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 import type { Endpoint } from '../net/failover.js';
 
-const hostPort = (v: string) => (/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(v) ? null : 'expected "host:port"');
+const hostPort = (v: string) => (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(v) ? 'expected "host:port"' : Number(v.slice(v.lastIndexOf(':') + 1)) > 65535 ? 'port above 65535' : null);
 const sv2Url = (v: string) => {
   try {
     return parsePoolUrl(v).scheme === 'stratum2+tcp' ? null : 'the translator connects upstream over SV2: expected a stratum2+tcp:// URL';

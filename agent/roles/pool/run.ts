@@ -19,11 +19,25 @@ export interface RunningPool {
 }
 
 /** Binds `port`, or any free port when it is taken and `fallback` is set. */
-async function listenWithFallback<T>(bind: (port: number) => Promise<T>, port: number, fallback: boolean): Promise<T> {
+/** A listener the configuration names could not be opened: which key, which address, why. */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+  constructor(
+    readonly key: string,
+    readonly address: string,
+    readonly code: string,
+  ) {
+    super(`${key}: cannot listen on ${address}: ${code}`);
+  }
+}
+
+async function listenWithFallback<T>(bind: (port: number) => Promise<T>, port: number, fallback: boolean, key: string, address: string): Promise<T> {
   try {
     return await bind(port);
   } catch (e) {
-    if (fallback && (e as NodeJS.ErrnoException).code === 'EADDRINUSE') return bind(0);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (fallback && code === 'EADDRINUSE') return bind(0);
+    if (code) throw new ListenError(key, address, code);
     throw e;
   }
 }
@@ -56,9 +70,17 @@ export async function runPool(c: ResolvedPoolConfig, log: (l: string) => void, o
     },
     listen.port,
     opts.portFallback ?? false,
+    'listen_address',
+    c.listen_address,
   );
   const m = splitHostPort(c.monitoring_address);
-  const metrics = await listenWithFallback<{ server: http.Server; port: number }>((p) => serveMetrics(pool.metrics, m.host, p), m.port, opts.portFallback ?? false);
+  let metrics: { server: http.Server; port: number };
+  try {
+    metrics = await listenWithFallback<{ server: http.Server; port: number }>((p) => serveMetrics(pool.metrics, m.host, p), m.port, opts.portFallback ?? false, 'monitoring_address', c.monitoring_address);
+  } catch (e) {
+    await pool.stop(); // not half-started: all or nothing
+    throw e;
+  }
   const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host;
   return {
     pool,

@@ -44,6 +44,7 @@ export function agentSchema(board: BoardDefinition | null) {
   const global: Record<string, Field> = {
     asic_boost: { type: 'boolean', doc: 'version rolling (AsicBoost); off only for pools that refuse it', default: true },
     frequency: { type: 'number', doc: `chip clock for every chain, MHz (${freq.min}–${freq.max})`, default: freq.default, min: freq.min, max: freq.max },
+    ramp_step_ms: { type: 'integer', doc: "pause between the PLL steps of the frequency ramp, ms (ESP-Miner's pace; emulated chips need none)", default: 100, min: 0, max: 10_000 },
   };
   if (volt) global.voltage = { type: 'number', doc: `supply for every chain, V (${volt.min}–${volt.max})`, default: volt.default, min: volt.min, max: volt.max };
   const dangerous = l?.dangerousTemp ?? 110;
@@ -86,6 +87,13 @@ export function agentSchema(board: BoardDefinition | null) {
         target_temp: { type: 'number', doc: 'chip temperature the fans aim for, °C', default: l?.targetTemp ?? 89, min: 20, max: dangerous },
         hot_temp: { type: 'number', doc: 'fans 100 % from here, °C', default: l?.hotTemp ?? 100, min: 20, max: dangerous },
         dangerous_temp: { type: 'number', doc: `hashing stops and voltage is cut from here, °C (at most the board's ${dangerous})`, default: dangerous, min: 20, max: dangerous },
+      },
+    },
+    safety: {
+      type: 'table',
+      doc: 'what keeps the board safe when the agent itself fails',
+      fields: {
+        watchdog_device: { type: 'string', doc: 'Linux hardware watchdog fed by the safety loop (e.g. /dev/watchdog): a hung agent reboots the board; unset: none' },
       },
     },
     fan_control: {
@@ -135,9 +143,13 @@ export interface AgentConfig {
   bitaxeRawFormat: 'v0' | 'v1';
   pools: PoolConfigEntry[];
   asicBoost: boolean;
+  /** Pause between PLL steps of the frequency ramp, ms. */
+  rampStepMs: number;
   chains: ChainConfig[];
   /** Ready for SafetyController. */
   safety: SafetyConfig;
+  /** [safety] watchdog_device, or null. */
+  watchdogDevice: string | null;
   api: {
     http: { enabled: boolean; listen: string };
     cgminer: { enabled: boolean; listen: string; writable: boolean };
@@ -164,10 +176,11 @@ function boardNamed(text: string): BoardDefinition | null {
 interface Raw {
   pools: { url: string; user: string; password: string; fallback_sv1?: string; insecure: boolean }[];
   board: { name: string; control_port?: string; bitaxe_raw_format: string; fan_hwmon?: string };
-  hash_chain_global: { asic_boost: boolean; frequency: number; voltage?: number };
+  hash_chain_global: { asic_boost: boolean; frequency: number; ramp_step_ms: number; voltage?: number };
   hash_chain: Record<string, { enabled: boolean; frequency?: number; voltage?: number; link?: string }>;
   temp_control: { mode: 'auto' | 'manual' | 'disabled'; target_temp: number; hot_temp: number; dangerous_temp: number };
   fan_control: { speed: number; min_fans: number };
+  safety: { watchdog_device?: string };
   api: { http_enabled: boolean; http_listen: string; cgminer_enabled: boolean; cgminer_listen: string; cgminer_writable: boolean };
 }
 
@@ -215,7 +228,9 @@ export function parseAgentConfig(text: string, file: string): AgentConfig {
     bitaxeRawFormat: raw.board.bitaxe_raw_format as 'v0' | 'v1',
     pools,
     asicBoost: g.asic_boost,
+    rampStepMs: g.ramp_step_ms,
     chains,
+    watchdogDevice: raw.safety.watchdog_device ?? null,
     safety: safetyConfigFor(def.limits, { mode: t.mode, targetTemp: t.target_temp, hotTemp: t.hot_temp, dangerousTemp: t.dangerous_temp, fanSpeed: f.speed, minFans: f.min_fans }),
     api: {
       http: { enabled: raw.api.http_enabled, listen: raw.api.http_listen },

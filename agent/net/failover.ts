@@ -115,7 +115,8 @@ export class Failover {
         } catch (e) {
           lastError = e;
           const ep = this.opts.endpoints[i]!;
-          this.opts.log?.(`pool ${i + 1} (${ep.host}:${ep.port}) unavailable: ${e instanceof Error ? e.message : String(e)}`);
+          // failFast's first round throws the error to the caller, who reports it (once).
+          if (!(firstRound && this.opts.failFast)) this.opts.log?.(`pool ${i + 1} (${ep.host}:${ep.port}) unavailable: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
       if (!this.running) {

@@ -34,6 +34,9 @@ export class JobSourceFailover extends EventEmitter<JobSourceEvents> implements 
   private probeTimer: NodeJS.Timeout | null = null;
   private probing = false;
   private readonly backoff: Backoff;
+  /** The last failure logged per entry, and rounds without a pool (for quiet logs in an outage). */
+  private readonly lastFailure = new Map<number, string>();
+  private rounds = 0;
   /** Index of the source in use (−1 while none). */
   get activeIndex(): number {
     return this.active?.index ?? -1;
@@ -71,7 +74,7 @@ export class JobSourceFailover extends EventEmitter<JobSourceEvents> implements 
       }
       if (!this.running) return;
       const wait = this.backoff.next();
-      this.opts.log?.(`no pool could be set up; retrying in ${wait} ms`);
+      if (this.rounds++ % 20 === 0) this.opts.log?.(`no pool could be set up; retrying (every ${this.backoff.maxMs >= 2000 ? `≤ ${Math.round(this.backoff.maxMs / 1000)} s` : `≤ ${this.backoff.maxMs} ms`})`);
       await new Promise((r) => setTimeout(r, wait));
     }
   }
@@ -90,7 +93,10 @@ export class JobSourceFailover extends EventEmitter<JobSourceEvents> implements 
     try {
       await source.start();
     } catch (e) {
-      this.opts.log?.(`pool ${i + 1} (${name}) unavailable: ${e instanceof Error ? e.message : String(e)}`);
+      // During an outage every round fails the same way: say it once, not once a round.
+      const why = `pool ${i + 1} (${name}) unavailable: ${e instanceof Error ? e.message : String(e)}`;
+      if (this.lastFailure.get(i) !== why) this.opts.log?.(why);
+      this.lastFailure.set(i, why);
       source.stop();
       return null;
     } finally {
@@ -110,6 +116,8 @@ export class JobSourceFailover extends EventEmitter<JobSourceEvents> implements 
       this.emit('state', 'down', { url: name, protocol: name.startsWith('stratum+tcp') ? 'sv1' : 'sv2' });
     }
     this.backoff.reset();
+    this.lastFailure.clear();
+    this.rounds = 0;
     this.opts.log?.(`mining on pool ${index + 1} (${this.opts.sources[index]!.name})`);
     for (const ev of FORWARDED) source.on(ev, ((...a: unknown[]) => this.forward(source, ev, a)) as never);
     for (const [ev, a] of early) this.forward(source, ev, a);
@@ -179,6 +187,9 @@ export interface PoolListOptions {
   connectTimeoutMs?: number;
   /** Time an SV2 pool has for each set-up step (SetupConnection answer, channel, first job). */
   stepDeadlineMs?: number;
+  /** While no pool can be set up, the longest wait between rounds (jittered), ms: how soon mining
+   * resumes once a pool is back. */
+  retryMaxMs?: number;
   log?: (line: string) => void;
 }
 
@@ -222,7 +233,12 @@ export function poolListSource(entries: PoolEntry[], o: PoolListOptions): JobSou
       sources.push({ name: e.fallbackSv1, make: sv1(fb.host, fb.port) });
     }
   });
-  return new JobSourceFailover({ sources, ...(o.retryIntervalMs !== undefined ? { retryIntervalMs: o.retryIntervalMs } : {}), ...log });
+  return new JobSourceFailover({
+    sources,
+    ...(o.retryIntervalMs !== undefined ? { retryIntervalMs: o.retryIntervalMs } : {}),
+    ...(o.retryMaxMs !== undefined ? { backoff: new Backoff(Math.min(500, o.retryMaxMs), o.retryMaxMs) } : {}),
+    ...log,
+  });
 }
 
 function parseEntryUrl(text: string, i: number) {

@@ -74,7 +74,7 @@ export class ChainWatchdog {
   ) {
     this.o = {
       startupMs: opts.startupMs ?? 180_000,
-      minSilenceMs: opts.minSilenceMs ?? 5000,
+      minSilenceMs: opts.minSilenceMs ?? 10_000,
       startGraceMs: opts.startGraceMs ?? 5000,
       falseAlarm: opts.falseAlarm ?? 1e-9,
       maxReinits: opts.maxReinits ?? 3,

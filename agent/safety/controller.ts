@@ -39,6 +39,8 @@ export type SafetyEvent =
   | { type: 'cleared' };
 
 export interface SafetyHooks {
+  /** Called at the end of every completed poll (the hardware watchdog's feed). */
+  onPollDone?(): void;
   /** Stop sending work to every chain now. Given `stopHashingTimeoutMs`, then the voltage goes regardless. */
   stopHashing?(): void | Promise<void>;
   onEvent?(e: SafetyEvent): void;
@@ -140,6 +142,7 @@ export class SafetyController {
   start(): void {
     if (this.timer) return;
     this.startedAt = performance.now();
+    this.lastPollDone = this.startedAt;
     this.lastPoll = this.policyClock();
     void this.poll();
     this.timer = setInterval(() => void this.poll(), this.opts.pollMs);
@@ -249,7 +252,18 @@ export class SafetyController {
     c.heartbeatTimer = null;
   }
 
+  /** Polls have completed lately: the loop that watches the temperatures is alive. */
+  private loopAlive(): boolean {
+    // Three polls (at least 2 s), plus one read's worth of timeout (at most 1 s: a slower read is a failure anyway).
+    return performance.now() - this.lastPollDone < Math.max(3 * this.opts.pollMs, 2000) + Math.min(this.opts.readTimeoutMs, 1000);
+  }
+
+  private lastPollDone = performance.now();
+
   private async beat(c: ChainState): Promise<void> {
+    // A safety loop that has stopped completing polls must not keep a PIC convinced all is well:
+    // no heartbeat, so the PIC cuts the chain itself (S9: ~10 s), as the hardware watchdog reboots.
+    if (!this.loopAlive()) return this.checkHeartbeatAge(c, 'the safety loop is not completing its polls');
     if (c.beating) return this.checkHeartbeatAge(c, 'previous heartbeat still unanswered');
     c.beating = true;
     try {
@@ -328,6 +342,12 @@ export class SafetyController {
     }
     await this.setFans(d.duty);
     this.last = { duty: d.duty, shutdown: d.shutdown, alarms: d.alarms, readings, fans, chains: [] };
+    this.lastPollDone = performance.now();
+    try {
+      this.hooks.onPollDone?.();
+    } catch {
+      // a feed that fails is a missed feed
+    }
     this.reportAlarms(d.alarms);
     return d;
   }

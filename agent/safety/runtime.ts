@@ -6,11 +6,14 @@ import { openBoard, type BoardHardware, type ChainHardware, type OpenBoardOption
 import { describeShutdown } from './policy.js';
 import { SafetyController, type SafetyEvent, type SafetyOptions } from './controller.js';
 import { bringUp, type ChainBringUp } from './bring-up.js';
+import { HardwareWatchdog } from './hardware-watchdog.js';
 import type { ChainEvent } from './chain-watchdog.js';
 
 export interface BoardSafety {
   hw: BoardHardware;
   safety: SafetyController;
+  /** The hardware watchdog the safety loop feeds ([safety] watchdog_device), or null. */
+  watchdog: HardwareWatchdog | null;
   /** Fans → voltage → reset → `initChain` for every enabled chain; ends at once when `signal` aborts. */
   bringUp(initChain?: (chain: ChainHardware) => Promise<void>, onRunning?: (index: number) => void, signal?: AbortSignal): Promise<ChainBringUp[]>;
   close(): Promise<void>;
@@ -25,8 +28,17 @@ export interface StartSafetyOptions {
 }
 
 export async function startBoardSafety(cfg: AgentConfig, o: StartSafetyOptions = {}): Promise<BoardSafety> {
-  const hw = await openBoard(cfg.board, { ...o.board, bitaxeRawFormat: cfg.bitaxeRawFormat });
+  // Armed first: from here a hung agent reboots the board. A board that then fails to open disarms it.
+  const watchdog = cfg.watchdogDevice ? HardwareWatchdog.open(cfg.watchdogDevice) : null;
+  let hw: BoardHardware;
+  try {
+    hw = await openBoard(cfg.board, { ...o.board, bitaxeRawFormat: cfg.bitaxeRawFormat });
+  } catch (e) {
+    watchdog?.close();
+    throw e;
+  }
   const safety = new SafetyController(hw, cfg.safety, o.safety ?? {}, {
+    ...(watchdog ? { onPollDone: () => watchdog.feed() } : {}),
     ...(o.stopHashing ? { stopHashing: o.stopHashing } : {}),
     onEvent: (e) => {
       o.onEvent?.(e);
@@ -47,9 +59,11 @@ export async function startBoardSafety(cfg: AgentConfig, o: StartSafetyOptions =
         ...(signal ? { signal } : {}),
       });
     },
+    watchdog,
     async close() {
       safety.stop();
       await hw.close();
+      watchdog?.close();
     },
   };
 }

@@ -17,7 +17,7 @@ import { ThermalZone } from './thermal.js';
 import { Tmp451Model, TMP451_IDS } from './tmp451-model.js';
 import { Tps546Model } from './tps546-model.js';
 import { Tmp1075Model } from './word-sensor-models.js';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 
 export interface EmulatedBoardOptions {
   /** Emulated ms per real ms for the physics (heating, PIC watchdog, fan spin-up). */
@@ -27,8 +27,9 @@ export interface EmulatedBoardOptions {
   /** How long a PIC NACKs after a reset, emulated ms (real part: ~500 ms). */
   picBootMs?: number;
   ambient?: number;
-  /** Where the model keeps its rails and resets as JSON, written at every change and at process
-   * exit (synchronously): what a probe on the board would show once the process is gone. */
+  /** Where the model logs its rails and resets: one JSON line (EmulatedBoardState) at every change
+   * and at process exit, appended synchronously — what a probe on the board would have recorded,
+   * readable after the process is gone. */
   stateFile?: string;
 }
 
@@ -134,7 +135,7 @@ export class EmulatedBoard {
     if (!exited && key === this.lastState) return;
     this.lastState = key;
     try {
-      writeFileSync(file, JSON.stringify({ at: Date.now(), chains, exited } satisfies EmulatedBoardState));
+      appendFileSync(file, JSON.stringify({ at: Date.now(), chains, exited } satisfies EmulatedBoardState) + '\n');
     } catch {
       // a probe that cannot write must not disturb the board
     }

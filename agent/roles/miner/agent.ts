@@ -48,8 +48,12 @@ export interface MinerAgentOptions {
   /** Pool list: how often a fallback checks whether a better pool is back, connect timeout. */
   retryIntervalMs?: number;
   connectTimeoutMs?: number;
+  /** Longest wait between rounds while no pool can be set up (default 1.5 s). */
+  retryMaxMs?: number;
   /** How often each chip's nonce count is checked for a chip that stopped (default 60 s). */
   chipCheckMs?: number;
+  /** A chain's first initialisation may take this long (default 120 s). */
+  initDeadlineMs?: number;
   /** Aborted when the agent must stop (a signal, a fault): bring-up ends at once. */
   signal?: AbortSignal;
   /** Given the board's power-down once the board is open (the process guard's hook); returns its remover. */
@@ -288,6 +292,8 @@ export class MinerAgent {
         password: first.password,
         nominalHashrate: Math.max(1, this.declaredHashrate(bringingUp)),
         versionRolling: this.cfg.asicBoost,
+        // Back within ~2 s of a pool's return: a connect attempt every ≤ 1.5 s while none answers.
+        retryMaxMs: this.o.retryMaxMs ?? 1500,
         log: (l) => this.log(`pool: ${l}`),
         ...(this.o.retryIntervalMs !== undefined ? { retryIntervalMs: this.o.retryIntervalMs } : {}),
         ...(this.o.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.o.connectTimeoutMs } : {}),
@@ -354,12 +360,21 @@ export class MinerAgent {
     });
     const driver = this.newDriver(hw, link);
     let report;
+    let deadline: NodeJS.Timeout | undefined;
     try {
-      report = await untilAborted(driver.init(), this.o.signal);
+      // Nothing waits for ever on a link: a chain that does not come up in time fails (and bring-up
+      // switches it off again), whatever its link is doing.
+      const limitMs = this.o.initDeadlineMs ?? 120_000;
+      const timedOut = new Promise<never>((_, reject) => {
+        deadline = setTimeout(() => reject(new Error(`initialisation gave no result within ${Math.round(limitMs / 1000)} s`)), limitMs);
+      });
+      report = await untilAborted(Promise.race([driver.init(), timedOut]), this.o.signal);
     } catch (e) {
       await driver.close();
       await link.close();
       throw e;
+    } finally {
+      clearTimeout(deadline);
     }
     const profile = driver.profile;
     this.log(`chain ${hw.index}: ${report.found} × ${profile.name} at ${report.frequencyMHz.toFixed(1)} MHz, ${Math.round(report.baud)} baud${report.missingAt !== null ? `; chip ${report.missingAt} missing` : ''}`);
@@ -394,7 +409,7 @@ export class MinerAgent {
             },
           }
         : {}),
-      ...(this.o.rampIntervalMs !== undefined ? { rampIntervalMs: this.o.rampIntervalMs } : {}),
+      rampIntervalMs: this.o.rampIntervalMs ?? this.cfg.rampStepMs,
       ...(this.o.replyTimeoutMs !== undefined ? { replyTimeoutMs: this.o.replyTimeoutMs } : {}),
       ...(this.o.ticketDifficulty !== undefined ? { ticketDifficulty: this.o.ticketDifficulty } : {}),
       log: (l) => this.log(`chain ${hw.index}: ${l}`),

@@ -210,7 +210,13 @@ interface ChannelState {
   acceptedInBatch: number;
   sumInBatch: number;
   lastSeq: number;
+  /** Flushes a batch that has not filled up: a miner learns of an accepted share within a
+   * second or two even at a share a minute (a batch of 10 would take it 10 minutes). */
+  batchTimer: NodeJS.Timeout | null;
 }
+
+/** The longest an accepted share waits for its batch's SubmitShares.Success, ms. */
+const BATCH_FLUSH_MS = 1000;
 
 class PoolConnection {
   private isSetUp = false;
@@ -326,7 +332,7 @@ class PoolConnection {
             f.nominal_hash_rate,
             Date.now(),
           );
-    this.channels.set(channelId, { ch, vardiff, maxTarget: max, allocIndex: alloc.index, acceptedInBatch: 0, sumInBatch: 0, lastSeq: 0 });
+    this.channels.set(channelId, { ch, vardiff, maxTarget: max, allocIndex: alloc.index, acceptedInBatch: 0, sumInBatch: 0, lastSeq: 0, batchTimer: null });
     this.pool.channelCount++;
     if (extended) {
       this.send(OpenExtendedMiningChannelSuccess, { request_id: f.request_id, channel_id: channelId, target: bigIntToLe(target), extranonce_size: alloc.rollableSize, extranonce_prefix: prefix, group_channel_id: this.groupId });
@@ -431,11 +437,17 @@ class PoolConnection {
       this.pool.solution(st.ch, r.job, r.coinbase(), r.header).catch((e: unknown) => this.pool.log(`block submission failed: ${e instanceof Error ? e.message : String(e)}`));
     }
     // Successes are batched; a block is acknowledged at once.
-    if (st.acceptedInBatch >= this.pool.opts.shareBatchSize || r.block) {
-      this.send(SubmitSharesSuccess, { channel_id: f.channel_id, last_sequence_number: st.lastSeq, new_submits_accepted_count: st.acceptedInBatch, new_shares_sum: BigInt(Math.floor(st.sumInBatch)) });
-      st.acceptedInBatch = 0;
-      st.sumInBatch = 0;
-    }
+    if (st.acceptedInBatch >= this.pool.opts.shareBatchSize || r.block) this.flushBatch(f.channel_id, st);
+    else st.batchTimer ??= setTimeout(() => this.flushBatch(f.channel_id, st), BATCH_FLUSH_MS);
+  }
+
+  private flushBatch(channelId: number, st: ChannelState): void {
+    if (st.batchTimer) clearTimeout(st.batchTimer);
+    st.batchTimer = null;
+    if (st.acceptedInBatch === 0 || !this.channels.has(channelId)) return;
+    this.send(SubmitSharesSuccess, { channel_id: channelId, last_sequence_number: st.lastSeq, new_submits_accepted_count: st.acceptedInBatch, new_shares_sum: BigInt(Math.floor(st.sumInBatch)) });
+    st.acceptedInBatch = 0;
+    st.sumInBatch = 0;
   }
 
   /** UpdateChannel: a new declared hashrate and maximum target; a smaller maximum obliges a SetTarget. */
@@ -483,6 +495,7 @@ class PoolConnection {
   }
 
   private closeChannel(id: number, st: ChannelState): void {
+    if (st.batchTimer) clearTimeout(st.batchTimer);
     this.channels.delete(id);
     this.pool.release(st.allocIndex);
     this.pool.channelCount--;

@@ -15,16 +15,32 @@ afterEach(async () => {
   for (const s of stops.splice(0).reverse()) await s();
 });
 
+
+/** A TDP server in front of `chain` and a client connected to it. */
+async function tdpPair(chain: EmbeddedChain): Promise<TdpClient> {
+  const tp = generateAuthorityKeyPair();
+  const server = new TdpServer({ host: '127.0.0.1', port: 0, authoritySecret: tp.secretKey, source: chain });
+  const port = await server.start();
+  stops.push(() => server.stop());
+  const client = new TdpClient({ host: '127.0.0.1', port, authorityKey: tp.publicKey });
+  stops.push(() => client.stop());
+  await client.start();
+  return client;
+}
+
+/** A header on the client's current tip and template that meets the network target. */
+function mine(cur: NonNullable<ReturnType<TdpClient['current']>>, coinbase: Uint8Array): { header: Uint8Array; nonce: number } {
+  const root = merkleRootFromPath(sha256d(coinbase), cur.template.merkle_path);
+  for (let nonce = 0; ; nonce++) {
+    const header = buildHeader({ version: cur.template.version, prevHash: cur.prevhash.prev_hash, merkleRoot: root, ntime: cur.prevhash.header_timestamp, nbits: cur.prevhash.n_bits, nonce });
+    if (meetsTarget(headerHash(header), cur.prevhash.target)) return { header, nonce };
+  }
+}
+
 describe('Template Distribution Protocol', () => {
   it('client gets templates and prevhash; a solution is accepted and the tip advances', async () => {
-    const tp = generateAuthorityKeyPair();
     const chain = new EmbeddedChain({ nbits: 0x207fffff, templateIntervalMs: 60_000 });
-    const server = new TdpServer({ host: '127.0.0.1', port: 0, authoritySecret: tp.secretKey, source: chain });
-    const port = await server.start();
-    stops.push(() => server.stop());
-    const client = new TdpClient({ host: '127.0.0.1', port, authorityKey: tp.publicKey });
-    stops.push(() => client.stop());
-    await client.start();
+    const client = await tdpPair(chain);
     const cur = client.current()!;
     expect(cur).not.toBeNull();
     expect(cur.template.coinbase_tx_value_remaining).toBe(5_000_000_000n);
@@ -37,14 +53,9 @@ describe('Template Distribution Protocol', () => {
       sequence: t.coinbase_tx_input_sequence, outputs: [{ value: t.coinbase_tx_value_remaining, script: Uint8Array.of(0x51) }], locktime: t.coinbase_tx_locktime,
     });
     const coinbase = concat(parts.prefix, Uint8Array.of(1, 2, 3, 4), parts.suffix);
-    const root = merkleRootFromPath(sha256d(coinbase), t.merkle_path);
-    let nonce = 0;
-    let header: Uint8Array;
-    do {
-      header = buildHeader({ version: t.version, prevHash: cur.prevhash.prev_hash, merkleRoot: root, ntime: cur.prevhash.header_timestamp, nbits: cur.prevhash.n_bits, nonce: nonce++ });
-    } while (!meetsTarget(headerHash(header), cur.prevhash.target));
+    const { header, nonce } = mine(cur, coinbase);
     const next = new Promise<TemplatePrevHash>((r) => client.once('prevhash', r));
-    expect(await client.submitSolution({ template_id: t.template_id, version: t.version, header_timestamp: cur.prevhash.header_timestamp, header_nonce: nonce - 1, coinbase_tx: coinbase })).toEqual({ accepted: 'submitted' });
+    expect(await client.submitSolution({ template_id: t.template_id, version: t.version, header_timestamp: cur.prevhash.header_timestamp, header_nonce: nonce, coinbase_tx: coinbase })).toEqual({ accepted: 'submitted' });
     const p = await next;
     expect(chain.height).toBe(1);
     expect(Buffer.from(p.prev_hash).equals(Buffer.from(headerHash(header)))).toBe(true);
@@ -55,18 +66,12 @@ describe('Template Distribution Protocol', () => {
     // sv2-spec 07 §7.7 (SubmitSolution): the full coinbase with marker, flag and witness; sv2-tp
     // hands it to Bitcoin Core unchanged, which rejects a committing block without the reserved
     // value (bad-witness-nonce-size). So the bytes on the wire must carry it, not the source's fix-up.
-    const tp = generateAuthorityKeyPair();
     const chain = new EmbeddedChain({ nbits: 0x207fffff, templateIntervalMs: 60_000 });
     chain.mempool.push(segwitTx());
     const seen: Solution[] = [];
     const submit = chain.submitSolution.bind(chain);
     chain.submitSolution = (s) => (seen.push({ ...s, coinbase_tx: s.coinbase_tx.slice() }), submit(s));
-    const server = new TdpServer({ host: '127.0.0.1', port: 0, authoritySecret: tp.secretKey, source: chain });
-    const port = await server.start();
-    stops.push(() => server.stop());
-    const client = new TdpClient({ host: '127.0.0.1', port, authorityKey: tp.publicKey });
-    stops.push(() => client.stop());
-    await client.start();
+    const client = await tdpPair(chain);
     const cur = client.current()!;
     const t = cur.template;
     expect(t.coinbase_tx_outputs_count).toBe(1);
@@ -77,14 +82,9 @@ describe('Template Distribution Protocol', () => {
     });
     const coinbase = concat(parts.prefix, Uint8Array.of(1, 2, 3, 4), parts.suffix);
     expect(parseTx(coinbase).hasWitness).toBe(false);
-    const root = merkleRootFromPath(sha256d(coinbase), t.merkle_path);
-    let nonce = 0;
-    let header: Uint8Array;
-    do {
-      header = buildHeader({ version: t.version, prevHash: cur.prevhash.prev_hash, merkleRoot: root, ntime: cur.prevhash.header_timestamp, nbits: cur.prevhash.n_bits, nonce: nonce++ });
-    } while (!meetsTarget(headerHash(header), cur.prevhash.target));
+    const { nonce } = mine(cur, coinbase);
     const next = new Promise<TemplatePrevHash>((r) => client.once('prevhash', r));
-    await client.submitSolution({ template_id: t.template_id, version: t.version, header_timestamp: cur.prevhash.header_timestamp, header_nonce: nonce - 1, coinbase_tx: coinbase });
+    await client.submitSolution({ template_id: t.template_id, version: t.version, header_timestamp: cur.prevhash.header_timestamp, header_nonce: nonce, coinbase_tx: coinbase });
     await next;
     expect(chain.height).toBe(1);
     const sent = parseTx(seen[0]!.coinbase_tx);

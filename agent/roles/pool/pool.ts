@@ -4,7 +4,7 @@ import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import { acceptNoise } from '../../net/noise-socket.js';
 import type { FrameConnection } from '../../net/frame-connection.js';
-import { DEFAULT_STEP_DEADLINE_MS, MessageConnection, type SetupDecision, type SetupRequest } from '../../net/message-connection.js';
+import { DEFAULT_STEP_DEADLINE_MS, DeadlineError, MessageConnection, type SetupDecision, type SetupRequest } from '../../net/message-connection.js';
 import { FailureSummary, limitPerAddress } from '../../net/peer-limits.js';
 import { messageFrame, type Message } from '../../sv2/codec.js';
 import {
@@ -169,8 +169,9 @@ export class Pool extends EventEmitter<PoolEvents> {
     mc.on('close', (reason) => {
       this.conns.delete(pc);
       pc.closeAll();
-      // A peer that never set up is a probe like a failed handshake: summarised, not a line each.
-      if (reason && !pc.setUp) this.handshakeFailures.note(`${conn.remote}: ${reason.message}`);
+      // A peer that went quiet before SetupConnection is a probe like a failed handshake:
+      // summarised, not a line each. Other reasons (a protocol violation) get their own line.
+      if (reason instanceof DeadlineError && !pc.setUp) this.handshakeFailures.note(`${conn.remote}: ${reason.message}`);
       else if (reason) this.log(`${conn.remote}: closed: ${reason.message}`);
     });
   }

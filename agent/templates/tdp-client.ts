@@ -1,6 +1,7 @@
 // A TemplateSource fed by a Template Provider over SV2 (sv2-tp, or our TdpServer).
 import { EventEmitter } from 'node:events';
 import { connectNoise } from '../net/noise-socket.js';
+import { Backoff } from '../net/failover.js';
 import { DEFAULT_STEP_DEADLINE_MS, MessageConnection, type SetupSuccess } from '../net/message-connection.js';
 import { CoinbaseOutputConstraints, Protocol, SubmitSolution } from '../sv2/messages/index.js';
 import { coinbaseForBlock } from '../bitcoin/index.js';
@@ -17,22 +18,55 @@ export interface TdpClientOptions {
   coinbaseOutputMaxAdditionalSigops?: number;
   /** Time the TP has to answer SetupConnection and to send its first template and tip (default 10 s). */
   stepDeadlineMs?: number;
+  /** Waits between reconnects after the TP is lost (default 0.5 s doubling to 30 s, jittered). */
+  backoff?: Backoff;
+  log?: (line: string) => void;
 }
 
 export class TdpClient extends EventEmitter<TemplateSourceEvents> implements TemplateSource {
   private conn: MessageConnection<SetupSuccess> | null = null;
   private readonly templates = new Map<bigint, Template>();
   private best: { template: Template; prevhash: TemplatePrevHash } | null = null;
+  private running = false;
+  private retry: NodeJS.Timeout | null = null;
+  private readonly backoff: Backoff;
 
   constructor(private readonly opts: TdpClientOptions) {
     super();
+    this.backoff = opts.backoff ?? new Backoff(500, 30_000);
   }
 
   current() {
     return this.best;
   }
 
+  /**
+   * Connects and resolves with the first template and tip. After that a lost Template Provider is
+   * reconnected with backoff; meanwhile the last template stays current (the pool mines on).
+   */
   async start(): Promise<void> {
+    this.running = true;
+    await this.connect();
+  }
+
+  private reconnectLater(): void {
+    if (!this.running || this.retry) return;
+    const wait = this.backoff.next();
+    this.opts.log?.(`template provider ${this.opts.host}:${this.opts.port} lost; reconnecting in ${wait} ms`);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.connect().then(
+        () => {
+          this.backoff.reset();
+          this.opts.log?.(`template provider ${this.opts.host}:${this.opts.port} back`);
+        },
+        () => this.reconnectLater(),
+      );
+    }, wait);
+    this.retry.unref();
+  }
+
+  private async connect(): Promise<void> {
     const frames = await connectNoise({ host: this.opts.host, port: this.opts.port, authorityKey: this.opts.authorityKey, insecure: this.opts.insecure ?? false });
     const step = this.opts.stepDeadlineMs ?? DEFAULT_STEP_DEADLINE_MS;
     const conn = MessageConnection.client(
@@ -46,6 +80,9 @@ export class TdpClient extends EventEmitter<TemplateSourceEvents> implements Tem
     );
     this.conn = conn;
     let tipDue: (() => void) | null = null;
+    conn.on('close', () => {
+      if (this.conn === conn && this.best) this.reconnectLater();
+    });
     const ready = new Promise<void>((resolve, reject) => {
       conn.on('close', (r) => reject(r ?? new Error('template provider closed the connection')));
       conn.on('ready', () => {
@@ -84,6 +121,9 @@ export class TdpClient extends EventEmitter<TemplateSourceEvents> implements Tem
   }
 
   stop(): void {
+    this.running = false;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
     this.conn?.close();
   }
 

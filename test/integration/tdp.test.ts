@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedChain } from '../../agent/templates/embedded-chain.js';
 import { TdpServer } from '../../agent/templates/tdp-server.js';
 import { TdpClient } from '../../agent/templates/tdp-client.js';
+import { Backoff } from '../../agent/net/failover.js';
+import { freePort } from '../support/sv1-stack.js';
 import { generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
 import { buildCoinbaseParts, buildHeader, concat, headerHash, meetsTarget, merkleRootFromPath, parseTx, sha256d } from '../../agent/bitcoin/index.js';
 import type { Solution } from '../../agent/templates/source.js';
@@ -111,6 +113,26 @@ describe('Template Distribution Protocol', () => {
     expect(cur).not.toBeNull();
     expect(cur!.prevhash.template_id).toBe(cur!.template.template_id);
     expect(Buffer.from(cur!.prevhash.prev_hash).equals(Buffer.from(chain.current()!.prevhash.prev_hash))).toBe(true);
+  });
+
+  it('a Template Provider that restarts: the client keeps the last template meanwhile and reconnects', async () => {
+    const tp = generateAuthorityKeyPair();
+    const port = await freePort();
+    const first = new TdpServer({ host: '127.0.0.1', port, authoritySecret: tp.secretKey, source: new EmbeddedChain({ nbits: 0x207fffff, templateIntervalMs: 60_000 }) });
+    await first.start();
+    const client = new TdpClient({ host: '127.0.0.1', port, authorityKey: tp.publicKey, backoff: new Backoff(20, 100) });
+    stops.push(() => client.stop());
+    await client.start();
+    const before = client.current()!;
+    await first.stop();
+    await new Promise((r) => setTimeout(r, 300)); // a few failed reconnects
+    expect(client.current()).toBe(before);
+    const again = new Promise<TemplatePrevHash>((r) => client.once('prevhash', r));
+    const second = new TdpServer({ host: '127.0.0.1', port, authoritySecret: tp.secretKey, source: new EmbeddedChain({ nbits: 0x207fffff, templateIntervalMs: 60_000 }) });
+    await second.start();
+    stops.push(() => second.stop());
+    await again;
+    expect(client.current()!.template.template_id).toBeGreaterThan(0n);
   });
 
   it('a client with the wrong TP key is refused', async () => {

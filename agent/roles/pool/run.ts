@@ -50,7 +50,7 @@ export async function runPool(c: ResolvedPoolConfig, log: (l: string) => void, o
   if (tp.type === 'bitcoind') source = new BitcoindRpc({ url: tp.rpc_url, user: tp.rpc_user, password: tp.rpc_password });
   else if (tp.type === 'sv2') {
     const a = splitHostPort(tp.address);
-    source = new TdpClient({ host: a.host, port: a.port, authorityKey: tp.public_key ? decodeAuthorityPublicKey(tp.public_key) : null, insecure: !tp.public_key });
+    source = new TdpClient({ host: a.host, port: a.port, authorityKey: tp.public_key ? decodeAuthorityPublicKey(tp.public_key) : null, insecure: !tp.public_key, log });
     if (!tp.public_key) log(`template provider ${tp.address}: no public_key configured, its identity is NOT checked`);
   } else source = chain = new EmbeddedChain({ nbits: tp.nbits, templateIntervalMs: tp.template_interval_ms });
   const listen = splitHostPort(c.listen_address);

@@ -1,5 +1,6 @@
 // A tiny Prometheus text registry: counters and gauges with fixed, bounded label sets.
 import http from 'node:http';
+import { limitPerAddress } from '../net/peer-limits.js';
 
 type Labels = Record<string, string>;
 
@@ -58,18 +59,33 @@ export class Metrics {
   }
 }
 
+export interface MetricsServerOptions {
+  /** A request's headers must be in within this (default 5 s): half-sent requests are closed. */
+  headersTimeoutMs?: number;
+  /** Open connections from one address (default 16). */
+  maxConnectionsPerAddress?: number;
+}
+
 /** Serves /metrics on host:port (port 0 = any free port); resolves with the bound port. */
-export function serveMetrics(metrics: Metrics, host: string, port: number): Promise<{ server: http.Server; port: number }> {
+export function serveMetrics(metrics: Metrics, host: string, port: number, o: MetricsServerOptions = {}): Promise<{ server: http.Server; port: number }> {
+  const headersMs = o.headersTimeoutMs ?? 5000;
   return new Promise((resolve, reject) => {
-    const server = http.createServer((req, res) => {
-      if (req.url === '/metrics') {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(metrics.render());
-      } else {
-        res.writeHead(404, { 'content-type': 'text/plain' });
-        res.end('not found: try /metrics\n');
-      }
-    });
+    const server = http.createServer(
+      // Node checks these deadlines every connectionsCheckingInterval: keep it below them.
+      { headersTimeout: headersMs, requestTimeout: headersMs * 2, keepAliveTimeout: headersMs, connectionsCheckingInterval: Math.max(100, Math.min(1000, headersMs / 2)) },
+      (req, res) => {
+        if (req.url === '/metrics') {
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+          res.end(metrics.render());
+        } else {
+          res.writeHead(404, { 'content-type': 'text/plain' });
+          res.end('not found: try /metrics\n');
+        }
+      },
+    );
+    // A socket that never sends a byte is no request yet: idle sockets go too.
+    server.setTimeout(headersMs * 2, (socket) => socket.destroy());
+    limitPerAddress(server, o.maxConnectionsPerAddress ?? 16);
     server.once('error', reject);
     server.listen(port, host, () => resolve({ server, port: (server.address() as { port: number }).port }));
   });

@@ -45,3 +45,21 @@ export function stripCoinbaseParts(prefix: Uint8Array, suffix: Uint8Array): { pr
     stripped: true,
   };
 }
+
+/** BIP141 commitment output: OP_RETURN, push of 36 bytes, 0xaa21a9ed header, 32-byte commitment. */
+export function isWitnessCommitment(script: Uint8Array): boolean {
+  return script.length >= 38 && script[0] === 0x6a && script[1] === 0x24 && script[2] === 0xaa && script[3] === 0x21 && script[4] === 0xa9 && script[5] === 0xed;
+}
+
+/**
+ * The coinbase as a block carries it: when one of its outputs is a witness commitment, it needs
+ * the marker, flag and the witness reserved value (one 32-byte item, zero as Bitcoin Core's
+ * templates assume). sv2-spec 07 SubmitSolution: the coinbase is sent with these fields; Bitcoin
+ * Core rejects a committing block without them (`bad-witness-nonce-size`).
+ */
+export function coinbaseForBlock(coinbase: Uint8Array): Uint8Array {
+  const tx = parseTx(coinbase);
+  if (tx.hasWitness || !tx.outputs.some((o) => isWitnessCommitment(o.script))) return coinbase;
+  tx.inputs[0]!.witness = [new Uint8Array(32)];
+  return serializeTx(tx, true);
+}

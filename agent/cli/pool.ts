@@ -2,7 +2,7 @@ import type { Command } from './command.js';
 import { UsageError, parseArgs } from './command.js';
 import { ConfigError } from '../config/schema.js';
 import { loadPoolConfig } from '../config/pool.js';
-import { runPool } from '../roles/pool/run.js';
+import { ListenError, runPool } from '../roles/pool/run.js';
 import { untilSignal } from './signals.js';
 
 export const pool: Command = {
@@ -25,10 +25,23 @@ export const pool: Command = {
       throw e;
     }
     const log = (l: string) => process.stdout.write(`${new Date().toISOString()} ${l}\n`);
-    const running = await runPool(config, log);
+    let running;
+    try {
+      running = await runPool(config, log);
+    } catch (e) {
+      if (e instanceof ListenError) {
+        process.stderr.write(`hashagent pool: ${file}: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    }
+    // systemctl reload sends SIGHUP: nothing of the pool changes live yet, but it must not die.
+    const onHup = () => log('SIGHUP: the pool does not reload its configuration; restart it to apply changes (still running)');
+    process.on('SIGHUP', onHup);
     log(`pool listening: ${running.url}`);
     log(`metrics: ${running.metricsUrl}`);
     await untilSignal();
+    process.off('SIGHUP', onHup);
     log('stopping');
     await running.stop();
     return 0;

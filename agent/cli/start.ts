@@ -1,7 +1,6 @@
 import type { Command } from './command.js';
 import { UsageError, parseArgs } from './command.js';
-import { parseConfig } from '../config/schema.js';
-import { poolSchema } from '../config/pool.js';
+import { parsePoolConfig } from '../config/pool.js';
 import { encodeSecretKey, generateAuthorityKeyPair } from '../sv2/keys.js';
 import { runPool } from '../roles/pool/run.js';
 import { CpuMiner } from '../roles/cpu-miner/miner.js';
@@ -35,9 +34,8 @@ export const start: Command = {
     const authority = generateAuthorityKeyPair();
     // Defaults of pool.toml with a fresh key, loopback only, a share every couple of seconds and
     // a block every ~30 s for what the emulator (or one CPU core) really hashes (~100–300 kH/s).
-    const config = parseConfig(
+    const config = parsePoolConfig(
       `authority_secret_key = "${encodeSecretKey(authority.secretKey)}"\nlisten_address = "127.0.0.1:34254"\nshares_per_minute = 30.0\nmonitoring_address = "127.0.0.1:8080"\n[template_provider]\nnbits = ${cpu ? '0x1e02ffff' : '0x1e00ffff'}\ntemplate_interval_ms = 10000\n`,
-      poolSchema,
       'embedded default',
     );
     const running = await runPool(config, (l) => log(`pool: ${l}`), { portFallback: true });

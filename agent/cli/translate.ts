@@ -36,7 +36,11 @@ export const translate: Command = {
     }
     log(`translator listening: ${running.url}`);
     log(`metrics: ${running.metricsUrl}`);
+    // systemctl reload sends SIGHUP: nothing changes live yet, but the proxy must not die.
+    const onHup = () => log('SIGHUP: the translator does not reload its configuration; restart it to apply changes (still running)');
+    process.on('SIGHUP', onHup);
     await untilSignal(seconds);
+    process.off('SIGHUP', onHup);
     log('stopping');
     await running.stop();
     return 0;

@@ -1,12 +1,13 @@
 // pool.toml: the SV2 pool's configuration (names follow the reference pool's config where one exists).
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Fields, Infer } from './schema.js';
 import { ConfigError, locate, parseConfig } from './schema.js';
 import { addressToScript, type Network } from '../bitcoin/address.js';
-import { decodeSecretKey, publicKeyOf } from '../sv2/keys.js';
+import { decodeSecretKey } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 
-const hostPort = (v: string) => (/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(v) ? null : 'expected "host:port"');
+const hostPort = (v: string) => (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(v) ? 'expected "host:port"' : Number(v.slice(v.lastIndexOf(':') + 1)) > 65535 ? 'port above 65535' : null);
 const secret = (v: string) => {
   try {
     decodeSecretKey(v);
@@ -19,7 +20,8 @@ const hex = (v: string) => (/^([0-9a-fA-F]{2})+$/.test(v) ? null : 'expected hex
 
 export const poolSchema = {
   listen_address: { type: 'string', doc: 'SV2 listener (Noise)', default: '0.0.0.0:34254', check: hostPort },
-  authority_secret_key: { type: 'string', doc: 'authority secret key, base58check (hashagent keygen)', required: true, check: secret },
+  authority_secret_key_file: { type: 'string', doc: 'file holding the authority secret key (base58check), relative to this file: `hashagent keygen --out FILE` writes it' },
+  authority_secret_key: { type: 'string', doc: 'the authority secret key itself, base58check (prefer authority_secret_key_file: a config file gets copied and shown)', check: secret },
   cert_validity_sec: { type: 'integer', doc: 'lifetime of each connection certificate, seconds', default: 3600, min: 60, max: 31_536_000 },
   coinbase_reward_script: { type: 'string', doc: 'payout scriptPubKey as hex (default OP_TRUE, for regtest); ignored when coinbase_reward_address is set', default: '51', check: hex },
   coinbase_reward_address: { type: 'string', doc: 'payout address (base58, bech32 or bech32m) on `network`' },
@@ -58,6 +60,8 @@ export const poolSchema = {
       max_connections: { type: 'integer', doc: 'open connections', default: 10_000, min: 1 },
       max_channels_per_connection: { type: 'integer', doc: 'channels per connection', default: 64, min: 1 },
       max_frames_per_second: { type: 'integer', doc: 'frames per connection per second', default: 1000, min: 1 },
+      max_connections_per_address: { type: 'integer', doc: 'open connections from one address, handshake included (a farm behind NAT shares one)', default: 1024, min: 1 },
+      handshake_timeout_sec: { type: 'integer', doc: 'time a client has for the Noise handshake, then again for SetupConnection; a quiet one is closed', default: 10, min: 1, max: 600 },
     },
   },
   monitoring_address: { type: 'string', doc: 'HTTP listener for /metrics', default: '127.0.0.1:9090', check: hostPort },
@@ -65,15 +69,39 @@ export const poolSchema = {
 
 export type PoolConfig = Infer<typeof poolSchema>;
 
-export function loadPoolConfig(file: string): PoolConfig {
+/** A pool configuration whose authority secret key has been read (from the file or inline). */
+export type ResolvedPoolConfig = PoolConfig & { authority_secret_key: string };
+
+export function loadPoolConfig(file: string): ResolvedPoolConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new ConfigError(file, null, null, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+  return parsePoolConfig(text, file, dirname(file));
+}
+
+/** pool.toml text → a checked configuration; a key file is read relative to `dir`. */
+export function parsePoolConfig(text: string, file: string, dir = '.'): ResolvedPoolConfig {
   const c = parseConfig(text, poolSchema, file);
-  publicKeyOf(decodeSecretKey(c.authority_secret_key)); // validated by the schema; fails loudly if not
+  const inline = c.authority_secret_key;
+  const keyFile = c.authority_secret_key_file;
+  if ((inline === undefined) === (keyFile === undefined)) {
+    throw new ConfigError(file, inline !== undefined ? locate(text, ['authority_secret_key']) : null, 'authority_secret_key_file', inline === undefined ? 'missing: the file with the pool\'s authority secret key (hashagent keygen --out FILE writes one)' : 'give authority_secret_key_file or authority_secret_key, not both');
+  }
+  let key = inline;
+  if (keyFile !== undefined) {
+    const path = resolve(dir, keyFile);
+    const at = locate(text, ['authority_secret_key_file']);
+    try {
+      key = readFileSync(path, 'utf8').trim();
+    } catch (e) {
+      throw new ConfigError(file, at, 'authority_secret_key_file', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    const problem = secret(key);
+    if (problem) throw new ConfigError(file, at, 'authority_secret_key_file', `${path}: ${problem}`);
+  }
   if (c.coinbase_reward_address !== undefined) {
     try {
       addressToScript(c.coinbase_reward_address, c.network as Network);
@@ -81,7 +109,7 @@ export function loadPoolConfig(file: string): PoolConfig {
       throw new ConfigError(file, locate(text, ['coinbase_reward_address']), 'coinbase_reward_address', e instanceof Error ? e.message : String(e));
     }
   }
-  return c;
+  return { ...c, authority_secret_key: key! };
 }
 
 /** The payout scriptPubKey the configuration names. */

@@ -7,7 +7,7 @@ import { parsePoolUrl } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 import type { Endpoint } from '../net/failover.js';
 
-const hostPort = (v: string) => (/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(v) ? null : 'expected "host:port"');
+const hostPort = (v: string) => (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(v) ? 'expected "host:port"' : Number(v.slice(v.lastIndexOf(':') + 1)) > 65535 ? 'port above 65535' : null);
 const sv2Url = (v: string) => {
   try {
     return parsePoolUrl(v).scheme === 'stratum2+tcp' ? null : 'the translator connects upstream over SV2: expected a stratum2+tcp:// URL';
@@ -21,7 +21,8 @@ export const translatorSchema = {
   user_identity: { type: 'string', doc: 'user_identity of the upstream channel (per-miner channels add ".miner<N>")', default: 'hashagent.translator' },
   aggregate_channels: { type: 'boolean', doc: 'one upstream channel for all miners (true) or one channel per miner', default: true },
   downstream_extranonce2_size: { type: 'integer', doc: 'extranonce2 bytes given to SV1 miners (cgminer handles at most 8)', default: 4, min: 2, max: 8 },
-  min_individual_miner_hashrate: { type: 'number', doc: 'hashrate assumed for a new miner and the vardiff floor, H/s', default: 1e12, min: 1 },
+  min_individual_miner_hashrate: { type: 'number', doc: 'hashrate assumed for a new miner until vardiff measures it, H/s', default: 1e12, min: 1 },
+  version_rolling_mask: { type: 'string', doc: 'version bits the upstream pool accepts rolled, hex (1fffffe0 BIP323, 1fffe000 BIP320, 0 none); miners get its intersection with what they ask', default: '1fffffe0', check: (v) => (/^[0-9a-fA-F]{1,8}$/.test(v) ? null : 'expected up to 8 hex digits') },
   shares_per_minute: { type: 'number', doc: 'share rate per miner that vardiff aims for', default: 6, min: 0.1, max: 6000 },
   probe_interval_sec: { type: 'integer', doc: 'while on a fallback upstream, how often the better ones are retried', default: 30, min: 1 },
   monitoring_address: { type: 'string', doc: 'HTTP listener for /metrics', default: '127.0.0.1:9092', check: hostPort },
@@ -41,6 +42,7 @@ export const translatorSchema = {
     doc: 'per-miner variable difficulty towards shares_per_minute',
     fields: {
       enabled: { type: 'boolean', doc: 'retarget each miner (false: miners get the upstream channel target)', default: true },
+      min_hashrate: { type: 'number', doc: 'the least hashrate vardiff (and a suggested difficulty) may go down to, H/s: small miners (CPU, USB sticks) find shares', default: 1000, min: 1 },
     },
   },
   limits: {

@@ -37,8 +37,17 @@ export interface FailoverOptions {
   log?: (l: string) => void;
   /** Throw the last error if no pool answers in the very first round (for interactive use). */
   failFast?: boolean;
-  /** Runs one session on a connection; resolves when the session should end. */
-  session: (conn: FrameConnection, index: number) => Promise<void>;
+  /**
+   * Runs one session on a connection; resolves when it ends. `{ up: false }`: the pool never got
+   * to work (no SetupConnection answer, no channel, no job in time): that pool failed, and the
+   * next one in the list is tried before the list starts over.
+   */
+  session: (conn: FrameConnection, index: number) => Promise<SessionEnd | void>;
+}
+
+export interface SessionEnd {
+  up: boolean;
+  reason?: Error | null;
 }
 
 export class Failover {
@@ -80,11 +89,26 @@ export class Failover {
   async run(): Promise<void> {
     this.running = true;
     let firstRound = true;
+    /** Where the next round of attempts starts: after a pool that failed its set-up. */
+    let from = 0;
+    let lastError: unknown = null;
+    const n = this.opts.endpoints.length;
+    /** The list is exhausted: give up (first round, failFast) or wait and start over. */
+    const exhausted = async (): Promise<void> => {
+      if (firstRound && this.opts.failFast) {
+        this.running = false;
+        throw lastError;
+      }
+      firstRound = false;
+      from = 0;
+      const wait = this.backoff.next();
+      this.opts.log?.(`no pool usable; retrying in ${wait} ms`);
+      await new Promise((r) => setTimeout(r, wait));
+    };
     while (this.running) {
       let conn: FrameConnection | null = null;
       let index = -1;
-      let lastError: unknown = null;
-      for (let i = 0; i < this.opts.endpoints.length && this.running && !conn; i++) {
+      for (let i = from; i < n && this.running && !conn; i++) {
         try {
           conn = await this.connect(i);
           index = i;
@@ -99,26 +123,30 @@ export class Failover {
         conn?.close();
         break;
       }
-      if (!conn && firstRound && this.opts.failFast) {
-        this.running = false;
-        throw lastError;
-      }
-      firstRound = false;
       if (!conn) {
-        const wait = this.backoff.next();
-        this.opts.log?.(`no pool reachable; retrying in ${wait} ms`);
-        await new Promise((r) => setTimeout(r, wait));
+        await exhausted();
         continue;
       }
-      this.backoff.reset();
       this.current = conn;
       this.activeIndex = index;
       const probe = index > 0 ? this.probeBetter(index, conn) : null;
-      await this.opts.session(conn, index);
+      const end = await this.opts.session(conn, index);
       if (probe) clearInterval(probe);
       conn.close();
       this.current = null;
       this.activeIndex = -1;
+      if (!this.running) break;
+      if (end && !end.up) {
+        const ep = this.opts.endpoints[index]!;
+        lastError = end.reason ?? new Error('the pool closed the connection during set-up');
+        this.opts.log?.(`pool ${index + 1} (${ep.host}:${ep.port}) failed: ${lastError instanceof Error ? lastError.message : String(lastError)}${index + 1 < n ? '; trying the next pool' : ''}`);
+        from = index + 1;
+        if (from >= n) await exhausted();
+        continue;
+      }
+      firstRound = false;
+      from = 0;
+      this.backoff.reset();
     }
   }
 

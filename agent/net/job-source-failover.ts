@@ -185,6 +185,8 @@ export interface PoolListOptions {
   versionRolling?: boolean;
   retryIntervalMs?: number;
   connectTimeoutMs?: number;
+  /** Time an SV2 pool has for each set-up step (SetupConnection answer, channel, first job). */
+  stepDeadlineMs?: number;
   /** While no pool can be set up, the longest wait between rounds (jittered), ms: how soon mining
    * resumes once a pool is back. */
   retryMaxMs?: number;
@@ -224,7 +226,7 @@ export function poolListSource(entries: PoolEntry[], o: PoolListOptions): JobSou
     }
     if (!url.authorityKey && !(e.insecure ?? o.insecure)) throw new PoolEntryError(i, `${e.url} has no authority key (…/<authority_pubkey>); without it the pool is not authenticated`);
     const pools = [{ host: url.host, port: url.port, authorityKey: url.authorityKey, insecure: !url.authorityKey }];
-    sources.push({ name: e.url, make: () => new Sv2JobSource({ pools, user, nominalHashrate: o.nominalHashrate, failFast: true, versionRolling: rolling, ...timeout, ...log }) });
+    sources.push({ name: e.url, make: () => new Sv2JobSource({ pools, user, nominalHashrate: o.nominalHashrate, failFast: true, versionRolling: rolling, ...(o.stepDeadlineMs !== undefined ? { stepDeadlineMs: o.stepDeadlineMs } : {}), ...timeout, ...log }) });
     if (e.fallbackSv1 !== undefined) {
       const fb = parseEntryUrl(e.fallbackSv1, i);
       if (fb.scheme !== 'stratum+tcp') throw new PoolEntryError(i, `fallback_sv1 must be a stratum+tcp:// URL, got ${e.fallbackSv1}`);

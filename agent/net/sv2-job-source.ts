@@ -16,6 +16,12 @@ export interface Sv2JobSourceOptions {
   connectTimeoutMs?: number;
   /** Ask for version rolling (SetupConnection REQUIRES_VERSION_ROLLING; default true). */
   versionRolling?: boolean;
+  /** extended (default) or standard: a header-only channel, asked for as such (REQUIRES_STANDARD_JOBS). */
+  channel?: 'extended' | 'standard';
+  /** Time the pool has for each set-up step (default 10 s); see Sv2UpstreamOptions. */
+  stepDeadlineMs?: number;
+  vendor?: string;
+  hardwareVersion?: string;
   /** start() rejects when the first round fails (default true): what a fallback needs. */
   failFast?: boolean;
   log?: (line: string) => void;
@@ -30,28 +36,27 @@ export class Sv2JobSource extends EventEmitter<JobSourceEvents> implements JobSo
     this.upstream = new Sv2Upstream({
       pools: opts.pools,
       soleChannel: true,
+      standardJobs: opts.channel === 'standard',
+      ...(opts.stepDeadlineMs !== undefined ? { stepDeadlineMs: opts.stepDeadlineMs } : {}),
+      ...(opts.vendor !== undefined ? { vendor: opts.vendor } : {}),
+      ...(opts.hardwareVersion !== undefined ? { hardwareVersion: opts.hardwareVersion } : {}),
       versionRolling: opts.versionRolling ?? true,
       ...(opts.probeIntervalMs !== undefined ? { probeIntervalMs: opts.probeIntervalMs } : {}),
       ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
     // A pool that refuses extended channels gets asked for a standard one (header-only mining).
-    this.channel = this.upstream.channel({ user: opts.user, nominalHashrate: opts.nominalHashrate, minExtranonceSize: opts.minExtranonceSize ?? 8, standardFallback: true });
+    this.channel = this.upstream.channel({ user: opts.user, nominalHashrate: opts.nominalHashrate, minExtranonceSize: opts.minExtranonceSize ?? 8, standardFallback: true, standard: opts.channel === 'standard' });
     this.channel.on('job', (j) => this.emit('job', j));
     this.channel.on('target', (t) => this.emit('target', t));
     this.channel.on('result', (r) => this.emit('result', r));
     this.channel.on('state', (s, info) => this.emit('state', s, info));
   }
 
-  /** Resolves once the channel is open (its first job follows); see Sv2Upstream.start. */
+  /** Resolves once the channel has its first job; see Sv2Upstream.start. */
   async start(): Promise<void> {
-    const open = new Promise<void>((resolve) => this.channel.once('state', () => resolve()));
-    // A refused channel closes the connection, which ends the session like a set-up failure.
-    const down = new Promise<never>((_, reject) => this.upstream.once('down', (r) => reject(r ?? new Error('the pool closed the connection'))));
-    down.catch(() => {});
     try {
       await this.upstream.start(this.opts.failFast ?? true);
-      await Promise.race([open, down]);
     } catch (e) {
       if (this.opts.failFast ?? true) this.stop();
       throw e;

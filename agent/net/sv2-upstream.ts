@@ -4,11 +4,12 @@
 // the agent's MiningJob model. The agent's SV2 JobSource is one upstream with one channel; the
 // translator opens one aggregated channel or one channel per SV1 miner on the same connection.
 import { EventEmitter } from 'node:events';
-import { Failover, type Endpoint } from './failover.js';
+import { Failover, type Endpoint, type SessionEnd } from './failover.js';
+import { DEFAULT_STEP_DEADLINE_MS, MessageConnection, type SetupSuccess } from './message-connection.js';
 import type { FrameConnection } from './frame-connection.js';
-import { decodeFrame, messageFrame, type Message } from '../sv2/codec.js';
+import { messageFrame, type Message } from '../sv2/codec.js';
 import {
-  CloseChannel, MiningFlags, OpenExtendedMiningChannel, OpenStandardMiningChannel, Protocol, RequestExtensions, SetupConnection, SubmitSharesExtended, SubmitSharesStandard, UpdateChannel,
+  CloseChannel, MiningFlags, MiningSuccessFlags, OpenExtendedMiningChannel, OpenStandardMiningChannel, Protocol, RequestExtensions, SubmitSharesExtended, SubmitSharesStandard, UpdateChannel,
   WORKER_HASHRATE_TRACKING, userIdentityTlv, type Tlv,
 } from '../sv2/messages/index.js';
 import { ClientChannel, type ActiveWork } from '../channels/client-channel.js';
@@ -30,6 +31,11 @@ export interface Sv2UpstreamOptions {
   versionRolling?: boolean;
   /** The connection exists for one channel (a JobSource): a refused or closed channel ends it. */
   soleChannel?: boolean;
+  /** SetupConnection flag REQUIRES_STANDARD_JOBS (header-only devices: standard channels only). */
+  standardJobs?: boolean;
+  /** Time the pool has for each step: its SetupConnection answer, a channel's answer, the first
+   * job on a new channel (default 10 s). A missed step fails that pool: the next one is tried. */
+  stepDeadlineMs?: number;
   log?: (line: string) => void;
 }
 
@@ -42,6 +48,8 @@ export interface ChannelRequest {
   maxTarget?: Uint8Array;
   /** When the pool refuses an extended channel, ask for a standard (header-only) one instead. */
   standardFallback?: boolean;
+  /** Ask for a standard (header-only) channel from the start. */
+  standard?: boolean;
 }
 
 export interface Sv2UpstreamEvents {
@@ -84,6 +92,9 @@ export class Sv2Channel extends EventEmitter<JobSourceEvents> {
     return this.state?.extranonceSize ?? 0;
   }
 
+  /** Clears the deadline for this channel's first job (set while one is owed). */
+  firstJobDue: (() => void) | null = null;
+
   /** @internal the pool opened it on this connection */
   opened(state: ClientChannel): void {
     this.state = state;
@@ -94,6 +105,8 @@ export class Sv2Channel extends EventEmitter<JobSourceEvents> {
 
   /** @internal the connection ended or the pool closed the channel */
   closed(): void {
+    this.firstJobDue?.();
+    this.firstJobDue = null;
     if (!this.state) return;
     this.state = null;
     this.emit('state', 'down', this.upstream.describe());
@@ -136,11 +149,14 @@ export class Sv2Channel extends EventEmitter<JobSourceEvents> {
   }
 
   private emitJob(work: ActiveWork, clean: boolean): void {
+    this.firstJobDue?.();
+    this.firstJobDue = null;
+    this.upstream.working();
     const ext = work.job.extended;
     if (!ext) {
       // Standard channel: the pool made the coinbase and the merkle root; BIP320 bits may roll.
       const job: MiningJob = {
-        jobId: work.job.jobId, version: work.job.version, versionMask: VERSION_ROLLING_MASK, prevHash: work.prev.prevHash, nbits: work.prev.nbits, ntime: work.ntime,
+        jobId: work.job.jobId, version: work.job.version, versionMask: this.upstream.fixedVersion ? 0 : VERSION_ROLLING_MASK, prevHash: work.prev.prevHash, nbits: work.prev.nbits, ntime: work.ntime,
         coinbasePrefix: new Uint8Array(0), coinbaseSuffix: new Uint8Array(0), extranonceSize: 0, merklePath: [], target: this.target, clean, merkleRoot: work.job.merkleRoot!,
       };
       this.emitted.add(job);
@@ -152,7 +168,7 @@ export class Sv2Channel extends EventEmitter<JobSourceEvents> {
     const job: MiningJob = {
       jobId: work.job.jobId,
       version: work.job.version,
-      versionMask: ext.versionRollingAllowed ? VERSION_ROLLING_MASK : 0,
+      versionMask: ext.versionRollingAllowed && !this.upstream.fixedVersion ? VERSION_ROLLING_MASK : 0,
       prevHash: work.prev.prevHash,
       nbits: work.prev.nbits,
       ntime: work.ntime,
@@ -223,7 +239,12 @@ export function truncateUtf8(s: string, max: number): string {
 
 export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
   private failover: Failover | null = null;
-  private conn: FrameConnection | null = null;
+  private conn: MessageConnection<SetupSuccess> | null = null;
+  /** The session got to work: set up, and (sole channel) its channel has a job. */
+  private isWorking = false;
+  private onWorking: (() => void) | null = null;
+  /** request_id → the deadline for the pool's answer to that channel request. */
+  private answerDue = new Map<number, () => void>();
   private poolIndex = -1;
   private readonly channels = new Set<Sv2Channel>();
   /** request_id → channel waiting for OpenExtendedMiningChannel.Success on this connection. */
@@ -239,6 +260,8 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
   private readonly noExtensions = new Set<number>();
   /** Extensions the current pool granted. */
   granted: number[] = [];
+  /** The pool answered SetupConnection with REQUIRES_FIXED_VERSION: no version bit may roll. */
+  fixedVersion = false;
 
   constructor(readonly opts: Sv2UpstreamOptions) {
     super();
@@ -269,45 +292,44 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
   }
 
   /** Bytes on the wire of the current connection (benchmarks, metrics). */
-  get connection(): FrameConnection | null {
+  get connection(): MessageConnection<SetupSuccess> | null {
     return this.conn;
   }
 
+  private get stepMs(): number {
+    return this.opts.stepDeadlineMs ?? DEFAULT_STEP_DEADLINE_MS;
+  }
+
   /**
-   * Resolves once a connection is set up. With `failFast`, rejects when the first round fails:
-   * no pool reachable, or the first session ends (handshake, SetupConnection) before set-up.
+   * Resolves once a session works (set up; with a sole channel, its first job in). With
+   * `failFast`, rejects when every pool of the list failed in the first round (unreachable,
+   * handshake, or a step missed: SetupConnection answer, channel, first job).
    */
   start(failFast = true): Promise<void> {
-    let settle: { resolve: () => void; reject: (e: unknown) => void } | null = null;
-    const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-    const onUp = () => {
-      settle?.resolve();
-      settle = null;
-    };
-    this.once('up', onUp);
-    this.failover = new Failover({
-      endpoints: this.opts.pools,
-      probeIntervalMs: this.opts.probeIntervalMs ?? 30_000,
-      ...(this.opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.opts.connectTimeoutMs } : {}),
-      failFast,
-      ...(this.opts.log ? { log: this.opts.log } : {}),
-      session: async (conn, index) => {
-        const reason = await this.session(conn, index);
-        if (settle && failFast) {
-          this.off('up', onUp);
-          settle.reject(reason ?? new Error('the pool closed the connection during set-up'));
-          settle = null;
-          this.stop();
-        }
-      },
-    });
-    const run = this.failover.run();
-    run.catch((e) => {
-      this.off('up', onUp);
-      settle?.reject(e);
-      settle = null;
+    const ready = new Promise<void>((resolve, reject) => {
+      this.onWorking = resolve;
+      this.failover = new Failover({
+        endpoints: this.opts.pools,
+        probeIntervalMs: this.opts.probeIntervalMs ?? 30_000,
+        ...(this.opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.opts.connectTimeoutMs } : {}),
+        failFast,
+        ...(this.opts.log ? { log: this.opts.log } : {}),
+        session: (conn, index) => this.session(conn, index),
+      });
+      this.failover.run().catch((e: unknown) => {
+        this.onWorking = null;
+        reject(e);
+      });
     });
     return ready;
+  }
+
+  /** @internal a channel got its first job: the session works. */
+  working(): void {
+    if (this.isWorking) return;
+    this.isWorking = true;
+    this.onWorking?.();
+    this.onWorking = null;
   }
 
   stop(): void {
@@ -317,18 +339,35 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
 
   /** @internal */
   send(frame: Parameters<FrameConnection['send']>[0]): boolean {
-    return this.conn !== null && this.setUp && this.conn.send(frame);
+    return this.conn !== null && this.setUp && this.conn.frames.send(frame);
   }
 
-  private session(conn: FrameConnection, index: number): Promise<Error | null> {
-    this.conn = conn;
+  private session(frames: FrameConnection, index: number): Promise<SessionEnd> {
     this.poolIndex = index;
     this.setUp = false;
+    this.isWorking = false;
     this.granted = [];
+    this.fixedVersion = false;
     this.pending = new Map();
+    this.answerDue = new Map();
     this.standardAsked = new Set();
     this.open = new Map();
-    const ended = new Promise<Error | null>((resolve) =>
+    const ep = this.opts.pools[index]!;
+    let flags = (this.opts.versionRolling ?? true) ? MiningFlags.RequiresVersionRolling : 0;
+    if (this.opts.standardJobs) flags |= MiningFlags.RequiresStandardJobs;
+    const conn = MessageConnection.client(
+      frames,
+      {
+        protocol: Protocol.Mining, min_version: 2, max_version: 2, flags,
+        endpoint_host: ep.host, endpoint_port: ep.port, vendor: this.opts.vendor ?? 'hashagent', hardware_version: this.opts.hardwareVersion ?? '', firmware: '', device_id: '',
+      },
+      this.stepMs,
+      'pool',
+    );
+    this.conn = conn;
+    conn.on('ready', (f) => this.onSetUp(conn, f.flags));
+    conn.on('message', (m) => this.handle(conn, m));
+    return new Promise<SessionEnd>((resolve) =>
       conn.on('close', (reason) => {
         const wasUp = this.setUp;
         this.setUp = false;
@@ -339,34 +378,45 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
         }
         for (const c of this.channels) c.closed();
         if (wasUp) this.emit('down', reason);
-        resolve(reason);
+        resolve({ up: this.isWorking, reason });
       }),
     );
-    conn.on('frame', (f) => {
-      try {
-        const m = decodeFrame(f);
-        if (m.key !== null) this.handle(conn, m);
-      } catch (e) {
-        conn.close(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
-    const ep = this.opts.pools[index]!;
-    conn.send(
-      messageFrame(SetupConnection, {
-        protocol: Protocol.Mining, min_version: 2, max_version: 2, flags: (this.opts.versionRolling ?? true) ? MiningFlags.RequiresVersionRolling : 0,
-        endpoint_host: ep.host, endpoint_port: ep.port, vendor: this.opts.vendor ?? 'hashagent', hardware_version: this.opts.hardwareVersion ?? '', firmware: '', device_id: '',
-      }),
-    );
-    return ended;
   }
 
-  private openChannel(c: Sv2Channel): void {
+  private onSetUp(conn: MessageConnection<SetupSuccess>, flags: number): void {
+    this.setUp = true;
+    this.fixedVersion = (flags & MiningSuccessFlags.RequiresFixedVersion) !== 0;
+    if (this.fixedVersion) this.opts.log?.(`pool ${this.poolIndex + 1} requires a fixed version: no version rolling`);
+    // Not waited for: a pool that ignores extension negotiation simply never grants any.
+    if (this.opts.extensions?.length && !this.noExtensions.has(this.poolIndex)) {
+      this.extensionsPending = true;
+      conn.send(RequestExtensions, { request_id: 0, requested_extensions: this.opts.extensions });
+    }
+    for (const c of this.channels) this.openChannel(c);
+    // A connection for many channels (the translator) works once set up; one for a single
+    // channel works once that channel has a job.
+    if (!this.opts.soleChannel) this.working();
+    this.emit('up', this.poolIndex);
+  }
+
+  private openChannel(c: Sv2Channel, standard = c.request.standard ?? false): void {
+    const conn = this.conn!;
     const id = this.nextRequest++ & 0xffffffff;
     this.pending.set(id, c);
     const r = c.request;
-    this.conn!.send(
-      messageFrame(OpenExtendedMiningChannel, { request_id: id, user_identity: r.user, nominal_hash_rate: r.nominalHashrate, max_target: r.maxTarget ?? MAX_TARGET_LE, min_extranonce_size: r.minExtranonceSize }),
-    );
+    const kind = standard ? 'OpenStandardMiningChannel' : 'OpenExtendedMiningChannel';
+    this.answerDue.set(id, conn.deadline(this.stepMs, `answer to ${kind} for '${r.user}'`));
+    if (standard) conn.send(OpenStandardMiningChannel, { request_id: id, user_identity: r.user, nominal_hash_rate: r.nominalHashrate, max_target: r.maxTarget ?? MAX_TARGET_LE });
+    else conn.send(OpenExtendedMiningChannel, { request_id: id, user_identity: r.user, nominal_hash_rate: r.nominalHashrate, max_target: r.maxTarget ?? MAX_TARGET_LE, min_extranonce_size: r.minExtranonceSize });
+  }
+
+  /** The pool answered channel request `id`: its deadline is off. */
+  private answered(id: number): Sv2Channel | undefined {
+    this.answerDue.get(id)?.();
+    this.answerDue.delete(id);
+    const c = this.pending.get(id);
+    this.pending.delete(id);
+    return c;
   }
 
   /** The channel a result is for (by its own id, else the first of the addressed group). */
@@ -377,20 +427,8 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
     return undefined;
   }
 
-  private handle(conn: FrameConnection, m: Message): void {
+  private handle(conn: MessageConnection<SetupSuccess>, m: Message): void {
     switch (m.key) {
-      case 'SetupConnection.Success':
-        this.setUp = true;
-        // Not waited for: a pool that ignores extension negotiation simply never grants any.
-        if (this.opts.extensions?.length && !this.noExtensions.has(this.poolIndex)) {
-          this.extensionsPending = true;
-          conn.send(messageFrame(RequestExtensions, { request_id: 0, requested_extensions: this.opts.extensions }));
-        }
-        for (const c of this.channels) this.openChannel(c);
-        this.emit('up', this.poolIndex);
-        return;
-      case 'SetupConnection.Error':
-        return conn.close(new Error(`pool refused the connection: ${m.fields.error_code}`));
       case 'RequestExtensions.Error':
         this.extensionsPending = false;
         return;
@@ -403,28 +441,24 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
       case 'OpenExtendedMiningChannel.Success':
       case 'OpenStandardMiningChannel.Success': {
         const f = m.fields;
-        const c = this.pending.get(f.request_id);
+        const c = this.answered(f.request_id);
         if (!c) return;
-        this.pending.delete(f.request_id);
         this.open.set(f.channel_id, c);
         c.userIdentityTlvs = this.granted.includes(WORKER_HASHRATE_TRACKING);
         this.extensionsPending = false; // a pool that opens channels has not choked on the request
         const extended = 'extranonce_size' in f;
-        if (!extended) this.opts.log?.(`standard (header-only) channel ${f.channel_id} for '${c.request.user}': the pool refused an extended one`);
+        if (!extended && !c.request.standard) this.opts.log?.(`standard (header-only) channel ${f.channel_id} for '${c.request.user}': the pool refused an extended one`);
+        c.firstJobDue = conn.deadline(this.stepMs, `job on channel ${f.channel_id}`);
         c.opened(new ClientChannel(f.channel_id, extended ? 'extended' : 'standard', f.group_channel_id, f.target.slice(), f.extranonce_prefix.slice(), extended ? f.extranonce_size : 0));
         return;
       }
       case 'OpenMiningChannel.Error': {
-        const c = this.pending.get(m.fields.request_id);
-        this.pending.delete(m.fields.request_id);
-        if (c && c.request.standardFallback && !this.standardAsked.has(c)) {
+        const c = this.answered(m.fields.request_id);
+        if (c && c.request.standardFallback && !c.request.standard && !this.standardAsked.has(c)) {
           // The pool demands standard channels: ask again for one (once per connection).
           this.standardAsked.add(c);
           this.opts.log?.(`pool refused an extended channel (${m.fields.error_code}); asking for a standard one`);
-          const id = this.nextRequest++ & 0xffffffff;
-          this.pending.set(id, c);
-          const r = c.request;
-          conn.send(messageFrame(OpenStandardMiningChannel, { request_id: id, user_identity: r.user, nominal_hash_rate: r.nominalHashrate, max_target: r.maxTarget ?? MAX_TARGET_LE }));
+          this.openChannel(c, true);
           return;
         }
         this.opts.log?.(`pool refused a channel for '${c?.request.user ?? '?'}': ${m.fields.error_code}`);

@@ -6,6 +6,8 @@ export class Sv1Error extends Error {
   constructor(
     readonly code: Sv1ErrorCode,
     message: string,
+    /** The id of the request whose parameters were bad, so it can still be answered. */
+    readonly requestId: number | string | null = null,
   ) {
     super(message);
   }

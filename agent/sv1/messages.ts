@@ -29,7 +29,7 @@ export function parseLine(line: string): Sv1Message {
   if (id !== null && typeof id !== 'number' && typeof id !== 'string') throw new Sv1Error('not-a-message', 'id must be a number, a string or null');
   if (typeof o.method === 'string') {
     const params = o.params === undefined || o.params === null ? [] : o.params;
-    if (!Array.isArray(params)) throw new Sv1Error('bad-params', `${o.method}: params must be an array`);
+    if (!Array.isArray(params)) throw new Sv1Error('bad-params', `${o.method.slice(0, 60)}: params must be an array`, id);
     return id === null ? { kind: 'notification', method: o.method, params } : { kind: 'request', id, method: o.method, params };
   }
   if ('result' in o || 'error' in o) {
@@ -57,6 +57,12 @@ export function parseRpcError(e: unknown): Sv1RpcError | null {
 export function hexBytes(s: unknown, what: string): Uint8Array {
   if (typeof s !== 'string' || !/^[0-9a-fA-F]*$/.test(s)) throw new Sv1Error('bad-hex', `${what}: expected hex, got ${JSON.stringify(s)?.slice(0, 40)}`);
   return Uint8Array.from(Buffer.from(s.length % 2 ? '0' + s : s, 'hex'));
+}
+
+/** Hex of whole bytes (an even number of digits). */
+function evenHex(s: unknown, what: string): Uint8Array {
+  if (typeof s === 'string' && s.length % 2) throw new Sv1Error('bad-hex', `${what}: ${s.length} hex digits, not whole bytes`);
+  return hexBytes(s, what);
 }
 
 /** A u32 sent as big-endian hex (version, nbits, ntime, nonce) or, by some, as a JSON number. */
@@ -136,7 +142,8 @@ export function parseSubmit(params: unknown[]): Submit {
   return {
     worker: str(worker, 'mining.submit worker'),
     jobId: typeof jobId === 'number' ? String(jobId) : str(jobId, 'mining.submit job id'),
-    extranonce2: hexBytes(en2, 'mining.submit extranonce2'),
+    // Whole bytes only: a digit short is a wrong extranonce2, not one to pad and judge.
+    extranonce2: evenHex(en2, 'mining.submit extranonce2'),
     ntime: u32Param(ntime, 'mining.submit ntime'),
     nonce: u32Param(nonce, 'mining.submit nonce'),
     versionBits: vbits === undefined || vbits === null ? null : u32Param(vbits, 'mining.submit version bits'),

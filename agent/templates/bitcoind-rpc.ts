@@ -3,7 +3,7 @@
 // gets the witness commitment output and, when a commitment exists, its 32-byte reserved witness.
 import { EventEmitter } from 'node:events';
 import {
-  bip34HeightPush, buildHeader, compactSize, concat, hashToHex, merklePathForFirst, merkleRootFromPath, parseTx, serializeTx, sha256d, stripWitness,
+  bip34HeightPush, buildHeader, coinbaseForBlock, compactSize, concat, hashToHex, merklePathForFirst, merkleRootFromPath, sha256d, stripWitness,
 } from '../bitcoin/index.js';
 import type { Solution, SolutionResult, Template, TemplatePrevHash, TemplateSource, TemplateSourceEvents } from './source.js';
 
@@ -152,10 +152,7 @@ export class BitcoindRpc extends EventEmitter<TemplateSourceEvents> implements T
     if (!g) return { accepted: false, reason: 'template-id-not-found' };
     let coinbase: Uint8Array;
     try {
-      const tx = parseTx(s.coinbase_tx);
-      // A block with a witness commitment needs the coinbase's reserved value (32 zero bytes).
-      if (g.default_witness_commitment && !tx.hasWitness) tx.inputs[0]!.witness = [new Uint8Array(32)];
-      coinbase = serializeTx(tx, true);
+      coinbase = coinbaseForBlock(s.coinbase_tx);
     } catch (e) {
       return { accepted: false, reason: `bad-coinbase: ${e instanceof Error ? e.message : String(e)}` };
     }

@@ -1,9 +1,10 @@
 // A TemplateSource fed by a Template Provider over SV2 (sv2-tp, or our TdpServer).
 import { EventEmitter } from 'node:events';
 import { connectNoise } from '../net/noise-socket.js';
-import type { FrameConnection } from '../net/frame-connection.js';
-import { decodeFrame, messageFrame } from '../sv2/codec.js';
-import { CoinbaseOutputConstraints, Protocol, SetupConnection, SubmitSolution } from '../sv2/messages/index.js';
+import { Backoff } from '../net/failover.js';
+import { DEFAULT_STEP_DEADLINE_MS, MessageConnection, type SetupSuccess } from '../net/message-connection.js';
+import { CoinbaseOutputConstraints, Protocol, SubmitSolution } from '../sv2/messages/index.js';
+import { coinbaseForBlock } from '../bitcoin/index.js';
 import type { Solution, SolutionResult, Template, TemplatePrevHash, TemplateSource, TemplateSourceEvents } from './source.js';
 
 export interface TdpClientOptions {
@@ -15,42 +16,84 @@ export interface TdpClientOptions {
   /** Bytes the pool adds to the coinbase outputs, reserved by the TP (CoinbaseOutputConstraints). */
   coinbaseOutputMaxAdditionalSize?: number;
   coinbaseOutputMaxAdditionalSigops?: number;
+  /** Time the TP has to answer SetupConnection and to send its first template and tip (default 10 s). */
+  stepDeadlineMs?: number;
+  /** Waits between reconnects after the TP is lost (default 0.5 s doubling to 30 s, jittered). */
+  backoff?: Backoff;
+  log?: (line: string) => void;
 }
 
 export class TdpClient extends EventEmitter<TemplateSourceEvents> implements TemplateSource {
-  private conn: FrameConnection | null = null;
+  private conn: MessageConnection<SetupSuccess> | null = null;
   private readonly templates = new Map<bigint, Template>();
   private best: { template: Template; prevhash: TemplatePrevHash } | null = null;
+  private running = false;
+  private retry: NodeJS.Timeout | null = null;
+  private readonly backoff: Backoff;
 
   constructor(private readonly opts: TdpClientOptions) {
     super();
+    this.backoff = opts.backoff ?? new Backoff(500, 30_000);
   }
 
   current() {
     return this.best;
   }
 
+  /**
+   * Connects and resolves with the first template and tip. After that a lost Template Provider is
+   * reconnected with backoff; meanwhile the last template stays current (the pool mines on).
+   */
   async start(): Promise<void> {
-    const conn = await connectNoise({ host: this.opts.host, port: this.opts.port, authorityKey: this.opts.authorityKey, insecure: this.opts.insecure ?? false });
+    this.running = true;
+    await this.connect();
+  }
+
+  private reconnectLater(): void {
+    if (!this.running || this.retry) return;
+    const wait = this.backoff.next();
+    this.opts.log?.(`template provider ${this.opts.host}:${this.opts.port} lost; reconnecting in ${wait} ms`);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.connect().then(
+        () => {
+          this.backoff.reset();
+          this.opts.log?.(`template provider ${this.opts.host}:${this.opts.port} back`);
+        },
+        () => this.reconnectLater(),
+      );
+    }, wait);
+    this.retry.unref();
+  }
+
+  private async connect(): Promise<void> {
+    const frames = await connectNoise({ host: this.opts.host, port: this.opts.port, authorityKey: this.opts.authorityKey, insecure: this.opts.insecure ?? false });
+    const step = this.opts.stepDeadlineMs ?? DEFAULT_STEP_DEADLINE_MS;
+    const conn = MessageConnection.client(
+      frames,
+      {
+        protocol: Protocol.TemplateDistribution, min_version: 2, max_version: 2, flags: 0,
+        endpoint_host: this.opts.host, endpoint_port: this.opts.port, vendor: 'hashagent', hardware_version: '', firmware: '', device_id: '',
+      },
+      step,
+      'template provider',
+    );
     this.conn = conn;
+    let tipDue: (() => void) | null = null;
+    conn.on('close', () => {
+      if (this.conn === conn && this.best) this.reconnectLater();
+    });
     const ready = new Promise<void>((resolve, reject) => {
       conn.on('close', (r) => reject(r ?? new Error('template provider closed the connection')));
-      conn.on('frame', (f) => {
-        let m;
-        try {
-          m = decodeFrame(f);
-        } catch (e) {
-          return conn.close(e instanceof Error ? e : new Error(String(e)));
-        }
+      conn.on('ready', () => {
+        conn.send(CoinbaseOutputConstraints, {
+          coinbase_output_max_additional_size: this.opts.coinbaseOutputMaxAdditionalSize ?? 100,
+          coinbase_output_max_additional_sigops: this.opts.coinbaseOutputMaxAdditionalSigops ?? 4,
+        });
+        tipDue = conn.deadline(step, 'template and tip after CoinbaseOutputConstraints');
+      });
+      conn.on('message', (m) => {
         switch (m.key) {
-          case 'SetupConnection.Success':
-            conn.send(messageFrame(CoinbaseOutputConstraints, {
-              coinbase_output_max_additional_size: this.opts.coinbaseOutputMaxAdditionalSize ?? 100,
-              coinbase_output_max_additional_sigops: this.opts.coinbaseOutputMaxAdditionalSigops ?? 4,
-            }));
-            return;
-          case 'SetupConnection.Error':
-            return conn.close(new Error(`template provider refused: ${m.fields.error_code}`));
           case 'NewTemplate': {
             // Keep our own copy: decoded byte fields are views into the frame.
             const t: Template = { ...m.fields, coinbase_prefix: m.fields.coinbase_prefix.slice(), coinbase_tx_outputs: m.fields.coinbase_tx_outputs.slice(), merkle_path: m.fields.merkle_path.map((p) => p.slice()) };
@@ -65,6 +108,7 @@ export class TdpClient extends EventEmitter<TemplateSourceEvents> implements Tem
             const t = this.templates.get(p.template_id);
             if (t) this.best = { template: t, prevhash: p };
             this.emit('prevhash', p);
+            tipDue?.();
             resolve();
             return;
           }
@@ -73,20 +117,26 @@ export class TdpClient extends EventEmitter<TemplateSourceEvents> implements Tem
         }
       });
     });
-    conn.send(messageFrame(SetupConnection, {
-      protocol: Protocol.TemplateDistribution, min_version: 2, max_version: 2, flags: 0,
-      endpoint_host: this.opts.host, endpoint_port: this.opts.port, vendor: 'hashagent', hardware_version: '', firmware: '', device_id: '',
-    }));
     await ready;
   }
 
   stop(): void {
+    this.running = false;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
     this.conn?.close();
   }
 
   async submitSolution(s: Solution): Promise<SolutionResult> {
     if (!this.conn || this.conn.isClosed) return { accepted: false, reason: 'not connected to the template provider' };
-    this.conn.send(messageFrame(SubmitSolution, s));
+    let coinbase: Uint8Array;
+    try {
+      coinbase = coinbaseForBlock(s.coinbase_tx);
+    } catch (e) {
+      return { accepted: false, reason: `bad-coinbase: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    // The TP passes the coinbase to the node as it is: it must carry its BIP141 witness.
+    this.conn.send(SubmitSolution, { ...s, coinbase_tx: coinbase });
     // The protocol has no answer to SubmitSolution: the next SetNewPrevHash tells.
     return { accepted: 'submitted' };
   }

@@ -4,10 +4,10 @@
 import net from 'node:net';
 import { acceptNoise } from '../net/noise-socket.js';
 import type { FrameConnection } from '../net/frame-connection.js';
-import { decodeFrame, messageFrame } from '../sv2/codec.js';
-import {
-  NewTemplate, Protocol, RequestTransactionDataError, RequestTransactionDataSuccess, SetNewPrevHashTemplate, SetupConnectionError, SetupConnectionSuccess,
-} from '../sv2/messages/index.js';
+import { DEFAULT_STEP_DEADLINE_MS, MessageConnection, type SetupRequest } from '../net/message-connection.js';
+import { FailureSummary, limitPerAddress } from '../net/peer-limits.js';
+import { messageFrame } from '../sv2/codec.js';
+import { NewTemplate, Protocol, RequestTransactionDataError, RequestTransactionDataSuccess, SetNewPrevHashTemplate } from '../sv2/messages/index.js';
 import { Sv2Error } from '../sv2/errors.js';
 import type { Template, TemplatePrevHash, TemplateSource } from './source.js';
 
@@ -16,6 +16,10 @@ export interface TdpServerOptions {
   port: number;
   authoritySecret: Uint8Array;
   source: TemplateSource;
+  /** Time a client has for the Noise handshake, then for SetupConnection (default 10 s each). */
+  handshakeTimeoutMs?: number;
+  /** Open connections from one address (default 16). */
+  maxConnectionsPerAddress?: number;
   log?: (l: string) => void;
 }
 
@@ -32,6 +36,8 @@ export class TdpServer {
   async start(): Promise<number> {
     await this.opts.source.start();
     this.server = net.createServer((s) => void this.accept(s));
+    const cap = this.opts.maxConnectionsPerAddress ?? 16;
+    limitPerAddress(this.server, cap, (a) => this.failures.note(`${a}: more than ${cap} connections from one address`));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.opts.port, this.opts.host, () => resolve());
@@ -41,6 +47,7 @@ export class TdpServer {
 
   async stop(): Promise<void> {
     for (const c of this.clients) c.close();
+    this.failures.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
@@ -56,54 +63,52 @@ export class TdpServer {
     for (const c of this.clients) this.send(c, t, p);
   }
 
+  private readonly failures = new FailureSummary('template clients refused', (l) => this.opts.log?.(l));
+
   private async accept(socket: net.Socket): Promise<void> {
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const deadline = this.opts.handshakeTimeoutMs ?? DEFAULT_STEP_DEADLINE_MS;
     let conn: FrameConnection;
     try {
-      conn = await acceptNoise(socket, { authoritySecret: this.opts.authoritySecret, maxPayload: 1 << 16 });
+      conn = await acceptNoise(socket, { authoritySecret: this.opts.authoritySecret, maxPayload: 1 << 16, timeoutMs: deadline });
     } catch (e) {
-      this.opts.log?.(`template client handshake failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.failures.note(`${remote}: handshake failed: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
-    let setup = false;
-    conn.on('close', () => this.clients.delete(conn));
-    conn.on('frame', (f) => {
-      try {
-        const m = decodeFrame(f);
-        if (m.key === null) return;
-        if (!setup) {
-          if (m.key !== 'SetupConnection') throw new Sv2Error('handshake', `expected SetupConnection, got ${m.def.name}`);
-          if (m.fields.protocol !== Protocol.TemplateDistribution || m.fields.min_version > 2 || m.fields.max_version < 2) {
-            conn.send(messageFrame(SetupConnectionError, { flags: 0, error_code: m.fields.protocol !== Protocol.TemplateDistribution ? 'unsupported-protocol' : 'protocol-version-mismatch' }));
-            return conn.close(new Error('unsupported SetupConnection'));
-          }
-          setup = true;
-          conn.send(messageFrame(SetupConnectionSuccess, { used_version: 2, flags: 0 }));
+    const mc = MessageConnection.server(conn, (f: SetupRequest) => {
+      if (f.protocol !== Protocol.TemplateDistribution) return { error: 'unsupported-protocol' };
+      if (f.min_version > 2 || f.max_version < 2) return { error: 'protocol-version-mismatch' };
+      return { flags: 0 };
+    }, deadline);
+    // The client owes CoinbaseOutputConstraints right after the set-up (sv2-spec 07).
+    let constraintsDue: (() => void) | null = null;
+    mc.on('ready', () => (constraintsDue = mc.deadline(deadline, 'CoinbaseOutputConstraints')));
+    mc.on('close', () => this.clients.delete(conn));
+    mc.on('message', (m) => {
+      switch (m.key) {
+        case 'CoinbaseOutputConstraints': {
+          constraintsDue?.();
+          // Our templates reserve nothing the client could exceed: no transactions are selected.
+          this.clients.add(conn);
+          const cur = this.opts.source.current();
+          // The newest template as future, and the tip naming it: after a refresh the tip was
+          // announced with an older template this client never got (sv2-spec 07).
+          if (cur) this.send(conn, { ...cur.template, future_template: true }, { ...cur.prevhash, template_id: cur.template.template_id });
           return;
         }
-        switch (m.key) {
-          case 'CoinbaseOutputConstraints': {
-            // Our templates reserve nothing the client could exceed: no transactions are selected.
-            this.clients.add(conn);
-            const cur = this.opts.source.current();
-            if (cur) this.send(conn, { ...cur.template, future_template: true }, cur.prevhash);
-            return;
-          }
-          case 'RequestTransactionData': {
-            const id = m.fields.template_id;
-            if (!this.known.has(id)) return void conn.send(messageFrame(RequestTransactionDataError, { template_id: id, error_code: 'template-id-not-found' }));
-            return void conn.send(messageFrame(RequestTransactionDataSuccess, { template_id: id, excess_data: new Uint8Array(0), transaction_list: [] }));
-          }
-          case 'SubmitSolution':
-            this.opts.source.submitSolution(m.fields).then(
-              (r) => this.opts.log?.(r.accepted === true ? `solution accepted: block ${r.height} ${r.hash}` : `solution: ${r.accepted === false ? r.reason : 'forwarded'}`),
-              (e: unknown) => this.opts.log?.(`solution failed: ${e instanceof Error ? e.message : String(e)}`),
-            );
-            return;
-          default:
-            throw new Sv2Error('handshake', `unexpected ${m.def.name} from a template client`);
+        case 'RequestTransactionData': {
+          const id = m.fields.template_id;
+          if (!this.known.has(id)) return void mc.send(RequestTransactionDataError, { template_id: id, error_code: 'template-id-not-found' });
+          return void mc.send(RequestTransactionDataSuccess, { template_id: id, excess_data: new Uint8Array(0), transaction_list: [] });
         }
-      } catch (e) {
-        conn.close(e instanceof Error ? e : new Error(String(e)));
+        case 'SubmitSolution':
+          this.opts.source.submitSolution(m.fields).then(
+            (r) => this.opts.log?.(r.accepted === true ? `solution accepted: block ${r.height} ${r.hash}` : `solution: ${r.accepted === false ? r.reason : 'forwarded'}`),
+            (e: unknown) => this.opts.log?.(`solution failed: ${e instanceof Error ? e.message : String(e)}`),
+          );
+          return;
+        default:
+          throw new Sv2Error('handshake', `unexpected ${m.def.name} from a template client`);
       }
     });
   }

@@ -14,8 +14,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseConfig } from '../../agent/config/schema.js';
-import { poolSchema } from '../../agent/config/pool.js';
+import { parsePoolConfig } from '../../agent/config/pool.js';
 import { runPool, type RunningPool } from '../../agent/roles/pool/run.js';
 import { emulatedBoard, nominalBoardHashrate } from '../../board/emulated/chain-profiles.js';
 import { encodeSecretKey, generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
@@ -227,7 +226,7 @@ export const agentBench: Bench = {
       // once so the agent's own counter moves with the pool's.
       const authority = generateAuthorityKeyPair();
       const poolToml = `authority_secret_key = "${encodeSecretKey(authority.secretKey)}"\nlisten_address = "127.0.0.1:0"\nmonitoring_address = "127.0.0.1:0"\nshares_per_minute = 30.0\nshare_batch_size = 1\n[template_provider]\nnbits = 0x1e00ffff\ntemplate_interval_ms = 10000\n`;
-      pool = await runPool(parseConfig(poolToml, poolSchema, 'bench pool'), () => undefined);
+      pool = await runPool(parsePoolConfig(poolToml, 'bench pool'), () => undefined);
       const accepted: number[] = [];
       let rejected = 0;
       pool.pool.on('share', (s) => (s.ok ? accepted.push(performance.now()) : rejected++));

@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
-import { parseConfig } from '../../agent/config/schema.js';
-import { poolSchema } from '../../agent/config/pool.js';
+import { parsePoolConfig } from '../../agent/config/pool.js';
 import { runPool } from '../../agent/roles/pool/run.js';
 import { encodeSecretKey, generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
 import type { Bench } from './types.js';
@@ -59,7 +58,7 @@ export const faultBench: Bench = {
     });
     const secret = encodeSecretKey(generateAuthorityKeyPair().secretKey);
     const pool = await runPool(
-      parseConfig(`authority_secret_key = "${secret}"\nlisten_address = "127.0.0.1:0"\nshares_per_minute = 60.0\nmonitoring_address = "127.0.0.1:0"\n[template_provider]\nnbits = 0x1d00ffff\n`, poolSchema, 'bench pool'),
+      parsePoolConfig(`authority_secret_key = "${secret}"\nlisten_address = "127.0.0.1:0"\nshares_per_minute = 60.0\nmonitoring_address = "127.0.0.1:0"\n[template_provider]\nnbits = 0x1d00ffff\n`, 'bench pool'),
       () => undefined,
     );
     const config = join(dir, 'agent.toml');

@@ -1,7 +1,6 @@
 // pool.toml picks the template source: bitcoind over JSON-RPC, or a Template Provider over SV2.
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../agent/config/schema.js';
-import { poolSchema } from '../../agent/config/pool.js';
+import { parsePoolConfig } from '../../agent/config/pool.js';
 import { runPool } from '../../agent/roles/pool/run.js';
 import { CpuMiner } from '../../agent/roles/cpu-miner/miner.js';
 import { EmbeddedChain } from '../../agent/templates/embedded-chain.js';
@@ -16,7 +15,7 @@ afterEach(async () => {
 
 async function mineOn(text: string, done: () => boolean): Promise<void> {
   const pool = generateAuthorityKeyPair();
-  const config = parseConfig(`authority_secret_key = "${encodeSecretKey(pool.secretKey)}"\nlisten_address = "127.0.0.1:0"\nmonitoring_address = "127.0.0.1:0"\nshares_per_minute = 60.0\n${text}`, poolSchema, 'test.toml');
+  const config = parsePoolConfig(`authority_secret_key = "${encodeSecretKey(pool.secretKey)}"\nlisten_address = "127.0.0.1:0"\nmonitoring_address = "127.0.0.1:0"\nshares_per_minute = 60.0\n${text}`, 'test.toml');
   const running = await runPool(config, () => {});
   stops.push(() => running.stop());
   const url = parsePoolUrl(running.url);

@@ -4,6 +4,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, runCli } from '../support/cli.js';
 import { tempDir } from '../support/processes.js';
+import { startRawSv1Pool } from '../support/raw-sv1-pool.js';
 
 describe('hashagent start (npm start)', () => {
   it('runs the demo: pool URL, metrics URL, accepted shares, none rejected', async () => {
@@ -32,11 +33,17 @@ describe('hashagent pool --config', () => {
   afterAll(tmp.remove);
   const example = readFileSync(new URL('../../agent/config/examples/pool.toml', import.meta.url), 'utf8');
   it('exits 2 naming file, line and key for an unknown key, a wrong type and a bad value', () => {
+    // The example's key file, as the README makes it.
+    expect(runCli(['keygen', '--out', join(dir, 'pool-authority.key')]).status).toBe(0);
+    expect(runCli(['keygen', '--out', join(dir, 'pool-authority.key')]).stderr).toMatch(/exists; a key file is never overwritten/);
     const cases: [string, RegExp][] = [
       [example.replace('server_id = 1', 'server_idd = 1'), /pool\.toml:\d+: server_idd: unknown key/],
       [example.replace('share_batch_size = 10', 'share_batch_size = "ten"'), /pool\.toml:\d+: share_batch_size: expected an integer/],
       [example.replace('max_connections = 10000', 'max_connections = 0'), /pool\.toml:\d+: limits\.max_connections: 0 is below the minimum 1/],
-      [example.replace(/authority_secret_key = ".*"/, 'authority_secret_key = "nope"'), /authority_secret_key: secret key: not valid base58check/],
+      [example.replace(/authority_secret_key_file = ".*"/, 'authority_secret_key = "nope"'), /authority_secret_key: secret key: not valid base58check/],
+      // The key file is read relative to pool.toml; a missing one names the file, the key and the path.
+      [example.replace(/authority_secret_key_file = ".*"/, 'authority_secret_key_file = "no-such.key"'), /pool\.toml:\d+: authority_secret_key_file: cannot read .*no-such\.key: ENOENT/],
+      [example.replace(/authority_secret_key_file = ".*"/, ''), /authority_secret_key_file: missing/],
       [example.replace('network = "regtest"', 'network = "regtest"\ncoinbase_reward_address = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"'), /pool\.toml:\d+: coinbase_reward_address: .*prefix 'bc' is not 'bcrt'|is neither a regtest segwit address/],
     ];
     for (const [text, want] of cases) {
@@ -69,4 +76,22 @@ describe('hashagent cpu-miner', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/cannot connect/);
   });
+});
+
+describe('hashagent cpu-miner on an SV1 pool', () => {
+  it('--suggest-difficulty sends mining.suggest_difficulty after authorize', async () => {
+    // A pool that starts miners at a high difficulty needs the hint, or a CPU finds no share for minutes.
+    const pool = await startRawSv1Pool({ extranonce1: '08000002', extranonce2Size: 4 });
+    try {
+      const child = spawn(process.execPath, [CLI, 'cpu-miner', '--pool', `stratum+tcp://127.0.0.1:${pool.port}`, '--suggest-difficulty', '0.5', '--seconds', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
+      expect(code).toBe(0);
+      const methods = pool.received.map((m) => m['method']);
+      expect(methods.indexOf('mining.suggest_difficulty')).toBeGreaterThan(methods.indexOf('mining.authorize'));
+      expect(pool.received.find((m) => m['method'] === 'mining.suggest_difficulty')!['params']).toEqual([0.5]);
+      expect(runCli(['cpu-miner', '--pool', `stratum+tcp://127.0.0.1:${pool.port}`, '--suggest-difficulty', '-1']).status).toBe(2);
+    } finally {
+      await pool.stop();
+    }
+  }, 30_000);
 });

@@ -1,7 +1,6 @@
 // An embedded SV2 pool on its regtest chain and agent.toml text for an emulated board: what the
 // agent's end-to-end tests stand on (real TCP, real Noise, real SHA-256 all the way).
-import { parseConfig } from '../../agent/config/schema.js';
-import { poolSchema } from '../../agent/config/pool.js';
+import { parsePoolConfig } from '../../agent/config/pool.js';
 import { parseAgentConfig } from '../../agent/config/agent.js';
 import { encodeSecretKey, generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
 import { runPool, type RunningPool } from '../../agent/roles/pool/run.js';
@@ -14,9 +13,8 @@ export interface TestPool extends RunningPool {
 /** A pool on `port` (0: any). nbits 0x1d00ffff: no block in a test, so no share goes stale. */
 export async function startTestPool(o: { port?: number; secret?: string; nbits?: string; sharesPerMinute?: number; log?: (line: string) => void } = {}): Promise<TestPool> {
   const secret = o.secret ?? encodeSecretKey(generateAuthorityKeyPair().secretKey);
-  const cfg = parseConfig(
+  const cfg = parsePoolConfig(
     `authority_secret_key = "${secret}"\nlisten_address = "127.0.0.1:${o.port ?? 0}"\nshares_per_minute = ${(o.sharesPerMinute ?? 60).toFixed(1)}\nmonitoring_address = "127.0.0.1:0"\n[template_provider]\nnbits = ${o.nbits ?? '0x1d00ffff'}\ntemplate_interval_ms = 60000\n`,
-    poolSchema,
     'test pool',
   );
   return { ...(await runPool(cfg, o.log ?? (() => undefined))), secret };

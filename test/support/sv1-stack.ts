@@ -16,7 +16,7 @@ export interface Sv1Stack {
   stop(): Promise<void>;
 }
 
-export async function startPool(opts: { nbits?: number; port?: number; authority?: AuthorityKeyPair; sharesPerMinute?: number; vardiff?: boolean } = {}) {
+export async function startPool(opts: { nbits?: number; port?: number; authority?: AuthorityKeyPair; sharesPerMinute?: number; vardiff?: boolean; versionRollingMask?: number; extendedChannels?: boolean } = {}) {
   const authority = opts.authority ?? generateAuthorityKeyPair();
   const chain = new EmbeddedChain({ nbits: opts.nbits ?? 0x1f00ffff, templateIntervalMs: 1000 });
   const pool = new Pool({
@@ -24,13 +24,15 @@ export async function startPool(opts: { nbits?: number; port?: number; authority
     payoutScript: Uint8Array.of(0x51), coinbaseTag: '/hashagent-test/', serverId: 1, sharesPerMinute: opts.sharesPerMinute ?? 600, shareBatchSize: 5,
     maxConnections: 2000, maxChannelsPerConnection: 2000, maxFramesPerSecond: 100_000,
     ...(opts.vardiff === false ? { vardiff: false as const } : {}),
+    ...(opts.versionRollingMask !== undefined ? { versionRollingMask: opts.versionRollingMask } : {}),
+    ...(opts.extendedChannels !== undefined ? { extendedChannels: opts.extendedChannels } : {}),
   });
   const poolPort = await pool.start();
   return { authority, chain, pool, poolPort };
 }
 
-export async function startSv1Stack(o: Partial<TranslatorOptions> & { nbits?: number } = {}): Promise<Sv1Stack> {
-  const { authority, chain, pool, poolPort } = await startPool(o.nbits !== undefined ? { nbits: o.nbits } : {});
+export async function startSv1Stack(o: Partial<TranslatorOptions> & { nbits?: number; poolVersionMask?: number } = {}): Promise<Sv1Stack> {
+  const { authority, chain, pool, poolPort } = await startPool({ ...(o.nbits !== undefined ? { nbits: o.nbits } : {}), ...(o.poolVersionMask !== undefined ? { versionRollingMask: o.poolVersionMask } : {}) });
   const translator = new Translator({
     host: '127.0.0.1', port: 0, upstreams: [{ host: '127.0.0.1', port: poolPort, authorityKey: authority.publicKey }], userIdentity: 'test.translator',
     aggregate: true, extranonce2Size: 4, minMinerHashrate: 100_000, sharesPerMinute: 600, vardiff: true, maxConnections: 5000, maxLineBytes: 4096, maxWorkerLabels: 10,

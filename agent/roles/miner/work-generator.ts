@@ -130,6 +130,7 @@ export class WorkGenerator {
    */
   private nextHeaderOnly(midstates: number, lane: number, lanes: number): DispatchWork<WorkTag> {
     const job = this.job;
+    if (job.versionMask === 0) return this.nextFixedVersion(midstates, lane, lanes);
     const positions = bitPositions(job.versionMask);
     const chipRolled = midstates === 0 ? positions.filter((p) => p >= 13 && p <= 28) : [];
     // Lane bits from the top of what the host assigns (or of the chip's bits if nothing else).
@@ -158,6 +159,22 @@ export class WorkGenerator {
       work.midstates = this.midstates(job.merkleRoot!, work.version, per, () => (base | deposit(++i, counterPositions)) >>> 0);
     }
     s.counter += per;
+    return work;
+  }
+
+  /**
+   * A pool that requires a fixed version (REQUIRES_FIXED_VERSION) leaves only ntime: lane k takes
+   * the seconds k, k + lanes, k + 2·lanes, … after the job's, so no two items share a header.
+   */
+  private nextFixedVersion(midstates: number, lane: number, lanes: number): DispatchWork<WorkTag> {
+    const job = this.job;
+    let s = this.lanes.get(lane);
+    if (!s) this.lanes.set(lane, (s = { counter: 0, ntime: job.ntime }));
+    const work: DispatchWork<WorkTag> = {
+      version: job.version >>> 0, versionMask: 0, prevHash: job.prevHash, merkleRoot: job.merkleRoot!, ntime: job.ntime + lane + lanes * s.counter++, nbits: job.nbits,
+      shareTarget: this.target, networkTarget: this.networkTarget, tag: { job, extranonce: new Uint8Array(0) },
+    };
+    if (midstates > 0) work.midstates = this.midstates(job.merkleRoot!, work.version, 1, (v) => v);
     return work;
   }
 }

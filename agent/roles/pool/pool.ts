@@ -4,14 +4,16 @@ import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import { acceptNoise } from '../../net/noise-socket.js';
 import type { FrameConnection } from '../../net/frame-connection.js';
-import { decodeFrame, messageFrame, type Message } from '../../sv2/codec.js';
+import { DEFAULT_STEP_DEADLINE_MS, DeadlineError, MessageConnection, type SetupDecision, type SetupRequest } from '../../net/message-connection.js';
+import { FailureSummary, limitPerAddress } from '../../net/peer-limits.js';
+import { messageFrame, type Message } from '../../sv2/codec.js';
 import {
-  MiningFlags, NewExtendedMiningJob, NewMiningJob, OpenExtendedMiningChannelSuccess, OpenMiningChannelError,
-  OpenStandardMiningChannelSuccess, SetNewPrevHash, SetTarget, SetupConnectionError, UpdateChannelError, Reconnect, SetupConnectionSuccess, SubmitSharesError, SubmitSharesSuccess, Protocol, RequestExtensionsError,
+  MiningFlags, MiningSuccessFlags, NewExtendedMiningJob, NewMiningJob, OpenExtendedMiningChannelSuccess, OpenMiningChannelError,
+  OpenStandardMiningChannelSuccess, SetNewPrevHash, SetTarget, UpdateChannelError, Reconnect, SubmitSharesError, SubmitSharesSuccess, Protocol, RequestExtensionsError,
 } from '../../sv2/messages/index.js';
 import { Sv2Error } from '../../sv2/errors.js';
 import { ExtranonceAllocator, ExtranonceExhaustedError } from '../../channels/extranonce.js';
-import { ServerChannel, type PoolJob } from '../../channels/server-channel.js';
+import { ServerChannel, VERSION_ROLLING_MASK, type PoolJob } from '../../channels/server-channel.js';
 import { jobFromTemplate } from '../../channels/job-factory.js';
 import { Vardiff } from '../../channels/vardiff.js';
 import { ShareAccounting } from '../../channels/accounting.js';
@@ -33,6 +35,10 @@ export interface PoolOptions {
   maxConnections: number;
   maxChannelsPerConnection: number;
   maxFramesPerSecond: number;
+  /** Open connections from one address, handshake included (default 1024: a farm behind one NAT address). */
+  maxConnectionsPerAddress?: number;
+  /** Time a client has for the Noise handshake, then for SetupConnection (default 10 s each). */
+  handshakeTimeoutMs?: number;
   /** Version bits shares may roll (default BIP323 0x1FFFFFE0). */
   versionRollingMask?: number;
   /** false: refuse extended channels (a pool for header-only devices); clients must open standard ones. */
@@ -96,6 +102,11 @@ export class Pool extends EventEmitter<PoolEvents> {
     this.opts.log?.(line);
   }
 
+  /** Version bits shares may roll (0: none, and the pool says REQUIRES_FIXED_VERSION). */
+  get versionMask(): number {
+    return this.opts.versionRollingMask ?? VERSION_ROLLING_MASK;
+  }
+
   get port(): number {
     return (this.server?.address() as net.AddressInfo | null)?.port ?? 0;
   }
@@ -115,6 +126,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     }
     this.server = net.createServer((s) => void this.accept(s));
     this.server.maxConnections = this.opts.maxConnections;
+    limitPerAddress(this.server, this.opts.maxConnectionsPerAddress ?? 1024, (a) => this.refused.note(`${a}: more than ${this.opts.maxConnectionsPerAddress ?? 1024} connections from one address`));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.opts.port, this.opts.host, () => resolve());
@@ -130,25 +142,37 @@ export class Pool extends EventEmitter<PoolEvents> {
   async stop(): Promise<void> {
     if (this.vardiffTimer) clearInterval(this.vardiffTimer);
     for (const c of this.conns) c.conn.close();
+    this.handshakeFailures.stop();
+    this.refused.stop();
     this.opts.source.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
+  /** Failed handshakes and refused connections: a summary a minute, not a line each. */
+  private readonly handshakeFailures = new FailureSummary('failed handshakes', (l) => this.log(l));
+  private readonly refused = new FailureSummary('refused connections', (l) => this.log(l));
+
   private async accept(socket: net.Socket): Promise<void> {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const deadline = this.opts.handshakeTimeoutMs ?? DEFAULT_STEP_DEADLINE_MS;
     let conn: FrameConnection;
     try {
-      conn = await acceptNoise(socket, { authoritySecret: this.opts.authoritySecret, certValiditySeconds: this.opts.certValiditySeconds, maxPayload: 1 << 16, maxWriteBuffer: 4 << 20 });
+      conn = await acceptNoise(socket, { authoritySecret: this.opts.authoritySecret, certValiditySeconds: this.opts.certValiditySeconds, maxPayload: 1 << 16, maxWriteBuffer: 4 << 20, timeoutMs: deadline });
     } catch (e) {
-      this.log(`${remote}: handshake failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.handshakeFailures.note(`${remote}: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
-    const pc = new PoolConnection(this, conn);
+    let pc: PoolConnection | null = null;
+    const mc = MessageConnection.server(conn, (f) => pc!.setup(f), deadline);
+    pc = new PoolConnection(this, mc);
     this.conns.add(pc);
-    conn.on('close', (reason) => {
+    mc.on('close', (reason) => {
       this.conns.delete(pc);
       pc.closeAll();
-      if (reason) this.log(`${conn.remote}: closed: ${reason.message}`);
+      // A peer that went quiet before SetupConnection is a probe like a failed handshake:
+      // summarised, not a line each. Other reasons (a protocol violation) get their own line.
+      if (reason instanceof DeadlineError && !pc.setUp) this.handshakeFailures.note(`${conn.remote}: ${reason.message}`);
+      else if (reason) this.log(`${conn.remote}: closed: ${reason.message}`);
     });
   }
 
@@ -196,7 +220,10 @@ interface ChannelState {
 const BATCH_FLUSH_MS = 1000;
 
 class PoolConnection {
-  private setup = false;
+  private isSetUp = false;
+  get setUp(): boolean {
+    return this.isSetUp;
+  }
   private standardOnly = false;
   private readonly channels = new Map<number, ChannelState>();
   /** The connection's group channel: every extended channel on it is a member. Ids share one namespace. */
@@ -206,57 +233,43 @@ class PoolConnection {
   private frameWindowStart = Date.now();
   private framesInWindow = 0;
 
+  readonly conn: FrameConnection;
+
   constructor(
     private readonly pool: Pool,
-    readonly conn: FrameConnection,
+    mc: MessageConnection<SetupRequest>,
   ) {
-    conn.on('frame', (f) => {
+    this.conn = mc.frames;
+    mc.frames.on('frame', () => {
       if (++this.framesInWindow > pool.opts.maxFramesPerSecond) {
         const now = Date.now();
-        if (now - this.frameWindowStart < 1000) return conn.close(new Error(`more than ${pool.opts.maxFramesPerSecond} frames per second`));
+        if (now - this.frameWindowStart < 1000) return mc.close(new Error(`more than ${pool.opts.maxFramesPerSecond} frames per second`));
         this.frameWindowStart = now;
         this.framesInWindow = 1;
       }
-      let m;
-      try {
-        m = decodeFrame(f);
-      } catch (e) {
-        return conn.close(e instanceof Error ? e : new Error(String(e)));
-      }
-      if (m.key === null) return; // unknown extension messages are ignored, as the spec says
-      try {
-        this.handle(m);
-      } catch (e) {
-        conn.close(e instanceof Error ? e : new Error(String(e)));
-      }
     });
+    mc.on('message', (m) => this.handle(m));
   }
 
   private send<D extends Parameters<typeof messageFrame>[0]>(def: D, fields: Parameters<typeof messageFrame<D>>[1]): void {
     this.conn.send(messageFrame(def, fields));
   }
 
+  /** SetupConnection: the mining protocol, version 2, no work selection; flags as configured. */
+  setup(f: SetupRequest): SetupDecision {
+    if (f.protocol !== Protocol.Mining) return { error: 'unsupported-protocol' };
+    if (f.min_version > 2 || f.max_version < 2) return { error: 'protocol-version-mismatch' };
+    if (f.flags & MiningFlags.RequiresWorkSelection) return { error: 'unsupported-feature-flags', flags: MiningFlags.RequiresWorkSelection };
+    // A pool configured without version rolling says so (REQUIRES_FIXED_VERSION), and cannot
+    // serve a client that requires rolling (sv2-spec 03: the flag must not be set then).
+    const fixed = this.pool.versionMask === 0;
+    if (fixed && f.flags & MiningFlags.RequiresVersionRolling) return { error: 'unsupported-feature-flags', flags: MiningFlags.RequiresVersionRolling };
+    this.standardOnly = (f.flags & MiningFlags.RequiresStandardJobs) !== 0;
+    this.isSetUp = true;
+    return { flags: fixed ? MiningSuccessFlags.RequiresFixedVersion : 0 };
+  }
+
   private handle(m: Message): void {
-    if (!this.setup) {
-      if (m.key !== 'SetupConnection') throw new Sv2Error('handshake', `expected SetupConnection first, got ${m.def.name}`);
-      const f = m.fields;
-      if (f.protocol !== Protocol.Mining) {
-        this.send(SetupConnectionError, { flags: 0, error_code: 'unsupported-protocol' });
-        return this.conn.close(new Error(`unsupported protocol ${f.protocol}`));
-      }
-      if (f.min_version > 2 || f.max_version < 2) {
-        this.send(SetupConnectionError, { flags: 0, error_code: 'protocol-version-mismatch' });
-        return this.conn.close(new Error('protocol version mismatch'));
-      }
-      if (f.flags & MiningFlags.RequiresWorkSelection) {
-        this.send(SetupConnectionError, { flags: MiningFlags.RequiresWorkSelection, error_code: 'unsupported-feature-flags' });
-        return this.conn.close(new Error('work selection is not supported'));
-      }
-      this.standardOnly = (f.flags & MiningFlags.RequiresStandardJobs) !== 0;
-      this.setup = true;
-      this.send(SetupConnectionSuccess, { used_version: 2, flags: 0 });
-      return;
-    }
     switch (m.key) {
       case 'OpenStandardMiningChannel':
       case 'OpenExtendedMiningChannel':
@@ -299,9 +312,8 @@ class PoolConnection {
       return this.send(OpenMiningChannelError, { request_id: f.request_id, error_code: 'min-extranonce-size-too-large' });
     }
     // Initial target from the declared hashrate, never easier than the client accepts.
-    let target = hashrateToTarget(Math.max(1, f.nominal_hash_rate), this.pool.opts.sharesPerMinute);
     const max = leToBigInt(f.max_target);
-    if (target > max) target = max;
+    const target = this.bound(hashrateToTarget(Math.max(1, f.nominal_hash_rate), this.pool.opts.sharesPerMinute), max);
     let alloc;
     try {
       alloc = this.pool.allocate();
@@ -311,7 +323,7 @@ class PoolConnection {
     }
     const channelId = this.nextChannelId++;
     const prefix = extended ? alloc.prefix : concat(alloc.prefix, new Uint8Array(alloc.rollableSize));
-    const ch = new ServerChannel(channelId, extended ? 'extended' : 'standard', prefix, extended ? alloc.rollableSize : 0, target, f.user_identity, this.pool.opts.versionRollingMask);
+    const ch = new ServerChannel(channelId, extended ? 'extended' : 'standard', prefix, extended ? alloc.rollableSize : 0, target, f.user_identity, this.pool.versionMask);
     const vd = this.pool.opts.vardiff;
     const vardiff =
       vd === false
@@ -350,7 +362,7 @@ class PoolConnection {
 
   private sendExtendedJob(channelId: number, jobId: number, minNtime: number | null, job: PoolJob): void {
     this.send(NewExtendedMiningJob, {
-      channel_id: channelId, job_id: jobId, min_ntime: minNtime, version: job.version, version_rolling_allowed: true,
+      channel_id: channelId, job_id: jobId, min_ntime: minNtime, version: job.version, version_rolling_allowed: this.pool.versionMask !== 0,
       merkle_path: job.merklePath, coinbase_tx_prefix: job.coinbasePrefix, coinbase_tx_suffix: job.coinbaseSuffix,
     });
   }
@@ -373,7 +385,7 @@ class PoolConnection {
    * connection are one group, so they share one NewExtendedMiningJob sent on the group id.
    */
   onJob(job: PoolJob): void {
-    if (!this.setup) return;
+    if (!this.isSetUp) return;
     for (const [id, st] of this.channels) if (st.ch.kind === 'standard') this.sendJob(id, st.ch, job);
     const members = this.extendedMembers();
     if (members.length === 0) return;
@@ -448,8 +460,7 @@ class PoolConnection {
     }
     st.maxTarget = leToBigInt(f.maximum_target);
     st.vardiff?.reset(f.nominal_hash_rate, Date.now());
-    let t = hashrateToTarget(Math.max(1, f.nominal_hash_rate), this.pool.opts.sharesPerMinute);
-    if (t > st.maxTarget) t = st.maxTarget;
+    const t = this.bound(hashrateToTarget(Math.max(1, f.nominal_hash_rate), this.pool.opts.sharesPerMinute), st.maxTarget);
     if (t !== leToBigInt(st.ch.target)) {
       st.ch.setTarget(t);
       this.send(SetTarget, { channel_id: f.channel_id, maximum_target: bigIntToLe(t) });
@@ -460,14 +471,28 @@ class PoolConnection {
   retarget(nowMs: number): void {
     for (const [id, st] of this.channels) {
       if (!st.vardiff) continue;
-      let t = st.vardiff.update(leToBigInt(st.ch.target), nowMs);
-      if (t === null) continue;
-      if (t > st.maxTarget) t = st.maxTarget; // never easier than the client asked for
+      const next = st.vardiff.update(leToBigInt(st.ch.target), nowMs);
+      if (next === null) continue;
+      const t = this.bound(next, st.maxTarget);
       if (t === leToBigInt(st.ch.target)) continue;
       st.ch.setTarget(t);
       this.send(SetTarget, { channel_id: id, maximum_target: bigIntToLe(t) });
       this.pool.log(`channel ${id} ('${st.ch.userIdentity}'): difficulty ${st.ch.difficulty.toPrecision(4)} for ~${(st.vardiff.hashrate / 1e3).toFixed(1)} kH/s`);
     }
+  }
+
+  /**
+   * A share target within its bounds: never harder than the network's (a share that would be a
+   * block must not wait for a harder one: regtest, testnet), never easier than the client's max.
+   */
+  private bound(target: bigint, max: bigint): bigint {
+    const p = this.pool.prevhash;
+    let t = target;
+    if (p) {
+      const network = leToBigInt(p.target);
+      if (t < network) t = network;
+    }
+    return t > max ? max : t;
   }
 
   private closeChannel(id: number, st: ChannelState): void {

@@ -6,7 +6,7 @@ import { TdpClient } from '../../templates/tdp-client.js';
 import type { TemplateSource } from '../../templates/source.js';
 import { Pool } from './pool.js';
 import { serveMetrics } from '../../api/metrics.js';
-import { payoutScript, splitHostPort, type PoolConfig } from '../../config/pool.js';
+import { payoutScript, splitHostPort, type ResolvedPoolConfig } from '../../config/pool.js';
 import { decodeAuthorityPublicKey, decodeSecretKey, encodeAuthorityPublicKey, publicKeyOf } from '../../sv2/keys.js';
 
 export interface RunningPool {
@@ -19,16 +19,30 @@ export interface RunningPool {
 }
 
 /** Binds `port`, or any free port when it is taken and `fallback` is set. */
-async function listenWithFallback<T>(bind: (port: number) => Promise<T>, port: number, fallback: boolean): Promise<T> {
+/** A listener the configuration names could not be opened: which key, which address, why. */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+  constructor(
+    readonly key: string,
+    readonly address: string,
+    readonly code: string,
+  ) {
+    super(`${key}: cannot listen on ${address}: ${code}`);
+  }
+}
+
+async function listenWithFallback<T>(bind: (port: number) => Promise<T>, port: number, fallback: boolean, key: string, address: string): Promise<T> {
   try {
     return await bind(port);
   } catch (e) {
-    if (fallback && (e as NodeJS.ErrnoException).code === 'EADDRINUSE') return bind(0);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (fallback && code === 'EADDRINUSE') return bind(0);
+    if (code) throw new ListenError(key, address, code);
     throw e;
   }
 }
 
-export async function runPool(c: PoolConfig, log: (l: string) => void, opts: { portFallback?: boolean } = {}): Promise<RunningPool> {
+export async function runPool(c: ResolvedPoolConfig, log: (l: string) => void, opts: { portFallback?: boolean } = {}): Promise<RunningPool> {
   const secret = decodeSecretKey(c.authority_secret_key);
   const tp = c.template_provider;
   let chain: EmbeddedChain | null = null;
@@ -36,7 +50,7 @@ export async function runPool(c: PoolConfig, log: (l: string) => void, opts: { p
   if (tp.type === 'bitcoind') source = new BitcoindRpc({ url: tp.rpc_url, user: tp.rpc_user, password: tp.rpc_password });
   else if (tp.type === 'sv2') {
     const a = splitHostPort(tp.address);
-    source = new TdpClient({ host: a.host, port: a.port, authorityKey: tp.public_key ? decodeAuthorityPublicKey(tp.public_key) : null, insecure: !tp.public_key });
+    source = new TdpClient({ host: a.host, port: a.port, authorityKey: tp.public_key ? decodeAuthorityPublicKey(tp.public_key) : null, insecure: !tp.public_key, log });
     if (!tp.public_key) log(`template provider ${tp.address}: no public_key configured, its identity is NOT checked`);
   } else source = chain = new EmbeddedChain({ nbits: tp.nbits, templateIntervalMs: tp.template_interval_ms });
   const listen = splitHostPort(c.listen_address);
@@ -48,6 +62,7 @@ export async function runPool(c: PoolConfig, log: (l: string) => void, opts: { p
         payoutScript: payoutScript(c), coinbaseTag: `/${c.pool_signature}/`, serverId: c.server_id,
         sharesPerMinute: c.shares_per_minute, shareBatchSize: c.share_batch_size, maxConnections: c.limits.max_connections,
         maxChannelsPerConnection: c.limits.max_channels_per_connection, maxFramesPerSecond: c.limits.max_frames_per_second,
+        maxConnectionsPerAddress: c.limits.max_connections_per_address, handshakeTimeoutMs: c.limits.handshake_timeout_sec * 1000,
         versionRollingMask: parseInt(c.version_rolling_mask, 16),
         vardiff: c.vardiff.enabled ? { minHashrate: c.vardiff.min_hashrate } : false, log,
       });
@@ -55,9 +70,17 @@ export async function runPool(c: PoolConfig, log: (l: string) => void, opts: { p
     },
     listen.port,
     opts.portFallback ?? false,
+    'listen_address',
+    c.listen_address,
   );
   const m = splitHostPort(c.monitoring_address);
-  const metrics = await listenWithFallback<{ server: http.Server; port: number }>((p) => serveMetrics(pool.metrics, m.host, p), m.port, opts.portFallback ?? false);
+  let metrics: { server: http.Server; port: number };
+  try {
+    metrics = await listenWithFallback<{ server: http.Server; port: number }>((p) => serveMetrics(pool.metrics, m.host, p), m.port, opts.portFallback ?? false, 'monitoring_address', c.monitoring_address);
+  } catch (e) {
+    await pool.stop(); // not half-started: all or nothing
+    throw e;
+  }
   const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host;
   return {
     pool,

@@ -19,7 +19,7 @@ export async function runTranslator(c: TranslatorConfig, log: (l: string) => voi
   const translator = new Translator({
     host: listen.host, port: listen.port, upstreams: upstreamEndpoints(c), userIdentity: c.user_identity,
     aggregate: c.aggregate_channels, extranonce2Size: c.downstream_extranonce2_size, minMinerHashrate: c.min_individual_miner_hashrate,
-    sharesPerMinute: c.shares_per_minute, vardiff: c.vardiff.enabled, maxConnections: c.limits.max_connections,
+    sharesPerMinute: c.shares_per_minute, versionRollingMask: parseInt(c.version_rolling_mask, 16), vardiff: c.vardiff.enabled, vardiffMinHashrate: c.vardiff.min_hashrate, maxConnections: c.limits.max_connections,
     maxLineBytes: c.limits.max_line_bytes, maxLinesPerSecond: c.limits.max_lines_per_second, maxWorkerLabels: c.limits.max_worker_labels, probeIntervalMs: c.probe_interval_sec * 1000, log,
   });
   const port = await translator.start();

@@ -50,6 +50,7 @@ export class Sv1Downstream {
   data: unknown = null;
   linesIn = 0;
   private windowStart = Date.now();
+  private setupTimer: NodeJS.Timeout | null = null;
   private linesInWindow = 0;
 
   constructor(
@@ -61,8 +62,12 @@ export class Sv1Downstream {
     private readonly maxLinesPerSecond = Infinity,
     /** Close when this many bytes wait unsent (a miner that stopped reading). */
     private readonly maxWriteBuffer = 1 << 20,
+    /** A miner must be subscribed and authorized within this (a quiet socket is not held). */
+    setupTimeoutMs = 10_000,
   ) {
     this.decoder = new LineDecoder(maxLineBytes);
+    this.setupTimer = setTimeout(() => this.close('setup timeout'), setupTimeoutMs);
+    this.setupTimer.unref();
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close('socket error'));
@@ -93,6 +98,7 @@ export class Sv1Downstream {
   close(reason: string): void {
     if (this.closedReason !== null) return;
     this.closedReason = reason;
+    this.setUpDone();
     this.socket.destroy();
     this.host.closed(this, reason);
   }
@@ -117,6 +123,11 @@ export class Sv1Downstream {
       try {
         m = parseLine(line);
       } catch (e) {
+        // A call with bad parameters is answered; it is still SV1.
+        if (e instanceof Sv1Error && e.requestId !== null) {
+          this.reply(e.requestId, null, [Sv1Code.Other, e.message, null]);
+          continue;
+        }
         // Not JSON, or JSON that is no JSON-RPC message: this peer does not speak SV1.
         return this.close(e instanceof Sv1Error ? e.code : 'bad input');
       }
@@ -132,6 +143,12 @@ export class Sv1Downstream {
         }
       }
     }
+  }
+
+  /** Subscribed and authorized (or closed): the set-up deadline is off. */
+  private setUpDone(): void {
+    if (this.setupTimer) clearTimeout(this.setupTimer);
+    this.setupTimer = null;
   }
 
   private reply(id: Sv1Id, result: unknown, error: unknown = null): void {
@@ -163,7 +180,10 @@ export class Sv1Downstream {
             this.subscribed = true;
             const sub = this.id.toString(16).padStart(8, '0');
             this.reply(id, [[['mining.set_difficulty', sub], ['mining.notify', sub]], Buffer.from(extranonce1).toString('hex'), extranonce2Size]);
-            if (this.authorized) this.host.ready(this);
+            if (this.authorized) {
+              this.setUpDone();
+              this.host.ready(this);
+            }
           },
           (e: unknown) => {
             this.reply(id, null, [Sv1Code.Other, e instanceof Error ? e.message : String(e), null]);
@@ -179,7 +199,10 @@ export class Sv1Downstream {
         this.user = user;
         this.authorized = true;
         this.reply(id, true);
-        if (first && this.subscribed) this.host.ready(this);
+        if (first && this.subscribed) {
+          this.setUpDone();
+          this.host.ready(this);
+        }
         return;
       }
       case 'mining.extranonce.subscribe':

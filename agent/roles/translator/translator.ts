@@ -7,14 +7,15 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { Endpoint } from '../../net/failover.js';
 import { Sv2Upstream, type Sv2Channel } from '../../net/sv2-upstream.js';
+import { limitPerAddress } from '../../net/peer-limits.js';
 import type { MiningJob } from '../../channels/mining-job.js';
 import { ExtranonceAllocator } from '../../channels/extranonce.js';
 import { Vardiff } from '../../channels/vardiff.js';
 import { VERSION_ROLLING_MASK } from '../../channels/server-channel.js';
-import { bigIntToLe, concat, difficultyToTarget, hashrateToTarget, leToBigInt, meetsTarget, sha256d, targetToHashrate, MAX_TARGET_LE } from '../../bitcoin/index.js';
+import { bigIntToLe, concat, difficultyToTarget, hashrateToTarget, leToBigInt, meetsTarget, nbitsToTarget, sha256d, targetToHashrate, MAX_TARGET_LE } from '../../bitcoin/index.js';
 import { WORKER_HASHRATE_TRACKING } from '../../sv2/messages/index.js';
 import { Metrics } from '../../api/metrics.js';
-import { advertisedDifficulty, difficultyShareTarget, notifyParams, type Submit } from '../../sv1/index.js';
+import { advertisedDifficulty, difficultyShareTarget, hex8, notifyParams, type Submit } from '../../sv1/index.js';
 import { Sv1Code, Sv1Downstream, type DownstreamHost, type ShareVerdict } from './sv1-downstream.js';
 import { rolledVersion, shareHeader } from './sv1-share.js';
 
@@ -29,8 +30,12 @@ export interface TranslatorOptions {
   aggregate: boolean;
   /** extranonce2 bytes given to miners (2..8: cgminer handles at most 8). */
   extranonce2Size: number;
-  /** Hashrate assumed for a new miner, and the vardiff floor (H/s). */
+  /** Version bits the upstream pool accepts rolled (default BIP323 0x1FFFFFE0; BIP320 pools: 0x1FFFE000). */
+  versionRollingMask?: number;
+  /** Hashrate assumed for a new miner until vardiff measures it (H/s). */
   minMinerHashrate: number;
+  /** The least hashrate vardiff and suggested difficulties may go down to (H/s; default 1,000). */
+  vardiffMinHashrate?: number;
   sharesPerMinute: number;
   vardiff: boolean;
   /** How often vardiff is evaluated (the algorithm waits ≥ 15 s between changes by itself). */
@@ -43,10 +48,16 @@ export interface TranslatorOptions {
   maxLinesPerSecond?: number;
   /** Distinct worker label values in /metrics; later workers share the label "other". */
   maxWorkerLabels: number;
+  /** A new miner must subscribe and authorize within this (default 10 s): quiet sockets are closed. */
+  minerSetupTimeoutMs?: number;
+  /** Open SV1 connections from one address (default 1024: a farm behind one NAT address). */
+  maxConnectionsPerAddress?: number;
   /** A subscribe waits this long for the upstream channel. */
   subscribeTimeoutMs?: number;
   probeIntervalMs?: number;
   connectTimeoutMs?: number;
+  /** Time an upstream has for each set-up step before the next one is tried (default 10 s). */
+  stepDeadlineMs?: number;
   log?: (line: string) => void;
 }
 
@@ -79,9 +90,21 @@ interface ChannelCtx {
   sentHashrate: number;
   /** Subscribes waiting for the channel to open. */
   waiting: Set<() => void>;
+  /** No job sent yet on this connection: the first one replaces all work (clean_jobs). */
+  fresh: boolean;
 }
 
-const CLOSE_REASONS = new Set(['disconnected', 'socket error', 'line-too-long', 'invalid-json', 'not-a-message', 'not reading', 'no upstream', 'upstream lost', 'stopped', 'internal error', 'extranonce changed', 'flooding']);
+/** SV1 job ids, unique for the process's life: SV2 ids restart with every upstream connection,
+ * and miners such as cpuminer rebuild their work only when the id changes. */
+let nextSv1JobId = 1;
+const sv1JobIds = new WeakMap<MiningJob, string>();
+function sv1JobId(job: MiningJob): string {
+  let id = sv1JobIds.get(job);
+  if (id === undefined) sv1JobIds.set(job, (id = (nextSv1JobId++).toString(16)));
+  return id;
+}
+
+const CLOSE_REASONS = new Set(['setup timeout', 'disconnected', 'socket error', 'line-too-long', 'invalid-json', 'not-a-message', 'not reading', 'no upstream', 'upstream lost', 'stopped', 'internal error', 'extranonce changed', 'flooding']);
 const MAX_JOBS_PER_MINER = 32;
 /** The answer to a share for a job a new block made void. */
 export const STALE = 'Stale share';
@@ -94,7 +117,15 @@ export interface TranslatorEvents {
 export class Translator extends EventEmitter<TranslatorEvents> implements DownstreamHost {
   readonly upstream: Sv2Upstream;
   readonly metrics = new Metrics();
-  readonly versionMask = VERSION_ROLLING_MASK;
+  /**
+   * Version bits miners may roll: what the upstream allows (BIP323's bits, none when the pool
+   * requires a fixed version), within the configured mask; each miner gets the intersection
+   * with what it asks for.
+   */
+  get versionMask(): number {
+    if (this.upstream.activePool >= 0 && this.upstream.fixedVersion) return 0;
+    return (this.opts.versionRollingMask ?? VERSION_ROLLING_MASK) >>> 0;
+  }
   private server: net.Server | null = null;
   private readonly miners = new Set<Sv1Downstream>();
   private readonly ctx = new Map<Sv2Channel, ChannelCtx>();
@@ -116,8 +147,11 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
       pools: opts.upstreams,
       extensions: [WORKER_HASHRATE_TRACKING],
       hardwareVersion: 'translator',
+      // Rolling is welcome, not required: a pool that forbids it still serves SV1 miners.
+      versionRolling: false,
       ...(opts.probeIntervalMs !== undefined ? { probeIntervalMs: opts.probeIntervalMs } : {}),
       ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+      ...(opts.stepDeadlineMs !== undefined ? { stepDeadlineMs: opts.stepDeadlineMs } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
     this.aggregated = opts.aggregate
@@ -139,6 +173,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     this.upstream.start(false).catch((e: unknown) => this.log(`upstream: ${e instanceof Error ? e.message : String(e)}`));
     const server = (this.server = net.createServer((socket) => this.accept(socket)));
     server.maxConnections = this.opts.maxConnections;
+    limitPerAddress(server, this.opts.maxConnectionsPerAddress ?? 1024);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.opts.port, this.opts.host, () => resolve());
@@ -162,22 +197,30 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
   }
 
   private accept(socket: net.Socket): void {
-    const d = new Sv1Downstream(this.nextId++, socket, this, this.opts.maxLineBytes, this.opts.maxLinesPerSecond ?? Infinity);
+    const d = new Sv1Downstream(this.nextId++, socket, this, this.opts.maxLineBytes, this.opts.maxLinesPerSecond ?? Infinity, undefined, this.opts.minerSetupTimeoutMs);
     this.miners.add(d);
   }
 
   private openChannel(request: Parameters<Sv2Upstream['channel']>[0]): Sv2Channel {
     const channel = this.upstream.channel(request);
-    const c: ChannelCtx = { miners: new Set(), target: MAX_TARGET_LE, lastJob: null, allocator: null, sentHashrate: request.nominalHashrate, waiting: new Set() };
+    const c: ChannelCtx = { miners: new Set(), target: MAX_TARGET_LE, lastJob: null, allocator: null, sentHashrate: request.nominalHashrate, waiting: new Set(), fresh: true };
     this.ctx.set(channel, c);
     channel.on('state', (state) => {
       c.lastJob = null;
+      c.fresh = true;
       if (state === 'up') {
         c.target = channel.state!.target;
         if (this.opts.aggregate) {
           const pad = channel.extranonceSize - this.opts.extranonce2Size - 2;
           if (pad < 0) this.log(`upstream granted ${channel.extranonceSize} extranonce bytes; ${this.opts.extranonce2Size + 2} are needed`);
           else c.allocator = new ExtranonceAllocator(new Uint8Array(pad), 2, pad + 2 + this.opts.extranonce2Size);
+        }
+        // Miners that configured before the pool said what it allows get the narrower mask (BIP310).
+        const allowed = this.versionMask;
+        for (const d of this.miners) {
+          if ((d.versionMask & ~allowed) === 0) continue;
+          d.versionMask = (d.versionMask & allowed) >>> 0;
+          d.notify('mining.set_version_mask', [hex8(d.versionMask)]);
         }
         for (const w of c.waiting) w();
         c.waiting.clear();
@@ -193,7 +236,9 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     });
     channel.on('job', (job) => {
       c.lastJob = job;
-      for (const d of [...c.miners]) if (d.subscribed && d.authorized && this.extranonceCurrent(d)) this.sendJob(d, job, job.clean);
+      const clean = job.clean || c.fresh;
+      c.fresh = false;
+      for (const d of [...c.miners]) if (d.subscribed && d.authorized && this.extranonceCurrent(d)) this.sendJob(d, job, clean);
     });
     channel.on('result', (r) => {
       this.upstreamResults.accepted.inc(r.accepted);
@@ -271,19 +316,24 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     }
     const suggested = d.suggestedDifficulty;
     const initial = suggested !== null ? this.clampSuggested(suggested) : hashrateToTarget(this.opts.minMinerHashrate, this.opts.sharesPerMinute);
-    const target = this.opts.vardiff ? difficultyShareTarget(advertisedDifficulty(initial)) : this.followUpstream(c.target);
+    const target = this.opts.vardiff ? capAtNetwork(difficultyShareTarget(advertisedDifficulty(initial)), c.lastJob) : this.followUpstream(c.target);
     const m: Miner = {
       channel, local, prefix: channel.extranoncePrefix.slice(), allocIndex, jobs: new Map(), stale: new Set(), seen: new Set(), target, lastJob: null, resends: 0, label: 'other',
-      vardiff: this.opts.vardiff ? new Vardiff({ sharesPerMinute: this.opts.sharesPerMinute, minHashrate: this.opts.minMinerHashrate, ...(this.opts.vardiffMinIntervalMs !== undefined ? { minIntervalMs: this.opts.vardiffMinIntervalMs } : {}) }, targetToHashrate(target, this.opts.sharesPerMinute), Date.now()) : null,
+      vardiff: this.opts.vardiff ? new Vardiff({ sharesPerMinute: this.opts.sharesPerMinute, minHashrate: this.floorHashrate, ...(this.opts.vardiffMinIntervalMs !== undefined ? { minIntervalMs: this.opts.vardiffMinIntervalMs } : {}) }, targetToHashrate(target, this.opts.sharesPerMinute), Date.now()) : null,
     };
     d.data = m;
     c.miners.add(d);
     return { extranonce1: concat(channel.extranoncePrefix, local), extranonce2Size: e2 };
   }
 
+  /** Vardiff's floor: an initial estimate too high for a small miner must not also bound it. */
+  private get floorHashrate(): number {
+    return Math.min(this.opts.vardiffMinHashrate ?? 1000, this.opts.minMinerHashrate);
+  }
+
   /** A suggested difficulty, never easier than the floor hashrate allows. */
   private clampSuggested(difficulty: number): bigint {
-    const floor = hashrateToTarget(this.opts.minMinerHashrate, this.opts.sharesPerMinute);
+    const floor = hashrateToTarget(this.floorHashrate, this.opts.sharesPerMinute);
     const t = difficultyToTarget(difficulty);
     return t > floor ? floor : t;
   }
@@ -297,8 +347,9 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
   ready(d: Sv1Downstream): void {
     const m = d.data as Miner;
     m.label = this.labelFor(d.user ?? '');
-    d.notify('mining.set_difficulty', [advertisedDifficulty(m.target)]);
     const last = this.ctx.get(m.channel)!.lastJob;
+    if (this.opts.vardiff) m.target = capAtNetwork(m.target, last);
+    d.notify('mining.set_difficulty', [advertisedDifficulty(m.target)]);
     if (last) this.sendJob(d, last, true);
   }
 
@@ -321,7 +372,7 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     return Math.round(sum);
   }
 
-  private sendJob(d: Sv1Downstream, job: MiningJob, clean: boolean, sv1Id = String(job.jobId)): void {
+  private sendJob(d: Sv1Downstream, job: MiningJob, clean: boolean, sv1Id = sv1JobId(job)): void {
     const m = d.data as Miner;
     if (clean) {
       m.stale = new Set(m.jobs.keys());
@@ -337,13 +388,15 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
   }
 
   /** A new difficulty for one miner: set_difficulty, then the current job again under a new id. */
-  private setTarget(d: Sv1Downstream, target: bigint): void {
+  private setTarget(d: Sv1Downstream, wanted: bigint): void {
     const m = d.data as Miner | null;
-    if (!m || m.target === target) return;
+    if (!m) return;
+    const target = capAtNetwork(wanted, m.lastJob);
+    if (m.target === target) return;
     m.target = target;
     if (!d.subscribed || !d.authorized) return;
     d.notify('mining.set_difficulty', [advertisedDifficulty(target)]);
-    if (m.lastJob) this.sendJob(d, m.lastJob, false, `${m.lastJob.jobId}#${++m.resends}`);
+    if (m.lastJob) this.sendJob(d, m.lastJob, false, `${sv1JobId(m.lastJob)}#${++m.resends}`);
   }
 
   submit(d: Sv1Downstream, s: Submit): ShareVerdict {
@@ -372,13 +425,15 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     if (m.seen.has(key)) return { ok: false, code: Sv1Code.Duplicate, message: 'Duplicate share' };
     const extranonce = concat(m.local, s.extranonce2);
     const hash = sha256d(shareHeader(job, { extranonce, ntime: s.ntime, nonce: s.nonce, version }));
+    // A share that solves the block is always taken and always forwarded, whatever the targets.
+    const block = meetsTarget(hash, bigIntToLe(nbitsToTarget(job.nbits) ?? 0n));
     // Miners apply set_difficulty at once or from the next job: either target counts (as ckpool does).
-    if (!meetsTarget(hash, entry.target) && !meetsTarget(hash, bigIntToLe(m.target))) return { ok: false, code: Sv1Code.LowDifficulty, message: 'Low difficulty share' };
+    if (!block && !meetsTarget(hash, entry.target) && !meetsTarget(hash, bigIntToLe(m.target))) return { ok: false, code: Sv1Code.LowDifficulty, message: 'Low difficulty share' };
     if (m.seen.size >= MAX_SEEN) m.seen.clear();
     m.seen.add(key);
     m.vardiff?.onShare();
     let forwarded = false;
-    if (meetsTarget(hash, this.ctx.get(m.channel)!.target)) {
+    if (block || meetsTarget(hash, this.ctx.get(m.channel)!.target)) {
       forwarded = m.channel.submit({ job, extranonce, ntime: s.ntime, version, nonce: s.nonce }, d.worker || undefined) !== null;
       if (forwarded) {
         this.sharesForwarded.inc();
@@ -424,4 +479,10 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
       }
     }
   }
+}
+
+/** A miner's share target, never harder than the network's: a block must count as a share. */
+function capAtNetwork(target: bigint, job: MiningJob | null): bigint {
+  const network = job ? nbitsToTarget(job.nbits) : null;
+  return network !== null && target < network ? network : target;
 }

@@ -14,6 +14,13 @@ export const ACT2_SIZE = 64 + 80 + CERTIFICATE_SIZE + 16;
 /** Clock leeway applied to both ends of the certificate's validity window (SRI uses 10 s). */
 export const DEFAULT_LEEWAY_SECONDS = 10;
 
+/**
+ * A certificate's valid_from lies this far in the past: sv2-tp's and SRI's verifiers have no
+ * clock leeway, so a client one second behind would refuse a certificate starting "now"
+ * (sv2-tp backdates its own by one hour too).
+ */
+export const CERT_BACKDATE_SECONDS = 3600;
+
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const EMPTY = new Uint8Array(0);
 
@@ -155,7 +162,7 @@ export class NoiseResponder {
     ss.mixKey(bip324Ecdh(s, ellS, act1, false));
     const now = (this.opts.now ?? nowSeconds)();
     const staticX = xOnlyPublicKey(s);
-    const cert = signCertificate(this.opts.authoritySecret, staticX, now, now + (this.opts.certValiditySeconds ?? 3600), 0, this.opts.signatureRandomness);
+    const cert = signCertificate(this.opts.authoritySecret, staticX, Math.max(0, now - CERT_BACKDATE_SECONDS), now + (this.opts.certValiditySeconds ?? 3600), 0, this.opts.signatureRandomness);
     reply.set(ss.encryptAndHash(encodeCertificate(cert)), 144);
     const [toResponder, toInitiator] = ss.split();
     return { reply, session: new NoiseSession(toInitiator, toResponder, this.opts) };

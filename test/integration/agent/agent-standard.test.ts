@@ -36,6 +36,24 @@ describe('standard channels when the pool demands them', () => {
     expect(gen.next(0, 0, 3).ntime).toBe(a.ntime + 1);
   });
 
+  it('a pool that requires a fixed version: items keep the job\'s version and lanes never share an ntime', () => {
+    // REQUIRES_FIXED_VERSION (sv2-spec 05 SetupConnection.Success flags): the channel's jobs carry mask 0.
+    const gen = new WorkGenerator(testJob({ versionMask: 0, merkleRoot: new Uint8Array(32).fill(7), coinbasePrefix: new Uint8Array(0), coinbaseSuffix: new Uint8Array(0), extranonceSize: 0, merklePath: [] }));
+    const seen = new Set<number>();
+    for (let i = 0; i < 50; i++) {
+      for (let lane = 0; lane < 3; lane++) {
+        for (const midstates of [0, 4]) {
+          const w = gen.next(midstates, lane, 3);
+          expect(w.version).toBe(0x20000000);
+          expect(w.versionMask).toBe(0);
+          for (const m of w.midstates ?? []) expect(m.version).toBe(0x20000000);
+          expect(seen.has(w.ntime)).toBe(false);
+          seen.add(w.ntime);
+        }
+      }
+    }
+  });
+
   it.each(['emulated-antminer-s9', 'emulated-antminer-s21-pro'])('%s mines on a standard channel: shares accepted, none rejected', async (board) => {
     const p = await startPool({ nbits: 0x1d00ffff, sharesPerMinute: 120 });
     cleanups.push(() => p.pool.stop());

@@ -42,7 +42,9 @@ describe('NX handshake', () => {
     const { reply, session: server } = resp.act2(a1);
     expect(reply.length).toBe(ACT2_SIZE);
     const client = init.act2(reply);
-    expect(init.certificate!.not_valid_after - init.certificate!.valid_from).toBe(3600);
+    // Valid from an hour before the server's clock to the configured lifetime after it.
+    expect(init.certificate!.valid_from).toBe(NOW - 3600);
+    expect(init.certificate!.not_valid_after).toBe(NOW + 3600);
     for (const n of [0, 1, 24, 65_519, 65_520, 200_000]) {
       const f = frame(n);
       const wire = client.encode(f);
@@ -235,8 +237,16 @@ describe('certificate checks', () => {
     expect(e?.code).toBe('certificate');
     expect(e?.message).toMatch(/expired/);
   });
+  it('a client behind the server\'s clock accepts its certificate even without leeway (valid_from is backdated one hour)', () => {
+    // sv2-tp's and SRI's verifiers have no leeway: a certificate valid from "now" fails a client 1 s behind.
+    const init = new NoiseInitiator({ authorityKey: authority.publicKey, now: () => NOW - 1, leewaySeconds: 0 });
+    const resp = new NoiseResponder({ authoritySecret: authority.secretKey, now: () => NOW });
+    expect(() => init.act2(resp.act2(init.act1()).reply)).not.toThrow();
+    const late = new NoiseInitiator({ authorityKey: authority.publicKey, now: () => NOW - 3599, leewaySeconds: 0 });
+    expect(() => late.act2(new NoiseResponder({ authoritySecret: authority.secretKey, now: () => NOW }).act2(late.act1()).reply)).not.toThrow();
+  });
   it('rejects a not-yet-valid certificate', () => {
-    const e = attempt({ now: NOW, clientNow: NOW - 11 });
+    const e = attempt({ now: NOW, clientNow: NOW - 3600 - 11 });
     expect(e?.code).toBe('certificate');
     expect(e?.message).toMatch(/not yet valid/);
   });

@@ -25,6 +25,17 @@ describe('SV1 line codec', () => {
     expect(() => d.push('x'.repeat(101))).toThrow(Sv1Error);
     expect(() => d.push('{}\n')).toThrow(/exceeds/);
   });
+  it('counts the limit in bytes, and a character split across chunks decodes whole', () => {
+    // 40 × "€" is 40 UTF-16 units but 120 bytes of UTF-8.
+    expect(() => new LineDecoder(100).push(`${'€'.repeat(40)}\n`)).toThrow(/120\+ bytes/);
+    expect(() => new LineDecoder(100).push(Buffer.from('€'.repeat(40)))).toThrow(Sv1Error);
+    const bytes = Buffer.from(`{"id":1,"method":"€","params":[]}\n`);
+    for (let split = 0; split <= bytes.length; split++) {
+      const d = new LineDecoder(100);
+      const lines = [...d.push(bytes.subarray(0, split)), ...d.push(bytes.subarray(split))];
+      expect(lines).toEqual(['{"id":1,"method":"€","params":[]}']);
+    }
+  });
 });
 
 // stratum-mining/stratum sv1/src/methods/client_to_server.rs tests

@@ -128,6 +128,8 @@ export interface ResponderOptions extends NoiseSessionOptions {
   encodingRandomness?: Uint8Array;
   /** BIP340 auxiliary randomness for the certificate's signature (tests only: a reproducible act 2). */
   signatureRandomness?: Uint8Array;
+  /** How far before now the certificate starts (default CERT_BACKDATE_SECONDS: peers without clock leeway). */
+  certBackdateSeconds?: number;
 }
 
 export class NoiseResponder {
@@ -162,7 +164,7 @@ export class NoiseResponder {
     ss.mixKey(bip324Ecdh(s, ellS, act1, false));
     const now = (this.opts.now ?? nowSeconds)();
     const staticX = xOnlyPublicKey(s);
-    const cert = signCertificate(this.opts.authoritySecret, staticX, Math.max(0, now - CERT_BACKDATE_SECONDS), now + (this.opts.certValiditySeconds ?? 3600), 0, this.opts.signatureRandomness);
+    const cert = signCertificate(this.opts.authoritySecret, staticX, Math.max(0, now - (this.opts.certBackdateSeconds ?? CERT_BACKDATE_SECONDS)), now + (this.opts.certValiditySeconds ?? 3600), 0, this.opts.signatureRandomness);
     reply.set(ss.encryptAndHash(encodeCertificate(cert)), 144);
     const [toResponder, toInitiator] = ss.split();
     return { reply, session: new NoiseSession(toInitiator, toResponder, this.opts) };

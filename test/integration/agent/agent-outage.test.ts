@@ -47,8 +47,9 @@ describe('honest rates and counts', () => {
   it('after a re-initialisation the 5 s rate is within 10 % of what the chips really hashed; nothing left of the old average', async () => {
     const pool = await startTestPool();
     cleanups.push(() => pool.stop());
-    // Ticket 8: ~400 nonces/s on the board, ~700 per chain in 5 s (Poisson: ±4 %).
-    const agent = await startTestAgent('emulated-antminer-s9', [{ url: pool.url }], { hashrateScale: 0.3, ticketDifficulty: 8 });
+    // Ticket 1: ~330 nonces/s per chain at this scale, ~1,600 in 5 s (Poisson: ±2.5 %, so the
+    // 10 % bound is four standard deviations).
+    const agent = await startTestAgent('emulated-antminer-s9', [{ url: pool.url }], { hashrateScale: 0.3, ticketDifficulty: 1 });
     cleanups.push(() => agent.stop());
     await until('shares', () => pool.pool.shares.accepted.get() > 0, 30_000);
     await sleep(3000);
@@ -57,14 +58,14 @@ describe('honest rates and counts', () => {
     // What the emulated chips of chain 7 hash from here, against what the agent says they did. A
     // chip that ran out of work re-hashes its job (duplicates the agent rightly drops): only new
     // hashes count, which also keeps a starved emulator on a loaded machine from skewing it.
-    const useful = () => emu.stats.hashes - emu.stats.rehashed;
+    const useful = () => emu.work();
     const h0 = useful();
     const t0 = performance.now();
     await sleep(RATE_WINDOWS['5s'] * 1000 + 100);
     const hashed = useful() - h0;
     const secs = (performance.now() - t0) / 1000;
-    // The emulator hashes at a difficulty scaled 2^shift: one of its hashes stands for 2^shift.
-    const trueRate = (hashed * 2 ** agent.difficultyShift) / secs;
+    // work(): new hashes × 2^shift (one emulated hash stands for 2^shift of the real chip's).
+    const trueRate = hashed / secs;
     const measured = agent.rate(5, 7);
     expect(measured / trueRate).toBeGreaterThan(0.9);
     expect(measured / trueRate).toBeLessThan(1.1);

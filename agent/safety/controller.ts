@@ -133,7 +133,7 @@ export class SafetyController {
       heartbeatLostMs: opts.heartbeatLostMs ?? 10_000,
       chainStartupMs: opts.chainStartupMs ?? 180_000,
       stopHashingTimeoutMs: opts.stopHashingTimeoutMs ?? 200,
-      stepTimeoutMs: opts.stepTimeoutMs ?? 500,
+      stepTimeoutMs: opts.stepTimeoutMs ?? 1000,
     };
     this.policyClock = opts.policyClock ?? (() => performance.now());
     this.lastPoll = this.policyClock();

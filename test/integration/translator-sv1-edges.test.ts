@@ -7,8 +7,8 @@ import { startSv1Stack, waitFor, type Sv1Stack } from '../support/sv1-stack.js';
 import { advertisedDifficulty } from '../../agent/sv1/index.js';
 import { hashrateToTarget } from '../../agent/bitcoin/index.js';
 import { loadTranslatorConfig } from '../../agent/config/translator.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from '../support/processes.js';
 import { join } from 'node:path';
 
 const cleanups: (() => unknown)[] = [];
@@ -93,10 +93,15 @@ describe('translator SV1 edges', () => {
   });
 
   it('translator.toml: the vardiff floor has its own key, apart from the initial estimate', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hashagent-'));
-    const file = join(dir, 'translator.toml');
+    const tmp = tempDir('hashagent-');
+    const file = join(tmp.dir, 'translator.toml');
     writeFileSync(file, '[[upstreams]]\nurl = "stratum2+tcp://127.0.0.1:34254"\ninsecure = true\n');
-    const c = loadTranslatorConfig(file);
+    let c;
+    try {
+      c = loadTranslatorConfig(file);
+    } finally {
+      tmp.remove();
+    }
     expect(c.min_individual_miner_hashrate).toBe(1e12);
     expect(c.vardiff.min_hashrate).toBeLessThan(1e7);
   });

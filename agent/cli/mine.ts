@@ -3,7 +3,9 @@ import { UsageError, parseArgs } from './command.js';
 import { ConfigError } from '../config/schema.js';
 import { loadAgentConfig, reloadPools } from '../config/agent.js';
 import { PoolEntryError } from '../net/job-source-failover.js';
-import { MinerAgent, PortBusyError } from '../roles/miner/agent.js';
+import { MinerAgent } from '../roles/miner/agent.js';
+import { ListenError } from '../net/listen-error.js';
+import { EMULATED_STATE_ENV } from '../../board/emulated/state-record.js';
 import { statusLine } from '../roles/miner/status.js';
 import { ProcessGuard } from '../safety/process-guard.js';
 import { consoleLog, safeWrite } from '../log.js';
@@ -46,9 +48,6 @@ export const mine: Command = {
   },
 };
 
-/** Emulated boards only: where the board model keeps its rails and resets (for tests and probes). */
-const STATE_FILE_ENV = 'HASHAGENT_EMULATED_STATE';
-
 /** Runs the agent until a signal (or `seconds`); shared with `hashagent start`. */
 export async function runMiner(
   cfg: ReturnType<typeof loadAgentConfig>,
@@ -56,7 +55,7 @@ export async function runMiner(
   o: { seconds?: number | undefined; statusIntervalS: number; file?: string; hashrateScale?: number; rampIntervalMs?: number; guard?: ProcessGuard },
 ): Promise<number> {
   const guard = o.guard ?? new ProcessGuard({ log }).install();
-  const stateFile = cfg.board.emulation ? process.env[STATE_FILE_ENV] : undefined;
+  const stateFile = cfg.board.emulation ? process.env[EMULATED_STATE_ENV] : undefined;
   const agent = new MinerAgent(cfg, {
     log,
     signal: guard.signal,
@@ -73,7 +72,7 @@ export async function runMiner(
       log(`cannot start: ${(e as Error).message}`);
       await agent.stop();
       if (timer) clearTimeout(timer);
-      return e instanceof PoolEntryError || e instanceof PortBusyError ? 2 : 1;
+      return e instanceof PoolEntryError || e instanceof ListenError ? 2 : 1;
     }
   }
   let status: NodeJS.Timeout | null = null;

@@ -2,7 +2,8 @@ import type { Command } from './command.js';
 import { UsageError, parseArgs } from './command.js';
 import { ConfigError } from '../config/schema.js';
 import { loadPoolConfig } from '../config/pool.js';
-import { ListenError, runPool } from '../roles/pool/run.js';
+import { runPool } from '../roles/pool/run.js';
+import { ListenError } from '../net/listen-error.js';
 import { untilSignal } from './signals.js';
 
 export const pool: Command = {

@@ -18,6 +18,7 @@ import { Tmp451Model, TMP451_IDS } from './tmp451-model.js';
 import { Tps546Model } from './tps546-model.js';
 import { Tmp1075Model } from './word-sensor-models.js';
 import { appendFileSync } from 'node:fs';
+import type { EmulatedBoardState } from './state-record.js';
 
 export interface EmulatedBoardOptions {
   /** Emulated ms per real ms for the physics (heating, PIC watchdog, fan spin-up). */
@@ -33,15 +34,6 @@ export interface EmulatedBoardOptions {
   stateFile?: string;
 }
 
-/** The emulated board's power state as `stateFile` holds it. */
-export interface EmulatedBoardState {
-  /** Epoch ms of the write. */
-  at: number;
-  /** Per chain (the definition's number): supply on, reset asserted. */
-  chains: Record<string, { powered: boolean; reset: boolean }>;
-  /** The process had exited (the exit handler wrote it). */
-  exited: boolean;
-}
 
 export const busKey = (r: I2cBusRef): string =>
   r.kind === 'linux' ? `i2c-${r.bus}` : r.kind === 'chip' ? `chain${r.chain}-chip${r.chip}` : r.kind === 'bitaxe-raw' ? `bitaxe-raw:${r.control}` : r.name;

@@ -6,12 +6,13 @@
 // the emulated board's own record (HASHAGENT_EMULATED_STATE: one JSON line per change, written
 // synchronously), the fault's moment from this process (signals) or the child (the exception).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { build } from 'esbuild';
+import { buildFaultChild } from '../build-fault-child.js';
+import { allHashing as hashing, allOff as off, readBoardStates as readStates } from '../../board/emulated/state-record.js';
 import { parsePoolConfig } from '../../agent/config/pool.js';
 import { runPool } from '../../agent/roles/pool/run.js';
 import { encodeSecretKey, generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
@@ -21,15 +22,6 @@ const RUNS = Number(process.env.HASHAGENT_BENCH_FAULT_RUNS ?? 12);
 const TARGET_MS = 2000;
 const FAULTS = ['SIGTERM', 'SIGINT', 'exception'] as const;
 
-interface State {
-  at: number;
-  chains: Record<string, { powered: boolean; reset: boolean }>;
-}
-
-const readStates = (file: string): State[] =>
-  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as State) : [];
-const hashing = (s: State) => Object.values(s.chains).every((c) => c.powered && !c.reset);
-const off = (s: State) => Object.values(s.chains).every((c) => !c.powered && c.reset);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(what: string, f: () => T | undefined | null | false, ms: number): Promise<T> {
@@ -49,13 +41,7 @@ export const faultBench: Bench = {
     const root = [join(here, '..', '..'), join(here, '..', '..', '..')].find((r) => existsSync(join(r, 'scripts', 'fault-child.ts')));
     if (!root) throw new Error('agent.fault_power_down: scripts/fault-child.ts not found');
     const dir = mkdtempSync(join(tmpdir(), 'hashagent-fault-bench-'));
-    // Next to the CLI bundle, so the native packages it leaves external resolve from node_modules.
-    const child = join(root, 'dist', 'fault-child.mjs');
-    await build({
-      entryPoints: [join(root, 'scripts', 'fault-child.ts')], outfile: child, bundle: true, platform: 'node', format: 'esm', target: 'node20',
-      external: ['serialport', '@serialport/*', 'i2c-bus', 'onoff'], logLevel: 'warning',
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    });
+    const child = await buildFaultChild(root);
     const secret = encodeSecretKey(generateAuthorityKeyPair().secretKey);
     const pool = await runPool(
       parsePoolConfig(`authority_secret_key = "${secret}"\nlisten_address = "127.0.0.1:0"\nshares_per_minute = 60.0\nmonitoring_address = "127.0.0.1:0"\n[template_provider]\nnbits = 0x1d00ffff\n`, 'bench pool'),

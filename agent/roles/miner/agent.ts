@@ -25,13 +25,11 @@ import { registerAgentMetrics } from './agent-metrics.js';
 import { CHIP_SAMPLE_MS, chainCounts, chainRate, chainWork, chipWork, freshMeters, type ChainRuntime } from './chain-runtime.js';
 import { ShareLedger } from './share-ledger.js';
 import type { Server } from 'node:net';
+import { listenAs } from '../../net/listen-error.js';
+import { splitHostPort } from '../../config/pool.js';
 
 export type { ChainRuntime } from './chain-runtime.js';
 
-/** A port the agent must listen on is taken (or cannot be bound): nothing has been powered. */
-export class PortBusyError extends Error {
-  override readonly name = 'PortBusyError';
-}
 
 export interface MinerAgentOptions {
   log?: (line: string) => void;
@@ -114,24 +112,25 @@ export class MinerAgent {
 
   /** Brings everything up; resolves once every chain has been brought up (mining starts with the
    * first) and the pool list is running. Everything external is checked before any hardware is
-   * touched: a bad pool list throws PoolEntryError, a busy port PortBusyError. With `signal`
+   * touched: a bad pool list throws PoolEntryError, a busy port ListenError. With `signal`
    * aborted, bring-up ends at once (the power-down is the caller's: `stop`). */
   async start(): Promise<void> {
     const signal = this.o.signal;
     const source = this.poolSource(this.cfg.pools, true);
     await this.listen();
-    this.board = await untilAborted(
-      startBoardSafety(this.cfg, {
-        stopHashing: () => this.stopHashing(),
-        log: this.log,
-        ...(this.o.safety ? { safety: this.o.safety } : {}),
-        ...(this.o.board ? { board: this.o.board } : {}),
-      }),
-      signal,
-    ).catch(async (e: unknown) => {
-      // Opened after all: close it again (startBoardSafety has no power applied yet).
-      throw e;
+    const opening = startBoardSafety(this.cfg, {
+      stopHashing: () => this.stopHashing(),
+      log: this.log,
+      ...(this.o.safety ? { safety: this.o.safety } : {}),
+      ...(this.o.board ? { board: this.o.board } : {}),
     });
+    try {
+      this.board = await untilAborted(opening, signal);
+    } catch (e) {
+      // Stopped while the board was opening: close it once it is open (nothing is powered yet).
+      void opening.then((b) => b.close(), () => undefined);
+      throw e;
+    }
     const board = this.board;
     const unguard = this.o.onPowerDown?.(() => board.safety.powerDown());
     this.closers.push(() => this.board?.close());
@@ -202,18 +201,14 @@ export class MinerAgent {
   /** Binds the HTTP and cgminer ports before anything else: a busy one is the operator's to fix. */
   private async listen(): Promise<void> {
     if (this.cfg.api.http.enabled) {
-      const [host, port] = splitHostPort(this.cfg.api.http.listen);
-      const { server, port: bound } = await serveMetrics(this.metrics, host, port).catch((e: unknown) => {
-        throw new PortBusyError(`[api] http_listen ${this.cfg.api.http.listen}: ${portError(e)}`);
-      });
+      const { host, port } = splitHostPort(this.cfg.api.http.listen);
+      const { server, port: bound } = await listenAs('[api] http_listen', this.cfg.api.http.listen, serveMetrics(this.metrics, host, port));
       this.metricsUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}/metrics`;
       this.closers.push(() => closeServer(server));
     }
     if (this.cfg.api.cgminer.enabled) {
-      const [host, port] = splitHostPort(this.cfg.api.cgminer.listen);
-      const api = await CgminerApi.listen(this, { host, port, writable: this.cfg.api.cgminer.writable, log: this.log }).catch((e: unknown) => {
-        throw new PortBusyError(`[api] cgminer_listen ${this.cfg.api.cgminer.listen}: ${portError(e)}`);
-      });
+      const { host, port } = splitHostPort(this.cfg.api.cgminer.listen);
+      const api = await listenAs('[api] cgminer_listen', this.cfg.api.cgminer.listen, CgminerApi.listen(this, { host, port, writable: this.cfg.api.cgminer.writable, log: this.log }));
       this.cgminerAddress = api.address;
       this.closers.push(() => api.close());
     }
@@ -488,20 +483,13 @@ export class MinerAgent {
     }
   }
 
-  /** Measured hash rate, H/s, over `windowS` seconds (default 5 min; Infinity: each chain since its
-   * last init). Nominal scale: what the chips would do on real hardware. */
-  measuredHashrate(windowS = 300): number {
+  /** Measured hash rate of one chain, or the board (`chain` undefined), over a window (Infinity:
+   * since each chain's last init), H/s in nominal scale (what the chips would do on real hardware). */
+  rate(windowS: number, chain?: number): number {
     const now = performance.now();
     let s = 0;
-    for (const c of this.chains.values()) if (c.state !== 'disabled') s += chainRate(c, windowS, now);
+    for (const c of this.chains.values()) if (c.state !== 'disabled' && (chain === undefined || c.index === chain)) s += chainRate(c, windowS, now);
     return s;
-  }
-
-  /** Hash rate of one chain, or the board (`chain` undefined), over a window, H/s. */
-  rate(windowS: number, chain?: number): number {
-    if (chain === undefined) return this.measuredHashrate(windowS);
-    const c = this.chains.get(chain);
-    return c && c.state !== 'disabled' ? chainRate(c, windowS) : 0;
   }
 
   /** Lifetime nonce, hardware-error and CRC counts of a chain (across re-initialisations). */
@@ -544,12 +532,3 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((r) => server.close(() => r()));
 }
 
-function portError(e: unknown): string {
-  const code = (e as { code?: string }).code;
-  return code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : (e as Error).message;
-}
-
-function splitHostPort(s: string): [string, number] {
-  const i = s.lastIndexOf(':');
-  return [s.slice(0, i).replace(/^\[|\]$/g, ''), Number(s.slice(i + 1))];
-}

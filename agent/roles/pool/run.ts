@@ -9,6 +9,8 @@ import { serveMetrics } from '../../api/metrics.js';
 import { payoutScript, splitHostPort, type ResolvedPoolConfig } from '../../config/pool.js';
 import { decodeAuthorityPublicKey, decodeSecretKey, encodeAuthorityPublicKey, publicKeyOf } from '../../sv2/keys.js';
 
+import { listenAs } from '../../net/listen-error.js';
+
 export interface RunningPool {
   pool: Pool;
   /** The embedded chain, when that is the template source. */
@@ -19,27 +21,12 @@ export interface RunningPool {
 }
 
 /** Binds `port`, or any free port when it is taken and `fallback` is set. */
-/** A listener the configuration names could not be opened: which key, which address, why. */
-export class ListenError extends Error {
-  override readonly name = 'ListenError';
-  constructor(
-    readonly key: string,
-    readonly address: string,
-    readonly code: string,
-  ) {
-    super(`${key}: cannot listen on ${address}: ${code}`);
-  }
-}
-
 async function listenWithFallback<T>(bind: (port: number) => Promise<T>, port: number, fallback: boolean, key: string, address: string): Promise<T> {
-  try {
-    return await bind(port);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (fallback && code === 'EADDRINUSE') return bind(0);
-    if (code) throw new ListenError(key, address, code);
+  const bound = bind(port).catch((e: NodeJS.ErrnoException) => {
+    if (fallback && e.code === 'EADDRINUSE') return bind(0);
     throw e;
-  }
+  });
+  return listenAs(key, address, bound);
 }
 
 export async function runPool(c: ResolvedPoolConfig, log: (l: string) => void, opts: { portFallback?: boolean } = {}): Promise<RunningPool> {

@@ -12,10 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { buildFaultChild } from '../../../scripts/build-fault-child.js';
 import { CLI } from '../../support/cli.js';
 import { agentToml, sleep, startTestPool, until, type TestPool } from '../../support/agent-rig.js';
-import { STATE_ENV, allHashing, anyPowered, powerDownOf, readStates } from '../../support/board-probe.js';
+import { powerDownOf } from '../../support/board-probe.js';
+import { EMULATED_STATE_ENV as STATE_ENV, allHashing, anyPowered, readBoardStates as readStates } from '../../../board/emulated/state-record.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 let pool: TestPool;
@@ -30,13 +31,7 @@ beforeAll(async () => {
   config = join(dir, 'agent.toml');
   // No PLL settling on emulated chips: bring-up takes seconds, so the 20 points cover all of it.
   writeFileSync(config, agentToml('emulated-antminer-s9', [{ url: pool.url }], '[hash_chain_global]\nramp_step_ms = 0\n'));
-  // Next to the CLI bundle, so the native packages it leaves external resolve from node_modules.
-  faultChild = join(ROOT, 'dist', `fault-child-${process.pid}.mjs`);
-  await build({
-    entryPoints: [join(ROOT, 'scripts/fault-child.ts')], outfile: faultChild, bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    external: ['serialport', '@serialport/*', 'i2c-bus', 'onoff'], logLevel: 'warning',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  faultChild = await buildFaultChild(ROOT, `fault-child-${process.pid}.mjs`);
 }, 60_000);
 
 afterAll(async () => {
@@ -193,7 +188,7 @@ describe('fail before touching hardware', () => {
       const r = run(['mine', '--config', busy]);
       const exit = await settle(r);
       expect(exit.code, r.lines.join('\n')).toBe(2);
-      expect(r.lines.some((l) => l.includes(`cannot start: [api] http_listen 127.0.0.1:${taken}: the port is in use`))).toBe(true);
+      expect(r.lines.some((l) => l.includes(`cannot start: [api] http_listen: cannot listen on 127.0.0.1:${taken}: EADDRINUSE (the port is in use)`))).toBe(true);
       // No board model was ever made: nothing was powered, not even for a moment.
       expect(existsSync(r.state)).toBe(false);
     } finally {

@@ -2,8 +2,7 @@
 // before (cpuminer, like many SV1 miners, rebuilds its work only when the job id changes) and a
 // first notify with clean_jobs = true.
 import { afterEach, describe, expect, it } from 'vitest';
-import net from 'node:net';
-import { freePort, startPool, waitFor } from '../support/sv1-stack.js';
+import { freePort, rawSv1Client, startPool, waitFor } from '../support/sv1-stack.js';
 import { Translator } from '../../agent/roles/translator/translator.js';
 import { generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
 
@@ -12,25 +11,19 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** A bare SV1 miner: subscribe, authorize, record every mining.notify (job id, clean_jobs). */
+/** A bare SV1 miner: subscribe, authorize, and its mining.notify (job id, clean_jobs) as they come. */
 function sv1Miner(port: number) {
-  const notifies: { id: string; clean: boolean }[] = [];
-  const s = net.connect(port, '127.0.0.1');
-  cleanups.push(() => s.destroy());
-  let buf = '';
-  let closed = false;
-  s.on('data', (d) => {
-    buf += d.toString();
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      const m = JSON.parse(buf.slice(0, nl)) as { method?: string; params?: unknown[] };
-      buf = buf.slice(nl + 1);
-      if (m.method === 'mining.notify') notifies.push({ id: m.params![0] as string, clean: m.params![8] as boolean });
-    }
-  });
-  s.on('close', () => (closed = true));
-  s.on('error', () => {});
-  s.write('{"id":1,"method":"mining.subscribe","params":["cpuminer/2.5.1"]}\n{"id":2,"method":"mining.authorize","params":["acct.rig","x"]}\n');
-  return { notifies, get closed() { return closed; } };
+  const c = rawSv1Client(port, cleanups);
+  c.send('{"id":1,"method":"mining.subscribe","params":["cpuminer/2.5.1"]}');
+  c.send('{"id":2,"method":"mining.authorize","params":["acct.rig","x"]}');
+  return {
+    get closed() {
+      return c.closed;
+    },
+    get notifies() {
+      return c.lines.filter((m) => m.method === 'mining.notify').map((m) => ({ id: m.params![0] as string, clean: m.params![8] as boolean }));
+    },
+  };
 }
 
 describe('translator across an upstream restart', () => {

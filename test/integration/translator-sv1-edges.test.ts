@@ -2,8 +2,7 @@
 // get an error answer"), whole-byte extranonce2 only, and a vardiff floor apart from the
 // initial hashrate estimate so small miners find shares on the default configuration.
 import { afterEach, describe, expect, it } from 'vitest';
-import net from 'node:net';
-import { startSv1Stack, waitFor, type Sv1Stack } from '../support/sv1-stack.js';
+import { rawSv1Client, startSv1Stack, waitFor, type Sv1Stack } from '../support/sv1-stack.js';
 import { advertisedDifficulty } from '../../agent/sv1/index.js';
 import { hashrateToTarget } from '../../agent/bitcoin/index.js';
 import { loadTranslatorConfig } from '../../agent/config/translator.js';
@@ -22,30 +21,7 @@ async function stack(o: Parameters<typeof startSv1Stack>[0] = {}): Promise<Sv1St
   return s;
 }
 
-function miner(port: number) {
-  const lines: { id?: unknown; method?: string; params?: unknown[]; result?: unknown; error?: unknown }[] = [];
-  const s = net.connect(port, '127.0.0.1');
-  cleanups.push(() => s.destroy());
-  let buf = '';
-  let closed = false;
-  s.on('data', (d) => {
-    buf += d.toString();
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      lines.push(JSON.parse(buf.slice(0, nl)) as (typeof lines)[number]);
-      buf = buf.slice(nl + 1);
-    }
-  });
-  s.on('close', () => (closed = true));
-  s.on('error', () => {});
-  return {
-    lines,
-    send: (l: string) => s.write(l + '\n'),
-    answer: (id: number) => lines.find((l) => l.id === id),
-    get closed() {
-      return closed;
-    },
-  };
-}
+const miner = (port: number) => rawSv1Client(port, cleanups);
 
 describe('translator SV1 edges', () => {
   it('the line limit counts bytes: 2,000 three-byte characters exceed 4,096 bytes', async () => {

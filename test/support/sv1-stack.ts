@@ -65,3 +65,37 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+export interface Sv1Line {
+  id?: unknown;
+  method?: string;
+  params?: unknown[];
+  result?: unknown;
+  error?: unknown;
+}
+
+/** A bare SV1 client on loopback: every line it receives, parsed; `cleanups` gets its close. */
+export function rawSv1Client(port: number, cleanups: (() => unknown)[]) {
+  const lines: Sv1Line[] = [];
+  const s = net.connect(port, '127.0.0.1');
+  cleanups.push(() => s.destroy());
+  let buf = '';
+  let closed = false;
+  s.on('data', (d) => {
+    buf += d.toString();
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      lines.push(JSON.parse(buf.slice(0, nl)) as Sv1Line);
+      buf = buf.slice(nl + 1);
+    }
+  });
+  s.on('close', () => (closed = true));
+  s.on('error', () => {});
+  return {
+    lines,
+    send: (l: string) => s.write(l + '\n'),
+    answer: (id: number) => lines.find((l) => l.id === id),
+    get closed() {
+      return closed;
+    },
+  };
+}

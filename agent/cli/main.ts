@@ -4,6 +4,7 @@ import { ProcessGuard } from '../safety/process-guard.js';
 import { safeWrite } from '../log.js';
 import { cpuMiner } from './cpu-miner.js';
 import { emulate } from './emulate.js';
+import { image } from './image.js';
 import { keygen } from './keygen.js';
 import { mine } from './mine.js';
 import { pool } from './pool.js';
@@ -13,7 +14,7 @@ import { translate } from './translate.js';
 import { version } from './version.js';
 
 // One line per subcommand; keep alphabetical.
-const commands: Command[] = [cpuMiner, emulate, keygen, mine, pool, start, sv2, translate, version];
+const commands: Command[] = [cpuMiner, emulate, image, keygen, mine, pool, start, sv2, translate, version];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -60,7 +60,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   // api serves HTTP and cgminer sockets: it may use net's transport helpers (peer limits).
   'agent/api': ['agent', 'agent/bitcoin', 'agent/net'],
   'agent/roles': ['agent', 'agent/bitcoin', 'agent/sv2', 'agent/sv1', 'agent/channels', 'agent/net', 'agent/upstream', 'agent/templates', 'agent/safety', 'agent/config', 'agent/api', 'board', 'drivers'],
-  'agent/cli': ['agent', 'agent/bitcoin', 'agent/sv2', 'agent/sv1', 'agent/channels', 'agent/net', 'agent/upstream', 'agent/templates', 'agent/safety', 'agent/config', 'agent/api', 'agent/roles', 'board', 'drivers'],
+  // image: the signed payload manifest (and the installer's pieces); files and crypto only.
+  'agent/image': ['agent', 'agent/config', 'board'],
+  'agent/cli': ['agent', 'agent/image', 'agent/bitcoin', 'agent/sv2', 'agent/sv1', 'agent/channels', 'agent/net', 'agent/upstream', 'agent/templates', 'agent/safety', 'agent/config', 'agent/api', 'agent/roles', 'board', 'drivers'],
   agent: ['agent/cli'],
   board: ['drivers', 'agent/bitcoin'],
   drivers: ['agent/bitcoin'],

@@ -5,6 +5,7 @@ import { agentBench } from './agent.js';
 import { asicBench } from './asic.js';
 import { codecBench } from './codec.js';
 import { faultBench } from './fault.js';
+import { imageBench } from './image.js';
 import { noiseBench } from './noise.js';
 import { poolBench } from './pool.js';
 import { poolScaleBench } from './pool-scale.js';
@@ -12,7 +13,7 @@ import { translatorBench } from './translator.js';
 import { wireBench } from './wire.js';
 
 // One import per benchmark module; keep alphabetical.
-const benches: Bench[] = [agentBench, asicBench, codecBench, faultBench, noiseBench, poolBench, poolScaleBench, translatorBench, wireBench];
+const benches: Bench[] = [agentBench, asicBench, codecBench, faultBench, imageBench, noiseBench, poolBench, poolScaleBench, translatorBench, wireBench];
 
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 // The pool-scale benchmark re-runs this bundle as its pool process.

@@ -59,6 +59,35 @@ function libraryClosure(root, elfs) {
   return found;
 }
 
+// Debian's Node loads a few of its builtins (cjs-module-lexer, undici, acorn, minimatch) from
+// files under /usr/share/nodejs, a path compiled into libnode (NODE_SHARED_BUILTIN_*_PATH in its
+// config.gypi). The payload is self-contained and always unpacked at /run/hashagent, so the path
+// is rewritten in place to one of the same length there, and the files go with the payload.
+const SHARED_BUILTINS_FROM = '/usr/share/nodejs/';
+const PAYLOAD_ROOT = '/run/hashagent';
+const SHARED_BUILTINS_TO = `${PAYLOAD_ROOT}/js/`;
+
+function relocateSharedBuiltins(root, payload) {
+  if (SHARED_BUILTINS_TO.length !== SHARED_BUILTINS_FROM.length) throw new Error('the builtin path must keep its length');
+  const lib = join(payload, 'lib/libnode.so.115');
+  const bin = readFileSync(lib);
+  const from = Buffer.from(SHARED_BUILTINS_FROM);
+  const files = new Set();
+  for (let i = bin.indexOf(from); i >= 0; i = bin.indexOf(from, i + 1)) {
+    // A NUL-terminated path is a builtin's file; other hits are inside the embedded config.gypi.
+    const rest = bin.subarray(i + from.length, bin.indexOf(0, i)).toString('latin1');
+    if (/^[\w@.\/-]+\.js$/.test(rest)) files.add(rest);
+    Buffer.from(SHARED_BUILTINS_TO).copy(bin, i);
+  }
+  if (files.size === 0) throw new Error(`no ${SHARED_BUILTINS_FROM} paths in libnode: the Node package changed`);
+  writeFileSync(lib, bin);
+  for (const f of files) {
+    const dest = join(payload, 'js', f);
+    mkdirSync(dirname(dest), { recursive: true });
+    copyFileSync(realpathSync(join(root, 'usr/share/nodejs', f)), dest);
+  }
+}
+
 /** node_modules packages the bundle loads at run time, with their dependencies. */
 function runtimePackages(names) {
   const seen = new Set();
@@ -103,6 +132,7 @@ async function main() {
   copyFileSync(node, join(payload, 'bin/node'));
   const libs = libraryClosure(user.root, [node]);
   for (const [name, path] of libs) copyFileSync(path, join(payload, 'lib', name));
+  relocateSharedBuiltins(user.root, payload);
   // The payload runs its own loader and libraries, so it works on a musl or an old-glibc board.
   writeFileSync(join(payload, 'bin/hashagent'), [
     '#!/bin/sh',
@@ -119,7 +149,7 @@ async function main() {
   for (const p of pkgs) {
     copyTree(join(REPO, 'node_modules', p), join(payload, 'app/node_modules', p), (f) => {
       const rel = f.slice(join(REPO, 'node_modules', p).length + 1);
-      if (/^(build|src|test|example|doc|integration-test)$/.test(rel) || /\.(md|ts|map|cc|h|gyp)$/.test(rel) && !rel.endsWith('.d.ts')) return true;
+      if (/^(build|test|example|doc|integration-test)$/.test(rel) || /\.(md|ts|map|cc|h|gyp)$/.test(rel) && !rel.endsWith('.d.ts')) return true;
       if (rel.startsWith('prebuilds/') && rel.split('/').length === 2 && basename(rel) !== 'linux-arm') return true;
       return false;
     });

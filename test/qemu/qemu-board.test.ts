@@ -1,0 +1,85 @@
+// The image on an ARM board: QEMU vexpress-a9 (2 Cortex-A9 cores) boots Debian's armmp kernel and
+// our initramfs; the agent inside, on Debian trixie's armhf Node 20.19 with cross-built addons,
+// brings up three emulated S9 chains through the PL011 UARTs ttyAMA1–3 (host-side `hashagent
+// emulate` over QEMU's socket chardevs), reads QEMU's tmp105/tmp421 models over i2c-versatile +
+// i2c-dev, mines to a pool on the host through user-mode networking, and powers down on SIGTERM.
+// Third-party parts proven here: Debian's kernel, dtb, Node and busybox; QEMU's PL011, SBCon I2C
+// and sensor models (qemu hw/arm/vexpress.c, hw/sensor/tmp105.c, tmp421.c).
+// Run alone: `npm run test:qemu`.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, createServer } from 'node:net';
+import { startTestPool } from '../support/agent-rig.js';
+import { BOARD_TEMPS, bootQemuBoard, ensureImage, guestAgentToml, haveQemuTools, startChainEmulator, type QemuBoard } from '../support/qemu-board.js';
+
+const haveTools = haveQemuTools();
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** One cgminer API command (JSON form) to `port`; the reply ends with a NUL (cgminer api.c). */
+async function cgminer(port: number, command: string): Promise<Record<string, unknown>> {
+  const s = connect(port, '127.0.0.1');
+  s.write(JSON.stringify({ command }));
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8').replace(/\0+$/, '')) as Record<string, unknown>;
+}
+
+describe.skipIf(!haveTools)('the image on the QEMU vexpress-a9 board', () => {
+  const cleanups: (() => unknown)[] = [];
+  afterAll(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  let payloadBytes = 0;
+  beforeAll(() => {
+    payloadBytes = ensureImage().payloadBytes;
+  }, 15 * 60_000);
+
+  it('boots, brings the three chains up over the PL011 UARTs, reads the I2C sensors, gets shares accepted, and powers down on SIGTERM', async () => {
+    expect(payloadBytes).toBeGreaterThan(10e6);
+    const pool = await startTestPool();
+    cleanups.push(() => pool.stop());
+    const emu = await startChainEmulator(cleanups);
+    const httpPort = await freePort();
+    const apiPort = await freePort();
+    const board: QemuBoard = await bootQemuBoard({
+      chains: emu.chains,
+      files: { 'etc/hashagent/agent.toml': { data: guestAgentToml(pool) } },
+      forward: { [httpPort]: 8080, [apiPort]: 4028 },
+      log: process.env.HASHAGENT_QEMU_LOG ? (l) => process.stdout.write(l + '\n') : undefined,
+    });
+    cleanups.push(() => board.stop());
+    // The deadlines follow the guest's measured speed: unpacking the payload (xz, CPU-bound)
+    // is the yardstick — qemu.md measured boot ~4 s and a cold Node start 6.5 s on 2 vCPUs.
+    const ready = await board.waitFor(/hashagent-init: payload ready/, 5 * 60_000);
+    const unit = Math.max(ready.t, 10) * 1000;
+    await board.waitFor(/hashagent: started/, unit);
+    // Bring-up of 3 × 63 BM1387 at 115 200 baud through the guest's Node.
+    for (const c of [0, 1, 2]) await board.waitFor(new RegExp(`chain ${c}: 63 × BM1387`), 12 * unit);
+    const deadline = Date.now() + 12 * unit;
+    while (pool.pool.shares.accepted.get() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    expect(pool.pool.shares.accepted.get()).toBeGreaterThan(0);
+    expect(pool.pool.shares.rejected.get()).toBe(0);
+    // The sensors, read by the agent in the guest, from outside through the forwarded HTTP port.
+    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/^hashagent_chips\{chain="2",state="found"\} 63$/m);
+    // The sensors as the agent read them over i2c-dev from QEMU's models: the chip temperature
+    // is the tmp421's remote channel, the board's the hottest of tmp421 local and tmp105.
+    const temps = (await cgminer(apiPort, 'temps')).TEMPS as { ID: number; Board: number; Chip: number }[];
+    expect(temps).toHaveLength(3);
+    for (const t of temps) {
+      expect(t.Chip).toBeCloseTo(BOARD_TEMPS.tmp421Remote / 1000, 0);
+      expect([BOARD_TEMPS.tmp105 / 1000, BOARD_TEMPS.tmp421Local / 1000]).toContainEqual(Math.round(t.Board));
+    }
+    // SIGTERM in the guest: the init's `stop` sends it to the agent, which powers down, then halts.
+    board.send('stop');
+    await board.waitFor(/SIGTERM: stopping hashing, voltage off, resets held/, 4 * unit);
+    await board.waitFor(/all chains powered down/, 4 * unit);
+    await board.waitFor(/hashagent: stopped/, 4 * unit);
+    expect(await Promise.race([board.exited, new Promise((r) => setTimeout(() => r('still running'), 4 * unit))])).not.toBe('still running');
+  }, 40 * 60_000);
+});

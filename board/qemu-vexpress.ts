@@ -24,6 +24,8 @@ export const qemuVexpress: BoardDefinition = {
     { name: 'tmp105', location: 'board', kind: 'tmp1075', bus: I2C, address: 0x48 },
   ],
   fans: [],
+  // The chains are `hashagent emulate --board antminer-s9` on the host: nonces at its 2^27-easier target.
+  hostEmulatedChains: 'antminer-s9',
   limits: { targetTemp: 89, hotTemp: 100, dangerousTemp: 110, boardDangerousTemp: 90, vrDangerousTemp: 110, minFans: 0, frequency: { min: 200, max: 900, default: 650 } },
   notes: [
     'Start QEMU with -device tmp105,address=0x48 -device tmp421,address=0x4c and the ttyAMA1–3 chardevs connected to `hashagent emulate --board antminer-s9` listeners.',

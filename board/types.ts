@@ -116,6 +116,11 @@ export interface BoardDefinition {
   unverified: string[];
   /** Present on emulated-* boards: the physical model behind the emulated parts. */
   emulation?: EmulationDef;
+  /**
+   * Test boards whose real chain links lead to host-side `hashagent emulate` chains (the QEMU
+   * board): that profile, so the agent judges nonces at the emulator's scaled difficulty.
+   */
+  hostEmulatedChains?: string;
 }
 
 export class BoardError extends Error {

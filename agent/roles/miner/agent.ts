@@ -104,10 +104,10 @@ export class MinerAgent {
     return this.board?.hw ?? null;
   }
 
-  /** Difficulty scale of an emulated board (its chips report 2^shift times easier); 0 on hardware. */
+  /** Difficulty scale of an emulated board or of host-emulated chains (their chips report 2^shift times easier); 0 on hardware. */
   get difficultyShift(): number {
-    const e = this.cfg.board.emulation;
-    return e ? emulatedBoard(e.chainProfile).difficultyShift : 0;
+    const profile = this.cfg.board.emulation?.chainProfile ?? this.cfg.board.hostEmulatedChains;
+    return profile ? emulatedBoard(profile).difficultyShift : 0;
   }
 
   /** Brings everything up; resolves once every chain has been brought up (mining starts with the

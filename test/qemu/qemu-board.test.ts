@@ -44,6 +44,11 @@ describe.skipIf(!haveTools)('the image on the QEMU vexpress-a9 board', () => {
     const pool = await startTestPool();
     cleanups.push(() => pool.stop());
     const emu = await startChainEmulator(cleanups);
+    if (process.env.HASHAGENT_QEMU_LOG) {
+      emu.child.stdout!.on('data', (d) => process.stdout.write(`[emu] ${d}`));
+      emu.child.stderr!.on('data', (d) => process.stdout.write(`[emu] ${d}`));
+      process.on('uncaughtException', (e) => process.stdout.write(`UNCAUGHT ${e.stack}\n`));
+    }
     const httpPort = await freePort();
     const apiPort = await freePort();
     const board: QemuBoard = await bootQemuBoard({

@@ -219,6 +219,7 @@ export async function startChainEmulator(cleanups: (() => unknown)[]): Promise<{
 /** agent.toml for the guest: the pool on the host (10.0.2.2), the board's own links and sensors. */
 export function guestAgentToml(pool: TestPool): string {
   const url = pool.url.replace('127.0.0.1', '10.0.2.2');
-  return agentToml('qemu-vexpress', [{ url }]).replace('http_listen = "127.0.0.1:0"', 'http_listen = "0.0.0.0:8080"');
+  return agentToml('qemu-vexpress', [{ url }]).replace('http_listen = "127.0.0.1:0"', 'http_listen = "0.0.0.0:8080"')
+    .replace('cgminer_enabled = false', 'cgminer_enabled = true\ncgminer_listen = "0.0.0.0:4028"');
 }
 

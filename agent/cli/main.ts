@@ -33,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(overview() + '\n');
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-V') return version.run([], {});
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {
     process.stderr.write(`hashagent: unknown command '${name}'\n\n${overview()}\n`);

@@ -8,12 +8,15 @@ import { ListenError } from '../net/listen-error.js';
 import { EMULATED_STATE_ENV } from '../../board/emulated/state-record.js';
 import { statusLine } from '../roles/miner/status.js';
 import { ProcessGuard } from '../safety/process-guard.js';
-import { consoleLog, safeWrite } from '../log.js';
+import { safeWrite, type Log } from '../log.js';
+import { LOG_FLAGS, LOG_USAGE, logFromFlags } from './log-options.js';
 
 export const mine: Command = {
   name: 'mine',
   summary: 'the firmware agent: hashboards on a board (or emulated ones) mining on the pool list',
-  usage: `hashagent mine --config agent.toml [--seconds N] [--status-interval S]
+  usage: `hashagent mine --config agent.toml [--seconds N] [--status-interval S] [--log-level L] [--log-format F]
+
+  ${LOG_USAGE}
 
   An example per board, every key with its default: agent/config/examples/agent-<board>.toml.
   SIGHUP re-reads the pool list without stopping the chains (one during bring-up is applied once
@@ -26,7 +29,7 @@ export const mine: Command = {
   V8's default young generation alone would take ~40 MB of RAM, each extra V8 worker thread a few.`,
   drivesHardware: true,
   async run(args, { guard }) {
-    const { flags, positional } = parseArgs(args, ['config', 'seconds', 'status-interval']);
+    const { flags, positional } = parseArgs(args, ['config', 'seconds', 'status-interval', ...LOG_FLAGS]);
     if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
     const file = flags.get('config');
     if (typeof file !== 'string') throw new UsageError('--config is required');
@@ -44,14 +47,14 @@ export const mine: Command = {
       }
       throw e;
     }
-    return runMiner(cfg, consoleLog(), { seconds, statusIntervalS: interval, file, ...(guard ? { guard } : {}) });
+    return runMiner(cfg, logFromFlags(flags, 'agent', cfg.log), { seconds, statusIntervalS: interval, file, ...(guard ? { guard } : {}) });
   },
 };
 
 /** Runs the agent until a signal (or `seconds`); shared with `hashagent start`. */
 export async function runMiner(
   cfg: ReturnType<typeof loadAgentConfig>,
-  log: (l: string) => void,
+  log: Log,
   o: { seconds?: number | undefined; statusIntervalS: number; file?: string; hashrateScale?: number; rampIntervalMs?: number; guard?: ProcessGuard },
 ): Promise<number> {
   const guard = o.guard ?? new ProcessGuard({ log }).install();
@@ -69,7 +72,7 @@ export async function runMiner(
     await agent.start();
   } catch (e) {
     if (!guard.signal.aborted) {
-      log(`cannot start: ${(e as Error).message}`);
+      log(`cannot start: ${(e as Error).message}`, 'error');
       await agent.stop();
       if (timer) clearTimeout(timer);
       return e instanceof PoolEntryError || e instanceof ListenError ? 2 : 1;
@@ -108,6 +111,7 @@ export async function runMiner(
   log(statusLine(agent));
   log(`${why === 'timeout' ? 'time is up' : why}: stopping hashing, voltage off, resets held`);
   const allOff = await agent.stop();
-  log(allOff ? 'all chains powered down' : 'WARNING: some chain could not be powered down (see above)');
+  if (allOff) log('all chains powered down');
+  else log('some chain could not be powered down (see above)', 'error');
   return 0;
 }

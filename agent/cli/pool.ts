@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { UsageError, parseArgs } from './command.js';
+import { LOG_FLAGS, LOG_USAGE, logFromFlags } from './log-options.js';
 import { ConfigError } from '../config/schema.js';
 import { loadPoolConfig } from '../config/pool.js';
 import { runPool } from '../roles/pool/run.js';
@@ -9,9 +10,9 @@ import { untilSignal } from './signals.js';
 export const pool: Command = {
   name: 'pool',
   summary: 'run the SV2 pool',
-  usage: 'hashagent pool --config pool.toml\n\n  An example with every key and its default: agent/config/examples/pool.toml',
+  usage: `hashagent pool --config pool.toml [--log-level L] [--log-format F]\n\n  ${LOG_USAGE}\n  An example with every key and its default: agent/config/examples/pool.toml`,
   async run(args) {
-    const { flags, positional } = parseArgs(args, ['config']);
+    const { flags, positional } = parseArgs(args, ['config', ...LOG_FLAGS]);
     if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
     const file = flags.get('config');
     if (typeof file !== 'string') throw new UsageError('--config is required');
@@ -25,7 +26,7 @@ export const pool: Command = {
       }
       throw e;
     }
-    const log = (l: string) => process.stdout.write(`${new Date().toISOString()} ${l}\n`);
+    const log = logFromFlags(flags, 'pool', config.log);
     let running;
     try {
       running = await runPool(config, log);

@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { UsageError, parseArgs } from './command.js';
+import { LOG_FLAGS, LOG_USAGE, logFromFlags } from './log-options.js';
 import { ConfigError } from '../config/schema.js';
 import { loadTranslatorConfig } from '../config/translator.js';
 import { runTranslator } from '../roles/translator/run.js';
@@ -8,9 +9,9 @@ import { untilSignal } from './signals.js';
 export const translate: Command = {
   name: 'translate',
   summary: 'run the SV1 → SV2 translator proxy for SV1 machines',
-  usage: 'hashagent translate --config translator.toml [--seconds N]\n\n  An example with every key and its default: agent/config/examples/translator.toml',
+  usage: `hashagent translate --config translator.toml [--seconds N] [--log-level L] [--log-format F]\n\n  ${LOG_USAGE}\n  An example with every key and its default: agent/config/examples/translator.toml`,
   async run(args) {
-    const { flags, positional } = parseArgs(args, ['config', 'seconds']);
+    const { flags, positional } = parseArgs(args, ['config', 'seconds', ...LOG_FLAGS]);
     if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
     const file = flags.get('config');
     if (typeof file !== 'string') throw new UsageError('--config is required');
@@ -26,7 +27,7 @@ export const translate: Command = {
       }
       throw e;
     }
-    const log = (l: string) => process.stdout.write(`${new Date().toISOString()} ${l}\n`);
+    const log = logFromFlags(flags, 'translator', config.log);
     let running;
     try {
       running = await runTranslator(config, log);

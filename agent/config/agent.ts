@@ -10,8 +10,11 @@ import { BoardError, parseLink, type BoardDefinition, type ChainLink, type FanDe
 import { safetyConfigFor, type SafetyConfig } from '../safety/policy.js';
 import { parsePoolUrl } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
-import { ConfigError, locate, parseConfig, type Field, type Fields } from './schema.js';
+import { ConfigError, locate, logSection, parseConfig, type Field, type Fields } from './schema.js';
+import type { LogFormat, LogLevel } from '../log.js';
+import { dirname, resolve } from 'node:path';
 
+const apiToken = (v: string) => (/^[\x21-\x7e]{16,256}$/.test(v) ? null : 'expected 16 to 256 printable characters without spaces');
 const hostPort = (v: string) => (/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(v) ? null : 'expected "host:port"');
 const poolUrl = (v: string) => {
   try {
@@ -113,8 +116,11 @@ export function agentSchema(board: BoardDefinition | null) {
         cgminer_enabled: { type: 'boolean', doc: 'cgminer-compatible JSON API (summary, devs, pools, temps, fans…)', default: true },
         cgminer_listen: { type: 'string', doc: 'cgminer API listener', default: '0.0.0.0:4028', check: hostPort },
         cgminer_writable: { type: 'boolean', doc: 'allow commands that change anything (switchpool, enablepool…); read-only by default', default: false },
+        token: { type: 'string', doc: 'bearer token for the REST API\'s actions (switch pool, restart a chain, set a frequency, reboot); none: actions are refused. Prefer token_file', check: apiToken },
+        token_file: { type: 'string', doc: 'file holding the bearer token (relative to this file)' },
       },
     },
+    log: logSection,
   } satisfies Fields;
 }
 
@@ -153,7 +159,10 @@ export interface AgentConfig {
   api: {
     http: { enabled: boolean; listen: string };
     cgminer: { enabled: boolean; listen: string; writable: boolean };
+    /** Bearer token of the REST API's actions; null: every action is refused. */
+    token: string | null;
   };
+  log: { level: LogLevel; format: LogFormat };
 }
 
 function readText(file: string): string {
@@ -181,7 +190,8 @@ interface Raw {
   temp_control: { mode: 'auto' | 'manual' | 'disabled'; target_temp: number; hot_temp: number; dangerous_temp: number };
   fan_control: { speed: number; min_fans: number };
   safety: { watchdog_device?: string };
-  api: { http_enabled: boolean; http_listen: string; cgminer_enabled: boolean; cgminer_listen: string; cgminer_writable: boolean };
+  api: { http_enabled: boolean; http_listen: string; cgminer_enabled: boolean; cgminer_listen: string; cgminer_writable: boolean; token?: string; token_file?: string };
+  log: { level: LogLevel; format: LogFormat };
 }
 
 /** Parses and validates agent.toml text; throws ConfigError. */
@@ -235,8 +245,26 @@ export function parseAgentConfig(text: string, file: string): AgentConfig {
     api: {
       http: { enabled: raw.api.http_enabled, listen: raw.api.http_listen },
       cgminer: { enabled: raw.api.cgminer_enabled, listen: raw.api.cgminer_listen, writable: raw.api.cgminer_writable },
+      token: apiTokenOf(raw.api, file, text),
     },
+    log: raw.log,
   };
+}
+
+/** [api] token, or the first line of token_file; a token too short to resist guessing is refused. */
+function apiTokenOf(api: Raw['api'], file: string, text: string): string | null {
+  if (api.token !== undefined && api.token_file !== undefined) throw new ConfigError(file, locate(text, ['api', 'token_file']), 'api.token_file', 'give token or token_file, not both');
+  if (api.token_file === undefined) return api.token ?? null;
+  const path = resolve(dirname(file), api.token_file);
+  let t: string;
+  try {
+    t = readFileSync(path, 'utf8').split('\n')[0]!.trim();
+  } catch (e) {
+    throw new ConfigError(file, locate(text, ['api', 'token_file']), 'api.token_file', `cannot read ${api.token_file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const bad = apiToken(t);
+  if (bad) throw new ConfigError(file, locate(text, ['api', 'token_file']), 'api.token_file', `${api.token_file}: ${bad}`);
+  return t;
 }
 
 /** A serial path given in the file keeps the definition's line rate. */

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Fields, Infer } from './schema.js';
-import { ConfigError, locate, parseConfig } from './schema.js';
+import { ConfigError, locate, logSection, parseConfig } from './schema.js';
 import { addressToScript, type Network } from '../bitcoin/address.js';
 import { decodeSecretKey } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
@@ -64,7 +64,8 @@ export const poolSchema = {
       handshake_timeout_sec: { type: 'integer', doc: 'time a client has for the Noise handshake, then again for SetupConnection; a quiet one is closed', default: 10, min: 1, max: 600 },
     },
   },
-  monitoring_address: { type: 'string', doc: 'HTTP listener for /metrics', default: '127.0.0.1:9090', check: hostPort },
+  monitoring_address: { type: 'string', doc: 'HTTP listener for /metrics and the status page', default: '127.0.0.1:9090', check: hostPort },
+  log: logSection,
 } as const satisfies Fields;
 
 export type PoolConfig = Infer<typeof poolSchema>;

@@ -2,7 +2,7 @@
 // config where one exists: downstream_extranonce2_size, aggregate_channels, user_identity).
 import { readFileSync } from 'node:fs';
 import type { Fields, Infer } from './schema.js';
-import { ConfigError, locate, parseConfig } from './schema.js';
+import { ConfigError, locate, logSection, parseConfig } from './schema.js';
 import { parsePoolUrl } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 import type { Endpoint } from '../net/failover.js';
@@ -55,6 +55,7 @@ export const translatorSchema = {
       max_worker_labels: { type: 'integer', doc: 'distinct worker label values in /metrics (later workers are counted as "other")', default: 100, min: 0, max: 10_000 },
     },
   },
+  log: logSection,
 } as const satisfies Fields;
 
 export type TranslatorConfig = Infer<typeof translatorSchema>;

@@ -56,7 +56,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'agent/upstream': ['agent/bitcoin', 'agent/sv2', 'agent/sv1', 'agent/channels', 'agent/net'],
   'agent/templates': ['agent/bitcoin', 'agent/sv2', 'agent/net'],
   'agent/safety': ['agent', 'agent/api', 'agent/config', 'board', 'drivers', 'agent/bitcoin'],
-  'agent/config': ['agent/bitcoin', 'agent/sv2', 'agent/net', 'agent/upstream', 'agent/safety', 'board'],
+  'agent/config': ['agent', 'agent/bitcoin', 'agent/sv2', 'agent/net', 'agent/upstream', 'agent/safety', 'board'],
   // api serves HTTP and cgminer sockets: it may use net's transport helpers (peer limits).
   'agent/api': ['agent', 'agent/bitcoin', 'agent/net'],
   'agent/roles': ['agent', 'agent/bitcoin', 'agent/sv2', 'agent/sv1', 'agent/channels', 'agent/net', 'agent/upstream', 'agent/templates', 'agent/safety', 'agent/config', 'agent/api', 'board', 'drivers'],

@@ -27,12 +27,14 @@ import { ShareLedger } from './share-ledger.js';
 import type { Server } from 'node:net';
 import { listenAs } from '../../net/listen-error.js';
 import { splitHostPort } from '../../config/pool.js';
+import type { Log, LogLevel } from '../../log.js';
+import { EventLog, HISTORY_PERIOD_S, HISTORY_POINTS, Ring, type EventKind } from './history.js';
 
 export type { ChainRuntime } from './chain-runtime.js';
 
 
 export interface MinerAgentOptions {
-  log?: (line: string) => void;
+  log?: Log;
   /** Passed to the safety controller and board opening (tests speed these up). */
   safety?: StartSafetyOptions['safety'];
   board?: StartSafetyOptions['board'];
@@ -75,7 +77,11 @@ export class MinerAgent {
   private watchdog: ChainWatchdog | null = null;
   private health: ChipHealth | null = null;
   private closers: (() => unknown)[] = [];
-  private readonly log: (line: string) => void;
+  private readonly log: Log;
+  /** The last safety, chain and pool events (/api/v1/events, the page's event log). */
+  readonly events = new EventLog();
+  /** The board's 5 s rate every 5 s over the last hour: [epoch ms, H/s] (the page's chart). */
+  readonly rateHistory = new Ring<[number, number]>(HISTORY_POINTS);
   private readonly startedAt = performance.now();
   private stopping = false;
 
@@ -120,7 +126,7 @@ export class MinerAgent {
     await this.listen();
     const opening = startBoardSafety(this.cfg, {
       stopHashing: () => this.stopHashing(),
-      log: this.log,
+      log: (l) => this.note('safety', 'info', l),
       ...(this.o.safety ? { safety: this.o.safety } : {}),
       ...(this.o.board ? { board: this.o.board } : {}),
     });
@@ -159,7 +165,7 @@ export class MinerAgent {
     registerAgentMetrics(this.metrics, this);
 
     this.watchdog = new ChainWatchdog({ reinit: (i, sig) => this.reinitChain(i, sig) }, board.safety, this.o.watchdog ?? {}, (ev) => {
-      this.log(describeChainEvent(ev));
+      this.note('chain', ev.type === 'chain-disabled' ? 'error' : 'warn', describeChainEvent(ev));
       const c = this.chains.get(ev.chain);
       if (ev.type === 'chain-disabled' && c) {
         c.state = 'disabled';
@@ -191,7 +197,7 @@ export class MinerAgent {
       hashrateScale: this.o.hashrateScale ?? 1,
       // Silence only means something while work has been going out all along.
       fedSince: () => (this.safety?.halted ? null : this.fedSince),
-      log: this.log,
+      log: (l: string) => this.note('chain', 'warn', l),
       reinit: (i) => this.reinitChain(i),
     });
     this.closers.push(() => this.health?.stop());
@@ -223,8 +229,15 @@ export class MinerAgent {
     for (const c of this.chains.values()) this.watchdog?.fed(c.index, on && c.state === 'running');
   }
 
+  /** Logs an event and keeps it for the API and the page. */
+  note(kind: EventKind, level: LogLevel, msg: string): void {
+    this.events.add(kind, level, msg);
+    this.log(msg, level);
+  }
+
   private everySecond(tick: number): void {
     const now = performance.now();
+    if (tick % HISTORY_PERIOD_S === HISTORY_PERIOD_S - 1) this.rateHistory.push([Date.now(), this.rate(HISTORY_PERIOD_S)]);
     const fed = this.fedSince !== null && !this.safety?.halted;
     for (const c of this.chains.values()) {
       c.meter.sample(now, () => chainWork(c));
@@ -305,7 +318,7 @@ export class MinerAgent {
     source.on('target', (t) => this.source === source && this.scheduler.setTarget(t));
     source.on('state', (s, info) => {
       if (this.source !== source) return;
-      this.log(`pool ${s}: ${info.url} (${info.protocol})`);
+      this.note('pool', s === 'down' ? 'warn' : 'info', `pool ${s}: ${info.url} (${info.protocol})`);
       if (s === 'up') this.poolIndex = source.activeIndex;
       this.poolState = s === 'up' ? info : null;
       if (s === 'down') {
@@ -316,14 +329,14 @@ export class MinerAgent {
     });
     source.on('result', (r) => {
       this.ledger.result(this.poolIndex, r);
-      if (r.error) this.log(`share rejected: ${r.error}`);
+      if (r.error) this.log(`share rejected: ${r.error}`, 'warn');
     });
     this.source = source;
     if (old) {
       old.stop();
       this.ledger.disconnected(this.poolIndex);
     }
-    source.start().catch((e: unknown) => this.log(`pool list: ${(e as Error).message}`));
+    source.start().catch((e: unknown) => this.note('pool', 'error', `pool list: ${(e as Error).message}`));
   }
 
   poolState: { url: string; protocol: 'sv2' | 'sv1' } | null = null;
@@ -467,7 +480,7 @@ export class MinerAgent {
       c.state = 'running';
       c.reason = null;
       Object.assign(c, freshMeters(c, performance.now()));
-      this.log(`chain ${index}: re-initialised with ${r.found} of ${r.expected} chips${r.missingAt !== null ? `; chip ${r.missingAt} (address 0x${(r.missingAt * c.driver.addressStep).toString(16)}) is the first missing` : ''}`);
+      this.note('chain', 'info', `chain ${index}: re-initialised with ${r.found} of ${r.expected} chips${r.missingAt !== null ? `; chip ${r.missingAt} (address 0x${(r.missingAt * c.driver.addressStep).toString(16)}) is the first missing` : ''}`);
       this.safety?.chainReady(index);
       this.attach(c);
       this.scheduler.addChain(driver, this.lane(index));
@@ -475,7 +488,7 @@ export class MinerAgent {
       return true;
     } catch (e) {
       c.reason = `re-initialisation failed: ${(e as Error).message}`;
-      this.log(`chain ${index}: ${c.reason}`);
+      this.note('chain', 'error', `chain ${index}: ${c.reason}`);
       await driver.close();
       return false;
     } finally {

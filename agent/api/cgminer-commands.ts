@@ -29,7 +29,7 @@ function chainList(src: CgminerSource): ApiChain[] {
 }
 
 /** Hottest reading of each location for a chain (sensors tied to no chain count for a board with one). */
-function chainTemps(src: CgminerSource, chain: number): { chip: number | null; board: number | null } {
+export function chainTemps(src: Pick<CgminerSource, 'safety' | 'cfg' | 'chains'>, chain: number): { chip: number | null; board: number | null } {
   const st = src.safety?.status();
   const defs = src.cfg.board.sensors;
   const single = src.chains.size === 1;

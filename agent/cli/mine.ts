@@ -51,6 +51,10 @@ export const mine: Command = {
   },
 };
 
+const REBOOT = 'reboot asked over the API';
+/** EX_TEMPFAIL: a failure to systemd (Restart=on-failure), which starts the agent again. */
+export const EXIT_RESTART = 75;
+
 /** Runs the agent until a signal (or `seconds`); shared with `hashagent start`. */
 export async function runMiner(
   cfg: ReturnType<typeof loadAgentConfig>,
@@ -63,6 +67,7 @@ export async function runMiner(
     log,
     signal: guard.signal,
     onPowerDown: (fn) => guard.onPowerDown(fn),
+    onReboot: () => guard.stop(REBOOT),
     ...(stateFile ? { board: { emulation: { stateFile } } } : {}),
     ...(o.hashrateScale !== undefined ? { hashrateScale: o.hashrateScale } : {}),
     ...(o.rampIntervalMs !== undefined ? { rampIntervalMs: o.rampIntervalMs } : {}),
@@ -113,5 +118,6 @@ export async function runMiner(
   const allOff = await agent.stop();
   if (allOff) log('all chains powered down');
   else log('some chain could not be powered down (see above)', 'error');
-  return 0;
+  // systemd's Restart=on-failure starts the agent again after a reboot asked over the API.
+  return why === REBOOT ? EXIT_RESTART : 0;
 }

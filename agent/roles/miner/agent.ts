@@ -28,6 +28,10 @@ import type { Server } from 'node:net';
 import { listenAs } from '../../net/listen-error.js';
 import { splitHostPort } from '../../config/pool.js';
 import type { Log, LogLevel } from '../../log.js';
+import { ActionRefused, restHandler } from '../../api/rest.js';
+import { firstOf, pageHandler } from '../../api/static-page.js';
+import { OPENAPI_TEXT } from '../../api/openapi.js';
+import { chainsView, configView, eventsView, historyView, poolsView, summaryView } from './api-view.js';
 import { EventLog, HISTORY_PERIOD_S, HISTORY_POINTS, Ring, type EventKind } from './history.js';
 
 export type { ChainRuntime } from './chain-runtime.js';
@@ -58,6 +62,8 @@ export interface MinerAgentOptions {
   signal?: AbortSignal;
   /** Given the board's power-down once the board is open (the process guard's hook); returns its remover. */
   onPowerDown?: (powerDown: () => Promise<unknown>) => () => void;
+  /** The REST API's reboot: power down and exit for the service manager to restart (runMiner's). */
+  onReboot?: () => void;
 }
 
 export class MinerAgent {
@@ -91,6 +97,7 @@ export class MinerAgent {
   ) {
     this.log = o.log ?? (() => undefined);
     this.ledger = new ShareLedger(cfg.pools.length);
+    this.poolEntries = cfg.pools;
     this.scheduler = new WorkScheduler({ onShare: (s, found, driver) => this.onShare(s, found.block, this.chainOf.get(driver) ?? -1) });
     // Standard channels split the version space by the configured chains' positions.
     this.scheduler.laneCount = cfg.chains.length;
@@ -208,7 +215,7 @@ export class MinerAgent {
   private async listen(): Promise<void> {
     if (this.cfg.api.http.enabled) {
       const { host, port } = splitHostPort(this.cfg.api.http.listen);
-      const { server, port: bound } = await listenAs('[api] http_listen', this.cfg.api.http.listen, serveMetrics(this.metrics, host, port));
+      const { server, port: bound } = await listenAs('[api] http_listen', this.cfg.api.http.listen, serveMetrics(this.metrics, host, port, { handle: this.httpRoutes() }));
       this.metricsUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}/metrics`;
       this.closers.push(() => closeServer(server));
     }
@@ -218,6 +225,33 @@ export class MinerAgent {
       this.cgminerAddress = api.address;
       this.closers.push(() => api.close());
     }
+  }
+
+  /** What the HTTP port serves besides /metrics: the REST API and the page. */
+  private httpRoutes() {
+    const rest = restHandler({
+      token: this.cfg.api.token,
+      openapi: () => OPENAPI_TEXT,
+      view: {
+        summary: () => summaryView(this),
+        chains: () => chainsView(this),
+        pools: () => poolsView(this),
+        events: (n, after) => eventsView(this, n, after),
+        history: () => historyView(this),
+        config: () => configView(this),
+      },
+      actions: {
+        switchPool: (i) => this.switchPool(i),
+        restartChain: (i) => this.restartChain(i),
+        setChainFrequency: (i, mhz) => this.setChainFrequency(i, mhz),
+        reboot: () => {
+          if (!this.o.onReboot) throw new ActionRefused(501, 'this agent was not started by `hashagent mine`: nothing would start it again');
+          this.note('safety', 'warn', 'API: reboot requested: powering down, then exiting for the service manager to restart the agent');
+          this.o.onReboot();
+        },
+      },
+    });
+    return firstOf(rest, pageHandler('agent'));
   }
 
   /** Since when work has gone to the chains without a break; null while there is none. */
@@ -289,7 +323,54 @@ export class MinerAgent {
 
   /** Replaces the pool list (SIGHUP); the chains keep running. Throws PoolEntryError. */
   setPools(entries: PoolConfigEntry[]): void {
+    this.poolEntries = entries;
     this.useSource(this.poolSource(entries, false));
+  }
+
+  /** The pool list in force (agent.toml's, or the last SIGHUP's). */
+  private poolEntries: PoolConfigEntry[];
+
+  /** The API's switch: pool `i` of the list goes first, the others keep their order after it as
+   * fallbacks; the chains keep hashing. Throws ActionRefused for a pool not in the list. */
+  switchPool(i: number): void {
+    const list = this.poolEntries;
+    if (!Number.isInteger(i) || i < 0 || i >= list.length) throw new ActionRefused(400, `no pool ${i}: the list has ${list.length}`);
+    const order = [i, ...list.map((_, k) => k).filter((k) => k !== i)];
+    this.note('pool', 'info', `API: switching to pool ${i} (${list[i]!.url})`);
+    this.useSource(this.poolSource(order.map((k) => list[k]!), false), order);
+  }
+
+  /** The API's frequency: within the board's limits, applied by re-initialising the chain (the
+   * driver ramps the PLL there, under the same checks as every re-initialisation). */
+  async setChainFrequency(index: number, mhz: number): Promise<void> {
+    const lim = this.cfg.board.limits.frequency;
+    const cc = this.cfg.chains.find((c) => c.index === index);
+    if (!cc || !this.chains.has(index)) throw new ActionRefused(404, `no chain ${index}`);
+    if (!(Number.isFinite(mhz) && mhz >= lim.min && mhz <= lim.max)) throw new ActionRefused(400, `frequency ${mhz} MHz is outside this board's limits (${lim.min}–${lim.max} MHz)`);
+    const before = cc.frequency;
+    cc.frequency = mhz;
+    this.note('chain', 'info', `API: chain ${index} to ${mhz} MHz`);
+    if (!(await this.reinitChain(index))) {
+      cc.frequency = before;
+      throw new ActionRefused(409, `chain ${index} was not re-initialised (${this.chains.get(index)?.reason ?? (this.safety?.halted ? 'safety shutdown' : 'disabled or stopping')})`);
+    }
+  }
+
+  /** The API's restart of one chain: the watchdog's own re-initialisation. */
+  async restartChain(index: number): Promise<void> {
+    if (!this.chains.has(index)) throw new ActionRefused(404, `no chain ${index}`);
+    this.note('chain', 'info', `API: restarting chain ${index}`);
+    if (!(await this.reinitChain(index))) throw new ActionRefused(409, `chain ${index} was not re-initialised (${this.chains.get(index)?.reason ?? (this.safety?.halted ? 'safety shutdown' : 'disabled or stopping')})`);
+  }
+
+  /** Chips chip health found silent on a chain. */
+  stoppedChips(chain: number): number[] {
+    return this.health?.stoppedChips(chain) ?? [];
+  }
+
+  /** Position in the configured list of the pool in use (or last used). */
+  get activePool(): number {
+    return this.poolIndex;
   }
 
   /** The pool list as a job source (not started); throws PoolEntryError for a bad entry. */
@@ -308,7 +389,8 @@ export class MinerAgent {
     });
   }
 
-  private useSource(source: JobSourceFailover): void {
+  /** `order`: the configured position of each entry of the source's list. */
+  private useSource(source: JobSourceFailover, order: number[] = this.poolEntries.map((_, k) => k)): void {
     const old = this.source;
     source.on('job', (job) => {
       if (this.source !== source || this.safety?.halted) return;
@@ -319,7 +401,7 @@ export class MinerAgent {
     source.on('state', (s, info) => {
       if (this.source !== source) return;
       this.note('pool', s === 'down' ? 'warn' : 'info', `pool ${s}: ${info.url} (${info.protocol})`);
-      if (s === 'up') this.poolIndex = source.activeIndex;
+      if (s === 'up') this.poolIndex = order[source.activeIndex] ?? source.activeIndex;
       this.poolState = s === 'up' ? info : null;
       if (s === 'down') {
         this.scheduler.clearJob();

@@ -1,10 +1,12 @@
 // Bundles the CLI (dist/hashagent.js), the SV2 library (dist/sv2.js + .d.ts) and, with
-// --bench, the benchmark runner (dist/bench.js). Native addons stay external.
+// --bench, the benchmark runner (dist/bench.js), and the operator's pages (dist/ui/, see
+// scripts/build-ui.mjs). Native addons stay external.
 import { build } from 'esbuild';
 import { readFileSync, chmodSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { buildUi } from './build-ui.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -33,6 +35,8 @@ chmodSync(join(root, 'dist/hashagent.js'), 0o755);
 
 // The library keeps its dependencies external: consumers install them from package.json.
 await build({ ...common, entryPoints: ['agent/sv2/index.ts'], outfile: 'dist/sv2.js', packages: 'external', banner: {} });
+
+await buildUi();
 
 if (process.argv.includes('--bench')) {
   // esbuild stays external: its JavaScript API cannot be bundled (agent.fault_power_down builds with it).

@@ -10,6 +10,8 @@ import { payoutScript, splitHostPort, type ResolvedPoolConfig } from '../../conf
 import { decodeAuthorityPublicKey, decodeSecretKey, encodeAuthorityPublicKey, publicKeyOf } from '../../sv2/keys.js';
 
 import { listenAs } from '../../net/listen-error.js';
+import { firstOf, pageHandler } from '../../api/static-page.js';
+import { poolApiHandler } from './status-view.js';
 
 export interface RunningPool {
   pool: Pool;
@@ -63,7 +65,7 @@ export async function runPool(c: ResolvedPoolConfig, log: (l: string) => void, o
   const m = splitHostPort(c.monitoring_address);
   let metrics: { server: http.Server; port: number };
   try {
-    metrics = await listenWithFallback<{ server: http.Server; port: number }>((p) => serveMetrics(pool.metrics, m.host, p), m.port, opts.portFallback ?? false, 'monitoring_address', c.monitoring_address);
+    metrics = await listenWithFallback<{ server: http.Server; port: number }>((p) => serveMetrics(pool.metrics, m.host, p, { handle: firstOf(poolApiHandler(pool), pageHandler('pool')) }), m.port, opts.portFallback ?? false, 'monitoring_address', c.monitoring_address);
   } catch (e) {
     await pool.stop(); // not half-started: all or nothing
     throw e;

@@ -12,3 +12,7 @@ export function needTool(name: string, versionArg = '-V', env: NodeJS.ProcessEnv
 
 /** socat makes the pty pairs of the serial-path tests. */
 export const haveSocat = needTool('socat');
+
+/** Debian's chromium drives the operator's page tests (nothing is downloaded: .ci/run installs it). */
+export const CHROMIUM = '/usr/bin/chromium';
+export const haveChromium = needTool(CHROMIUM, '--version');

@@ -50,7 +50,7 @@ function drawChains(chains: Chain[]): void {
     }
     const t = ch.temperature_c;
     box.querySelector('.head')!.textContent =
-      `chain ${ch.index} · ${ch.state}${ch.reason ? ` (${ch.reason})` : ''} · ${ch.chips_found}/${ch.chips_expected} × ${ch.chip_type} @ ${ch.frequency_mhz} MHz · ${formatRate(ch.hashrate_hps['1m'])} · hw errors ${ch.hw_errors} · shares ${ch.shares.accepted}/${ch.shares.rejected} · chip ${t.chip ?? '?'} °C, board ${t.board ?? '?'} °C`;
+      `chain ${ch.index} · ${ch.state}${ch.reason ? ` (${ch.reason})` : ''} · ${ch.chips_found}/${ch.chips_expected} × ${ch.chip_type} @ ${ch.frequency_mhz} MHz · ${formatRate(ch.hashrate_hps['1m'])} · hw errors ${ch.hw_errors} · shares ${ch.shares.accepted}/${ch.shares.rejected} · chip ${t.chip?.toFixed(1) ?? '?'} °C, board ${t.board?.toFixed(1) ?? '?'} °C`;
     const grid = box.querySelector<HTMLElement>('.chips')!;
     while (grid.children.length > ch.chips.length) grid.lastChild!.remove();
     const mean = ch.chips.reduce((s, c) => s + c.hashrate_hps['1m'], 0) / Math.max(1, ch.chips.length);

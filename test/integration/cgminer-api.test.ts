@@ -183,8 +183,29 @@ describe('cgminer API on a mining agent', () => {
     expect(details.map((x: any) => x.Chips)).toEqual(chains.map((c) => c.found));
     expect(details[0]).toMatchObject({ Model: 'emulated-antminer-s21-pro', Driver: 'hashagent' });
     const stats = r.stats[0].STATS;
-    expect(stats.map((x: any) => x.Chips)).toEqual(chains.map((c) => c.found));
-    expect(stats.every((x: any) => x.Nonces > 0)).toBe(true);
+    expect(stats.slice(2).map((x: any) => x.Chips)).toEqual(chains.map((c) => c.found));
+    expect(stats.slice(2).every((x: any) => x.Nonces > 0)).toBe(true);
+    // bmminer's layout, read as pyasic's bmminer backend reads it (pyasic/miners/backends/bmminer.py
+    // _get_hashboards: the first slot with a chain_acnN among 1–15 is the offset; chain_acsN non-empty
+    // marks a board; chain_rateN GH/s; _get_uptime: Elapsed; _get_expected_hashrate: total_rateideal).
+    expect(stats[0]).toMatchObject({ STATS: 0, Type: expect.stringMatching(/S21 Pro/) });
+    const b = stats[1];
+    const slots = Array.from({ length: 15 }, (_, k) => k + 1).filter((n) => b[`chain_acn${n}`] > 0);
+    expect(slots.map((n) => b[`chain_acn${n}`])).toEqual(chains.map((c) => c.found));
+    for (const n of slots) {
+      expect(b[`chain_acs${n}`]).toMatch(/^[ox]+$/);
+      expect(b[`chain_acs${n}`]).toHaveLength(b[`chain_acn${n}`]);
+      expect(b[`chain_rate${n}`]).toBeGreaterThan(0);
+      expect(b[`temp2_${n}`]).toBeGreaterThan(20);
+    }
+    expect(b.Elapsed).toBeGreaterThan(0);
+    expect(b.total_rateideal).toBeCloseTo(agent.nominalHashrate() / 1e9, 1);
+    expect(b.rate_unit).toBe('GH');
+    expect(b.fan1).toBeGreaterThan(0);
+    // Per chain: shares by result, stale among them.
+    for (const x of r.devs[0].DEVS) expect(x.Stale).toBeLessThanOrEqual(x.Rejected);
+    const perChain = r.devs[0].DEVS.reduce((s: number, x: any) => s + x.Accepted, 0);
+    expect(perChain).toBeLessThanOrEqual(agent.shares.accepted);
   });
 
   it('version, config, coin, check, asc', async () => {

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The operator's page in a real browser (Debian's headless chromium): an agent mining on an
 // emulated S9 serves it at /; the chart shows points, the chip map has 3 × 63 = 189 chips, a chip
 // made to stop hashing on the emulator turns red within one refresh once the agent reports it, and

@@ -39,8 +39,9 @@ await build({ ...common, entryPoints: ['agent/sv2/index.ts'], outfile: 'dist/sv2
 await buildUi();
 
 if (process.argv.includes('--bench')) {
-  // esbuild stays external: its JavaScript API cannot be bundled (agent.fault_power_down builds with it).
-  await build({ ...common, entryPoints: ['scripts/bench/index.ts'], outfile: 'dist/bench.js', external: [...native, 'esbuild'] });
+  // esbuild stays external: its JavaScript API cannot be bundled (agent.fault_power_down builds with it);
+  // playwright-core too (the agent bench opens the page in chromium).
+  await build({ ...common, entryPoints: ['scripts/bench/index.ts'], outfile: 'dist/bench.js', external: [...native, 'esbuild', 'playwright-core'] });
 }
 
 if (process.argv.includes('--types')) {

@@ -2,12 +2,32 @@
 // from the agent's own records (chain runtimes and their rate windows, the share ledger, chip
 // health, the safety status, the event and rate-history rings). The shapes are documented in
 // agent/api/openapi.json; test/integration/agent/agent-rest.test.ts holds them to it.
-import type { MinerAgent } from './agent.js';
+import type { AgentConfig } from '../../config/agent.js';
+import type { ApiSafetyStatus } from '../../api/cgminer-source.js';
+import type { EventLog, Ring } from './history.js';
+import type { ShareLedger } from './share-ledger.js';
 import { chainCounts, chainRate, chipRate, chipWork, type ChainRuntime } from './chain-runtime.js';
 import { RATE_WINDOWS } from './work-meter.js';
 import { chainTemps } from '../../api/cgminer-commands.js';
 import type { ShareTally } from './share-ledger.js';
 import { VERSION } from '../../version.js';
+
+/** What the views read (MinerAgent has it all). */
+export interface ApiViewSource {
+  readonly cfg: AgentConfig;
+  readonly chains: ReadonlyMap<number, ChainRuntime>;
+  readonly ledger: ShareLedger;
+  readonly events: EventLog;
+  readonly rateHistory: Ring<[number, number]>;
+  readonly safety: { status(): ApiSafetyStatus & { alarms: string[] } } | null;
+  readonly shares: Record<'submitted' | 'accepted' | 'rejected' | 'unconfirmed' | 'pending' | 'blocks', number>;
+  readonly poolState: { url: string; protocol: 'sv2' | 'sv1' } | null;
+  readonly activePool: number;
+  readonly uptimeS: number;
+  rate(windowS: number, chain?: number): number;
+  nominalHashrate(): number;
+  stoppedChips(chain: number): number[];
+}
 
 type Rates = Record<keyof typeof RATE_WINDOWS, number>;
 
@@ -22,7 +42,7 @@ const tally = (t: ShareTally) => ({
   last_accepted_at: t.lastAcceptedAt,
 });
 
-export function summaryView(a: MinerAgent) {
+export function summaryView(a: ApiViewSource) {
   const st = a.safety?.status();
   const defs = a.cfg.board.sensors;
   return {
@@ -47,7 +67,7 @@ export function summaryView(a: MinerAgent) {
   };
 }
 
-function chainView(a: MinerAgent, c: ChainRuntime, now: number) {
+function chainView(a: ApiViewSource, c: ChainRuntime, now: number) {
   const counts = chainCounts(c);
   const expected = a.cfg.board.chains.find((d) => d.index === c.index)?.expectedChips ?? c.found;
   const stopped = new Set(a.stoppedChips(c.index));
@@ -82,12 +102,12 @@ function chainView(a: MinerAgent, c: ChainRuntime, now: number) {
   };
 }
 
-export function chainsView(a: MinerAgent) {
+export function chainsView(a: ApiViewSource) {
   const now = performance.now();
   return { chains: [...a.chains.values()].sort((x, y) => x.index - y.index).map((c) => chainView(a, c, now)) };
 }
 
-export function poolsView(a: MinerAgent) {
+export function poolsView(a: ApiViewSource) {
   const active = a.poolState ? a.activePool : -1;
   return {
     pools: a.cfg.pools.map((p, i) => ({
@@ -102,19 +122,19 @@ export function poolsView(a: MinerAgent) {
   };
 }
 
-export function eventsView(a: MinerAgent, n: number, after: number) {
+export function eventsView(a: ApiViewSource, n: number, after: number) {
   return { events: a.events.list(n, after) };
 }
 
 /** The last hour of the board's rate, a point every 5 s: [epoch ms, H/s]. */
-export function historyView(a: MinerAgent) {
+export function historyView(a: ApiViewSource) {
   return { period_s: 5, points: a.rateHistory.toArray().map(([t, h]) => [t, Math.round(h)]) };
 }
 
 const REDACTED = '(redacted)';
 
 /** The configuration in force; passwords and the API token are never shown. */
-export function configView(a: MinerAgent) {
+export function configView(a: ApiViewSource) {
   const c = a.cfg;
   return {
     file: c.file,

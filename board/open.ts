@@ -7,6 +7,8 @@ import type { TemperatureSensor } from '../drivers/sensors/reading.js';
 import { Emc2101Fan } from '../drivers/fans/emc2101-fan.js';
 import type { Fan } from '../drivers/fans/fan.js';
 import { GpioTach, HwmonFan, SysfsPwm, SysfsPwmFan } from '../drivers/fans/sysfs-fan.js';
+import { UioFan } from '../drivers/fans/uio-fan.js';
+import { UioDevice } from '../drivers/transport/uio.js';
 import { BITAXE_FEEDBACK, Ds4432uRail } from '../drivers/power/ds4432u.js';
 import { S9Pic, PIC_TIMING, type PicTiming } from '../drivers/power/s9-pic.js';
 import { Tps546 } from '../drivers/power/tps546.js';
@@ -175,6 +177,7 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
     });
 
     const fans: Fan[] = [];
+    const uios = new Map<string, UioDevice>();
     for (const f of def.fans) {
       switch (f.kind) {
         case 'emulated':
@@ -187,6 +190,22 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
         case 'hwmon':
           fans.push(new HwmonFan(f.name, f.dir, f.index));
           break;
+        case 'uio-fan-ctrl': {
+          const key = `${f.root ?? '/'}:${f.device}`;
+          let dev = uios.get(key);
+          if (!dev) {
+            try {
+              dev = UioDevice.open(f.device, f.root ?? '/');
+            } catch (e) {
+              throw new BoardError(`${def.name}: fan ${f.name}: ${(e as Error).message}`);
+            }
+            uios.set(key, dev);
+            const d = dev;
+            closers.push(() => d.close());
+          }
+          fans.push(new UioFan(f.name, dev, f.index));
+          break;
+        }
         case 'sysfs-pwm': {
           let pwm: SysfsPwm;
           try {

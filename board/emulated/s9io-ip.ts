@@ -11,7 +11,10 @@
 // last word was pushed (the README gives the IP's work/command arbitration only in prose, and
 // WORK_TIME gaps are not added); replies are routed to the work FIFO by the BM1387 nonce flag
 // (bit 7 of the last byte); a 7-bit chip work id is extended to the newest ext id sent with
-// those low bits; one ERR_COUNTER step per (started) 7 bytes the reply parser discarded.
+// those low bits, where LAST_ID is the last work delivered at the chips' end of the wire (the
+// README: "last work ID send to ASICs"), and frames count as FIFO words until delivered (so
+// the transmit FIFOs fill and push back as the real ones do); one ERR_COUNTER step per
+// (started) 7 bytes the reply parser discarded.
 import { closeSync, constants, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -21,6 +24,8 @@ import { CHIP_PROFILES } from '../../drivers/asic/profiles.js';
 import { ReplyParser } from '../../drivers/asic/reply.js';
 import { hashagentIo, type HashagentIo, type Mapping } from '../../drivers/native/hashagent-io.js';
 import type { SerialLink } from '../../drivers/transport/serial-link.js';
+import { linkedPair } from '../../drivers/transport/in-process-link.js';
+import { RESET_BAUD } from '../../drivers/asic/registers.js';
 import {
   CHIP_WORK_ID_MASK, CMD, COMMON, CTRL, FIFO_CTRL, FIFO_STAT, FIFO_WORDS, S9IO_VERSION, S9IO_WINDOWS, S9IO_WINDOW_SIZE, WORK_RX, WORK_TX,
   baudOfRegister, s9ioUioName, type S9ioWindow,
@@ -69,6 +74,12 @@ export class EmulatedS9io {
   private workTxCtrl = 0;
   private irqThr = 0;
   private lastId = 0;
+  /** Frames taken from the FIFOs and not yet delivered at the chips' end, in order: they still
+   * occupy their FIFO (status, backpressure), and a work's ext id becomes LAST_ID on delivery. */
+  private readonly inFlight: { fifo: 'cmd' | 'work'; words: number; ext: number }[] = [];
+  /** The IP's UART (host end) and the chips' end of the wire. */
+  private readonly line: SerialLink;
+  readonly chipEnd: SerialLink;
   private readonly parser = new ReplyParser('bm1387', 7);
   private readonly win = {} as Record<S9ioWindow, Window>;
   /** Frames the IP put on the chain's line (for tests). */
@@ -77,10 +88,13 @@ export class EmulatedS9io {
   constructor(
     root: string,
     readonly connector: number,
-    /** The IP's UART: the host end of a link whose far end is the chain emulator. */
-    private readonly line: SerialLink,
+    /** Whether the wire to the chips takes its time at the line rate (as a real one does). */
+    paced = true,
     private readonly io: HashagentIo = hashagentIo(),
   ) {
+    [this.line, this.chipEnd] = linkedPair(RESET_BAUD, { paced });
+    // Listening before the chain emulator attaches: a frame counts as sent before a chip acts on it.
+    this.chipEnd.on('data', this.onDelivered);
     const files = createUioStandIns(root, S9IO_WINDOWS.map((w) => s9ioUioName(connector, w)), (connector - 1) * 4);
     for (const w of S9IO_WINDOWS) {
       const f = files.get(s9ioUioName(connector, w))!;
@@ -89,7 +103,7 @@ export class EmulatedS9io {
       const release = observeUioFile(f.dev, { beforeRead: (o) => this.beforeRead(w, o), afterWrite: (o, v) => this.afterWrite(w, o, v) });
       this.win[w] = { map: io.mmap(fd, S9IO_WINDOW_SIZE, 0), fd, irq, release };
     }
-    this.line.on('data', this.onLine);
+    this.line.on('data', this.onReplies);
     this.sync();
   }
 
@@ -116,14 +130,15 @@ export class EmulatedS9io {
     this.put('common', COMMON.ERR_COUNTER, this.errors);
     const cmdPend = this.cmdRx.length > 0;
     this.put('cmd-rx', CMD.CTRL_REG, this.cmdCtrl & FIFO_CTRL.IRQ_EN);
-    this.put('cmd-rx', CMD.STAT_REG, (cmdPend ? FIFO_STAT.IRQ_PEND : FIFO_STAT.RX_EMPTY) | FIFO_STAT.TX_EMPTY | (this.cmdRx.length >= FIFO_WORDS.cmdRx ? FIFO_STAT.RX_FULL : 0));
+    const cmdTx = this.queued('cmd') + this.cmdTx.length;
+    const workTx = this.queued('work') + this.workTx.length;
+    this.put('cmd-rx', CMD.STAT_REG, (cmdPend ? FIFO_STAT.IRQ_PEND : FIFO_STAT.RX_EMPTY) | (cmdTx ? 0 : FIFO_STAT.TX_EMPTY) | (cmdTx >= FIFO_WORDS.cmdTx ? FIFO_STAT.TX_FULL : 0) | (this.cmdRx.length >= FIFO_WORDS.cmdRx ? FIFO_STAT.RX_FULL : 0));
     this.put('cmd-rx', CMD.RX_FIFO, this.cmdRx[0] ?? 0);
     this.put('work-rx', WORK_RX.CTRL_REG, this.workRxCtrl & FIFO_CTRL.IRQ_EN);
     this.put('work-rx', WORK_RX.STAT_REG, (this.workRx.length ? FIFO_STAT.IRQ_PEND : FIFO_STAT.RX_EMPTY) | (this.workRx.length >= FIFO_WORDS.workRx ? FIFO_STAT.RX_FULL : 0));
     this.put('work-rx', WORK_RX.FIFO, this.workRx[0] ?? 0);
     this.put('work-tx', WORK_TX.CTRL_REG, this.workTxCtrl & FIFO_CTRL.IRQ_EN);
-    // Every work leaves the FIFO for the line as soon as it is whole: only a partial one waits.
-    this.put('work-tx', WORK_TX.STAT_REG, (this.workTx.length < this.irqThr ? FIFO_STAT.IRQ_PEND : 0) | (this.workTx.length ? 0 : FIFO_STAT.TX_EMPTY));
+    this.put('work-tx', WORK_TX.STAT_REG, (workTx < this.irqThr ? FIFO_STAT.IRQ_PEND : 0) | (workTx ? 0 : FIFO_STAT.TX_EMPTY) | (workTx >= FIFO_WORDS.workTx ? FIFO_STAT.TX_FULL : 0));
     this.put('work-tx', WORK_TX.IRQ_THR, this.irqThr);
     this.put('work-tx', WORK_TX.LAST_ID, this.lastId);
   }
@@ -184,13 +199,14 @@ export class EmulatedS9io {
   private pushCommandWord(v: number): void {
     if (!this.enabled) return;
     this.cmdTx.push(v);
-    const len = this.cmdTx[0]! >>> 8 & 0xff; // the frame's LEN byte (with CRC)
+    const len = (this.cmdTx[0]! >>> 8) & 0xff; // the frame's LEN byte (with CRC)
     if (len < 5 || this.cmdTx.length * 4 < len - 1) return;
     const bytes = new Uint8Array(len);
     this.cmdTx.forEach((w, i) => {
       for (let b = 0; b < 4 && 4 * i + b < len - 1; b++) bytes[4 * i + b] = (w >>> (8 * b)) & 0xff;
     });
     bytes[len - 1] = crc5(bytes, 0, len - 1);
+    this.inFlight.push({ fifo: 'cmd', words: this.cmdTx.length, ext: -1 });
     this.cmdTx = [];
     this.sent.commands++;
     void this.line.write(bytes).catch(() => undefined);
@@ -211,12 +227,27 @@ export class EmulatedS9io {
     const merkleRoot = new Uint8Array(32);
     merkleRoot.set([tail & 0xff, (tail >>> 8) & 0xff, (tail >>> 16) & 0xff, tail >>> 24], 28);
     const frame = encodeJob(BM1387, ext & CHIP_WORK_ID_MASK, { version: 0, versionMask: 0, prevHash: new Uint8Array(32), merkleRoot, ntime, nbits, midstates });
-    this.lastId = ext & 0xffff;
+    this.inFlight.push({ fifo: 'work', words: 4 + 8 * m, ext: ext & 0xffff });
     this.sent.works++;
     void this.line.write(frame).catch(() => undefined);
   }
 
-  private readonly onLine = (bytes: Uint8Array): void => {
+  private queued(fifo: 'cmd' | 'work'): number {
+    let n = 0;
+    for (const f of this.inFlight) if (f.fifo === fifo) n += f.words;
+    return n;
+  }
+
+  /** One frame written is one chunk delivered (the in-process wire keeps writes whole and in order). */
+  private readonly onDelivered = (): void => {
+    const f = this.inFlight.shift();
+    if (!f) return;
+    if (f.fifo === 'work') this.lastId = f.ext; // LAST_ID: the last work sent to the chips
+    this.sync();
+    if (f.fifo === 'work' && this.workTxCtrl & FIFO_CTRL.IRQ_EN && this.queued('work') < this.irqThr) this.irq('work-tx');
+  };
+
+  private readonly onReplies = (bytes: Uint8Array): void => {
     const skipped = this.parser.skipped;
     for (const r of this.parser.push(bytes)) {
       const b = r.body;
@@ -234,17 +265,22 @@ export class EmulatedS9io {
   private receive(q: number[], depth: number, words: number[], w: S9ioWindow, ctrl: number): void {
     if (!this.enabled || q.length + words.length > depth) return; // a full FIFO drops the reply
     q.push(...words);
-    if (ctrl & FIFO_CTRL.IRQ_EN) {
-      try {
-        writeSync(this.win[w].irq, Buffer.from([1, 0, 0, 0]));
-      } catch {
-        // FIFO full: an interrupt is already pending.
-      }
+    if (ctrl & FIFO_CTRL.IRQ_EN) this.irq(w);
+  }
+
+  /** Raises the window's interrupt: one event count on its stand-in's FIFO. */
+  private irq(w: S9ioWindow): void {
+    try {
+      writeSync(this.win[w].irq, Buffer.from([1, 0, 0, 0]));
+    } catch {
+      // The FIFO is full: an interrupt is already pending.
     }
   }
 
   close(): void {
-    this.line.off('data', this.onLine);
+    this.line.off('data', this.onReplies);
+    this.chipEnd.off('data', this.onDelivered);
+    void this.line.close();
     for (const w of Object.values(this.win)) {
       w.release();
       this.io.munmap(w.map);

@@ -10,13 +10,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ChainDriver } from '../../../drivers/asic/chain.js';
 import { decodeJob } from '../../../drivers/asic/job.js';
 import { CHIP_PROFILES } from '../../../drivers/asic/profiles.js';
-import { RESET_BAUD } from '../../../drivers/asic/registers.js';
-import { linkedPair } from '../../../drivers/transport/in-process-link.js';
 import { S9ioChainLink } from '../../../drivers/transport/s9io-link.js';
 import { COMMON, CMD, CTRL, FIFO_STAT, WORK_RX, WORK_TX, baudOfRegister } from '../../../drivers/transport/s9io-registers.js';
 import { TransportError } from '../../../drivers/transport/serial-link.js';
 import { UioDevice } from '../../../drivers/transport/uio.js';
-import { EmulatedS9io } from '../../../board/emulated/s9io-ip.js';
+import { EmulatedS9io, createUioStandIns } from '../../../board/emulated/s9io-ip.js';
+import { FAN_CTRL, UioFan } from '../../../drivers/fans/uio-fan.js';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { EmulatedChain } from '../../../board/emulated/chip-chain.js';
 import { boardChip, emulatedBoard } from '../../../board/emulated/chain-profiles.js';
 import { WorkScheduler } from '../../../agent/roles/miner/scheduler.js';
@@ -32,13 +32,14 @@ afterEach(async () => {
 });
 
 /** An IP on connector 6 in a fresh stand-in tree; `chip` is the far end of its UART. */
-function standIn() {
+function standIn(paced = false) {
   nativeIo();
   const tmp = tempDir('hashagent-s9io-');
   cleanups.push(tmp.remove);
-  const [host, chip] = linkedPair(RESET_BAUD);
-  const ip = new EmulatedS9io(tmp.dir, 6, host);
+  // Paced: bytes take their time on the wire, as the IP's UART and the chips see them.
+  const ip = new EmulatedS9io(tmp.dir, 6, paced);
   cleanups.push(() => ip.close());
+  const chip = ip.chipEnd;
   const received: number[] = [];
   chip.on('data', (b) => received.push(...b));
   return { root: tmp.dir, ip, chip, received };
@@ -99,6 +100,29 @@ describe('s9io IP model against the README', () => {
   });
 });
 
+describe('S9 fan controller IP over UIO', () => {
+  it('reads revolutions per second × 60 and writes the duty in percent (README lines 456-474)', async () => {
+    nativeIo();
+    const tmp = tempDir('hashagent-s9fan-');
+    cleanups.push(tmp.remove);
+    const files = createUioStandIns(tmp.dir, ['fan-control']);
+    const dev = UioDevice.open('fan-control', tmp.dir);
+    cleanups.push(() => dev.close());
+    const fan2 = new UioFan('fan2', dev, 2);
+    // The IP's side: tach 2 reports 95 rev/s; the PWM register is what the fan sees.
+    // (written in place: truncating a mapped file would fault the mapping)
+    const fd = openSync(files.get('fan-control')!.dev, 'r+');
+    writeSync(fd, Buffer.from([95, 0, 0, 0]), 0, 4, FAN_CTRL.RPS[1]!);
+    closeSync(fd);
+    expect(await fan2.readRpm()).toBe(5700);
+    await fan2.setDuty(70);
+    expect(readFileSync(files.get('fan-control')!.dev).readUInt32LE(FAN_CTRL.PWM)).toBe(70);
+    await expect(fan2.setDuty(101)).rejects.toThrow(RangeError);
+    expect(() => new UioFan('fan5', dev, 5)).toThrow(RangeError);
+    expect(() => UioDevice.open('chain9-common', tmp.dir)).toThrow(/not found/);
+  });
+});
+
 describe('S9ioChainLink', () => {
   it('packs commands into the FIFO, rebuilds replies and nonces, sets the 50 MHz baud divisor', async () => {
     const { root, ip, chip, received } = standIn();
@@ -126,7 +150,7 @@ describe('S9ioChainLink', () => {
 
   it('an S9 chain of 63 BM1387 enumerates, switches to 1.5625 Mbaud and mines valid shares through the IP', async () => {
     const board = emulatedBoard('antminer-s9');
-    const { root, ip, chip } = standIn();
+    const { root, ip, chip } = standIn(true);
     const chain = new EmulatedChain(chip, { profile: boardChip(board), chips: board.chipsPerChain, difficultyShift: board.difficultyShift, hashrateScale: 0.5 });
     cleanups.push(() => chain.close());
     const link = S9ioChainLink.open({ connector: 6, root });

@@ -11,6 +11,10 @@ import { UioFan } from '../drivers/fans/uio-fan.js';
 import { UioDevice } from '../drivers/transport/uio.js';
 import { BITAXE_FEEDBACK, Ds4432uRail } from '../drivers/power/ds4432u.js';
 import { S9Pic, PIC_TIMING, type PicTiming } from '../drivers/power/s9-pic.js';
+import { APW12_TIMING, Apw12, type Apw12Timing } from '../drivers/power/apw12.js';
+import { DsPic, Pic1704 } from '../drivers/power/s19-pic.js';
+import { S19ChainPower, SharedSupply } from '../drivers/power/s19-power.js';
+import { CdevGpioPin, findGpioLine } from '../drivers/transport/gpio-cdev.js';
 import { Tps546 } from '../drivers/power/tps546.js';
 import type { VoltageController } from '../drivers/power/voltage-controller.js';
 import { BusError, type GpioPin, type I2cBus } from '../drivers/transport/bus.js';
@@ -61,6 +65,20 @@ export interface OpenBoardOptions {
   /** Opens a bitaxe-raw control port (default: serialport at 115 200 baud). */
   openSerial?: (path: string) => Promise<SerialLink>;
   bitaxeRawFormat?: BitaxeRawFormat;
+  /** APW12 delays (tests shorten them; the PSU itself needs 400/100 ms). */
+  apw12Timing?: Apw12Timing;
+}
+
+/** A GPIO by its line name on the character device, else by its sysfs number. */
+function openLinePin(board: string, ref: Extract<GpioRef, { kind: 'line' }>, direction: 'in' | 'out', initial?: 0 | 1): GpioPin {
+  try {
+    const where = findGpioLine(ref.line);
+    if (where) return CdevGpioPin.open(ref.line, where, direction, initial !== undefined ? { initial } : {});
+    if (ref.sysfs !== undefined) return OnoffGpioPin.open(ref.sysfs, direction, initial !== undefined ? { initial } : {});
+  } catch (e) {
+    throw new BoardError(`${board}: ${(e as Error).message}`);
+  }
+  throw new BoardError(`${board}: no GPIO chip names a line "${ref.line}" and the definition gives no sysfs number for it`);
 }
 
 export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {}): Promise<BoardHardware> {
@@ -133,6 +151,10 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
         }
         closers.push(() => p.close());
         break;
+      case 'line':
+        p = openLinePin(def.name, ref, direction, initial);
+        closers.push(() => p.close());
+        break;
       case 'bitaxe-raw':
         p = new BitaxeRawGpioPin(await control(ref.control), ref.pin, direction);
         break;
@@ -141,7 +163,8 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
     return p;
   };
 
-  const power = async (p: PowerDef): Promise<VoltageController | null> => {
+  const supplies = new Map<string, SharedSupply>();
+  const power = async (p: PowerDef, chain: number): Promise<VoltageController | null> => {
     switch (p.kind) {
       case 's9-pic':
         return new S9Pic(await bus(p.bus), p.address, opts.picTiming ?? PIC_TIMING);
@@ -150,6 +173,16 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
       case 'ds4432u': {
         const en = new PowerEnableLine(await pin(p.enable, 'out', p.enable.activeLow ? 1 : 0), p.enable);
         return new Ds4432uRail(await bus(p.bus), p.output, BITAXE_FEEDBACK, p.range, (on) => en.set(on));
+      }
+      case 's19-hashboard': {
+        const key = `${busKey(p.psu.bus)}@${p.psu.address}`;
+        let supply = supplies.get(key);
+        if (!supply) {
+          const en = new PowerEnableLine(await pin(p.psu.enable, 'out', p.psu.enable.activeLow ? 1 : 0), p.psu.enable);
+          supplies.set(key, (supply = new SharedSupply(new Apw12(await bus(p.psu.bus), p.psu.address, (on) => en.set(on), opts.apw12Timing ?? APW12_TIMING))));
+        }
+        const b = await bus(p.bus);
+        return new S19ChainPower(chain, supply, p.controller === 'pic1704' ? new Pic1704(b, p.address) : new DsPic(b, p.address));
       }
       case 'none':
         return null;
@@ -162,7 +195,7 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
       // Reset lines come up asserted: chips stay in reset until bring-up releases them.
       const reset = c.reset ? new ResetLine(await pin(c.reset, 'out', c.reset.activeLow ? 0 : 1), c.reset) : null;
       const plug = c.plug ? new PlugDetect(await pin(c.plug, 'in'), c.plug) : null;
-      chains.push({ def: c, index: c.index, power: await power(c.power), reset, plug });
+      chains.push({ def: c, index: c.index, power: await power(c.power, c.index), reset, plug });
     }
 
     const feed = new ChainTemperatureFeed();

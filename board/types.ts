@@ -28,6 +28,9 @@ export type I2cBusRef =
 
 export type GpioRef = (
   | { kind: 'sysfs'; number: number }
+  /** A line of the GPIO character device by its device-tree name; `sysfs` is the number to fall
+   * back on where no chip names its lines (older kernels). */
+  | { kind: 'line'; line: string; sysfs?: number }
   | { kind: 'bitaxe-raw'; control: string; pin: number }
   | { kind: 'emulated'; name: string }
 ) & { activeLow?: boolean };
@@ -36,6 +39,9 @@ export type PowerDef =
   | { kind: 's9-pic'; bus: I2cBusRef; address: number }
   | { kind: 'tps546'; bus: I2cBusRef; address: number; range: { min: number; max: number } }
   | { kind: 'ds4432u'; bus: I2cBusRef; address: number; output: 0 | 1; enable: GpioRef; range: { min: number; max: number } }
+  /** S19: the hashboard's controller (PIC16F1704 or dsPIC33EP) gating its DC-DC, fed by the
+   * APW12 PSU that every chain shares (its I2C address and enable line). */
+  | { kind: 's19-hashboard'; controller: 'pic1704' | 'dspic'; bus: I2cBusRef; address: number; psu: { bus: I2cBusRef; address: number; enable: GpioRef } }
   /** The board cannot switch or set its chains' supply; safety can only stop hashing and hold reset. */
   | { kind: 'none'; why: string };
 

@@ -13,6 +13,7 @@ import { EmulatedPwmFan, FanMotor } from './fan-motor.js';
 import { EmulatedGpioPin } from './gpio.js';
 import { EmulatedI2cBus, type I2cDeviceModel } from './i2c-bus.js';
 import { PicModel } from './pic-model.js';
+import { Apw12Model, DsPicModel, Pic1704Model } from './s19-power-models.js';
 import { ThermalZone } from './thermal.js';
 import { Tmp451Model, TMP451_IDS } from './tmp451-model.js';
 import { Tps546Model } from './tps546-model.js';
@@ -38,7 +39,7 @@ export interface EmulatedBoardOptions {
 export const busKey = (r: I2cBusRef): string =>
   r.kind === 'linux' ? `i2c-${r.bus}` : r.kind === 'chip' ? `chain${r.chain}-chip${r.chip}` : r.kind === 'bitaxe-raw' ? `bitaxe-raw:${r.control}` : r.name;
 export const pinKey = (r: GpioRef): string =>
-  r.kind === 'sysfs' ? `gpio${r.number}` : r.kind === 'bitaxe-raw' ? `bitaxe-raw:${r.control}:${r.pin}` : r.name;
+  r.kind === 'sysfs' ? `gpio${r.number}` : r.kind === 'line' ? `line:${r.line}` : r.kind === 'bitaxe-raw' ? `bitaxe-raw:${r.control}:${r.pin}` : r.name;
 
 /** The level that means "asserted" on a pin with this polarity. */
 const asserted = (r: GpioRef): 0 | 1 => (r.activeLow ? 0 : 1);
@@ -322,6 +323,21 @@ export class EmulatedBoard {
         this.i2c(busKey(p.bus)).attach(p.address, new Ds4432uModel());
         const en = this.pin(p.enable, 'out', p.enable.activeLow ? 1 : 0);
         return () => en.value() === asserted(p.enable);
+      }
+      case 's19-hashboard': {
+        // One PSU for every chain (attached once), one controller per hashboard.
+        const psuBus = this.i2c(busKey(p.psu.bus));
+        let psu: Apw12Model;
+        try {
+          psu = psuBus.model<Apw12Model>(p.psu.address);
+        } catch {
+          const en = this.pin(p.psu.enable, 'out', p.psu.enable.activeLow ? 1 : 0);
+          psu = new Apw12Model(() => en.value() === asserted(p.psu.enable));
+          psuBus.attach(p.psu.address, psu);
+        }
+        const ctrl = p.controller === 'pic1704' ? new Pic1704Model(this.clock, this.opts.picTimeoutMs) : new DsPicModel(this.clock, this.opts.picTimeoutMs);
+        this.i2c(busKey(p.bus)).attach(p.address, ctrl);
+        return () => psu.on() && ctrl.powered();
       }
       case 'none':
         return () => true;

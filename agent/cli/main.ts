@@ -3,6 +3,7 @@ import { UsageError, type Command } from './command.js';
 import { ProcessGuard } from '../safety/process-guard.js';
 import { safeWrite } from '../log.js';
 import { cpuMiner } from './cpu-miner.js';
+import { detect } from './detect.js';
 import { emulate } from './emulate.js';
 import { keygen } from './keygen.js';
 import { mine } from './mine.js';
@@ -13,7 +14,7 @@ import { translate } from './translate.js';
 import { version } from './version.js';
 
 // One line per subcommand; keep alphabetical.
-const commands: Command[] = [cpuMiner, emulate, keygen, mine, pool, start, sv2, translate, version];
+const commands: Command[] = [cpuMiner, detect, emulate, keygen, mine, pool, start, sv2, translate, version];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

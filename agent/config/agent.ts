@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
 import { BOARDS, BOARD_NAMES } from '../../board/boards.js';
+import { detectBoard } from '../../board/detect/detect.js';
 import { BoardError, parseLink, type BoardDefinition, type ChainLink, type FanDef, type GpioRef, type I2cBusRef } from '../../board/types.js';
 import { safetyConfigFor, type SafetyConfig } from '../safety/policy.js';
 import { parsePoolUrl } from '../sv2/keys.js';
@@ -67,7 +68,7 @@ export function agentSchema(board: BoardDefinition | null) {
       type: 'table',
       doc: 'which board this is, and where its parts are when they differ from the definition',
       fields: {
-        name: { type: 'string', doc: `board definition: ${BOARD_NAMES.join(', ')}`, required: true, enum: BOARD_NAMES },
+        name: { type: 'string', doc: `board definition: ${BOARD_NAMES.join(', ')}, or "auto" (what \`hashagent detect\` finds)`, required: true, enum: [...BOARD_NAMES, 'auto'] },
         control_port: { type: 'string', doc: 'bitaxe-raw boards: the control port (default /dev/ttyACM0)' },
         bitaxe_raw_format: { type: 'string', doc: "bitaxe-raw boards: the firmware's response format", default: 'v1', enum: ['v0', 'v1'] },
         fan_hwmon: { type: 'string', doc: 'boards with hwmon fans: the hwmon directory (default /sys/class/hwmon/hwmon0)' },
@@ -164,13 +165,17 @@ function readText(file: string): string {
   }
 }
 
-function boardNamed(text: string): BoardDefinition | null {
+function boardNamed(text: string, detectRoot: string): { board: BoardDefinition | null; auto: boolean } {
+  let name: unknown;
   try {
-    const doc = parse(text) as { board?: { name?: unknown } };
-    return BOARDS.find((b) => b.name === doc.board?.name) ?? null;
+    name = (parse(text) as { board?: { name?: unknown } }).board?.name;
   } catch {
-    return null; // parseConfig reports the TOML error with its line
+    return { board: null, auto: false }; // parseConfig reports the TOML error with its line
   }
+  // "auto": the board `hashagent detect` identifies from /proc, /sys and /dev.
+  const auto = name === 'auto';
+  if (auto) name = detectBoard(detectRoot).board;
+  return { board: BOARDS.find((b) => b.name === name) ?? null, auto };
 }
 
 interface Raw {
@@ -185,8 +190,9 @@ interface Raw {
 }
 
 /** Parses and validates agent.toml text; throws ConfigError. */
-export function parseAgentConfig(text: string, file: string): AgentConfig {
-  const board = boardNamed(text);
+export function parseAgentConfig(text: string, file: string, opts: { detectRoot?: string } = {}): AgentConfig {
+  const { board, auto } = boardNamed(text, opts.detectRoot ?? '/');
+  if (auto && !board) throw new ConfigError(file, locate(text, ['board', 'name']), 'board.name', 'board.name = "auto", but no board definition fits this system (run `hashagent detect` to see what was found)');
   const raw = parseConfig(text, agentSchema(board), file) as unknown as Raw;
   const def = board!; // parseConfig has checked board.name against the known boards
   const fail = (path: (string | number)[], reason: string): never => {

@@ -29,6 +29,7 @@ function bus(r: I2cBusRef): I2cBusRef {
 function pin(r: GpioRef): GpioRef {
   if (r.kind === 'bitaxe-raw') return { ...r, control: EMULATED_CONTROL };
   if (r.kind === 'sysfs') return { kind: 'emulated', name: `gpio${r.number}`, ...(r.activeLow ? { activeLow: true } : {}) };
+  if (r.kind === 'chip-line') return { kind: 'emulated', name: `${r.chipLabel}:${r.offset}`, ...(r.activeLow ? { activeLow: true } : {}) };
   if (r.kind === 'line') return { kind: 'emulated', name: `line:${r.line}`, ...(r.activeLow ? { activeLow: true } : {}) };
   return r;
 }

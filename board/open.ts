@@ -14,7 +14,9 @@ import { S9Pic, PIC_TIMING, type PicTiming } from '../drivers/power/s9-pic.js';
 import { APW12_TIMING, Apw12, type Apw12Timing } from '../drivers/power/apw12.js';
 import { DsPic, Pic1704 } from '../drivers/power/s19-pic.js';
 import { S19ChainPower, SharedSupply } from '../drivers/power/s19-power.js';
-import { CdevGpioPin, findGpioLine } from '../drivers/transport/gpio-cdev.js';
+import { CdevGpioPin, findGpioChipLine, findGpioLine } from '../drivers/transport/gpio-cdev.js';
+import { probeBitaxeRawVariant, type BitaxeRawVariant } from '../drivers/transport/bitaxe-raw-variant.js';
+import { RESET_BAUD } from '../drivers/asic/registers.js';
 import { Tps546 } from '../drivers/power/tps546.js';
 import type { VoltageController } from '../drivers/power/voltage-controller.js';
 import { BusError, type GpioPin, type I2cBus } from '../drivers/transport/bus.js';
@@ -38,6 +40,9 @@ export interface ChainHardware {
   readonly power: VoltageController | null;
   readonly reset: ResetLine | null;
   readonly plug: PlugDetect | null;
+  /** The fastest line rate the chain may switch to when its link's firmware fixes the host side
+   * (a bitaxe-raw bridge build ignores host baud changes): the chips' reset rate. */
+  readonly maxBaud?: number;
 }
 
 export interface BoardHardware {
@@ -54,6 +59,8 @@ export interface BoardHardware {
    * sensor of this board is read through that chain.
    */
   attachChipRegisters(chain: number, access: ChipRegisterAccess | null): boolean;
+  /** The bitaxe-raw firmware found on each control port (by path). */
+  readonly bitaxeRaw: ReadonlyMap<string, BitaxeRawVariant>;
   /** The emulator behind an emulated-* board (for the chain emulator's hooks and fault injection). */
   readonly emulated: EmulatedBoard | null;
   close(): Promise<void>;
@@ -86,6 +93,7 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
   const buses = new Map<string, I2cBus>();
   const pins = new Map<string, GpioPin>();
   const controls = new Map<string, BitaxeRawControl>();
+  const variants = new Map<string, BitaxeRawVariant>();
   const closers: (() => Promise<void> | void)[] = [];
 
   const control = async (path: string): Promise<BitaxeRawControl> => {
@@ -97,6 +105,7 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
       } catch (e) {
         throw new BoardError(`${def.name}: bitaxe-raw control port ${path}: ${(e as Error).message}`);
       }
+      variants.set(path, await probeBitaxeRawVariant(link));
       controls.set(path, (c = new BitaxeRawControl(link, opts.bitaxeRawFormat ?? 'v1')));
       closers.push(() => link.close());
     }
@@ -155,6 +164,27 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
         p = openLinePin(def.name, ref, direction, initial);
         closers.push(() => p.close());
         break;
+      case 'chip-line': {
+        let where: ReturnType<typeof findGpioChipLine>;
+        try {
+          where = findGpioChipLine(ref.chipLabel, ref.offset);
+        } catch (e) {
+          throw new BoardError(`${def.name}: ${(e as Error).message}`);
+        }
+        if (!where) {
+          throw new BoardError(
+            `${def.name}: no GPIO chip labelled "${ref.chipLabel}" with a line ${ref.offset}` +
+              (ref.chipLabel === 'ftdi-cbus' ? ': ftdi_sio exposes the FT-X CBUS pins as a gpiochip only when the FTDI EEPROM sets them to GPIO (IOMODE); program CBUS with ftdi_eeprom or set [board] pins, or run without the reset line by overriding the definition' : ''),
+          );
+        }
+        try {
+          p = CdevGpioPin.open(`${ref.chipLabel}:${ref.offset}`, where, direction, initial !== undefined ? { initial } : {});
+        } catch (e) {
+          throw new BoardError(`${def.name}: ${(e as Error).message}`);
+        }
+        closers.push(() => p.close());
+        break;
+      }
       case 'bitaxe-raw':
         p = new BitaxeRawGpioPin(await control(ref.control), ref.pin, direction);
         break;
@@ -195,7 +225,9 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
       // Reset lines come up asserted: chips stay in reset until bring-up releases them.
       const reset = c.reset ? new ResetLine(await pin(c.reset, 'out', c.reset.activeLow ? 0 : 1), c.reset) : null;
       const plug = c.plug ? new PlugDetect(await pin(c.plug, 'in'), c.plug) : null;
-      chains.push({ def: c, index: c.index, power: await power(c.power, c.index), reset, plug });
+      const control = c.reset?.kind === 'bitaxe-raw' ? c.reset.control : null;
+      const fixedRate = control !== null && variants.get(control)?.variant === 'bridge';
+      chains.push({ def: c, index: c.index, power: await power(c.power, c.index), reset, plug, ...(fixedRate ? { maxBaud: RESET_BAUD } : {}) });
     }
 
     const feed = new ChainTemperatureFeed();
@@ -264,6 +296,7 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
       fans,
       leds,
       chainTemperatures: feed,
+      bitaxeRaw: variants,
       emulated,
       attachChipRegisters(chain, access) {
         let attached = false;

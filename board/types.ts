@@ -31,6 +31,8 @@ export type GpioRef = (
   /** A line of the GPIO character device by its device-tree name; `sysfs` is the number to fall
    * back on where no chip names its lines (older kernels). */
   | { kind: 'line'; line: string; sysfs?: number }
+  /** Line `offset` of the GPIO chip whose label is `chipLabel` (ftdi_sio's "ftdi-cbus": CBUS pins). */
+  | { kind: 'chip-line'; chipLabel: string; offset: number }
   | { kind: 'bitaxe-raw'; control: string; pin: number }
   | { kind: 'emulated'; name: string }
 ) & { activeLow?: boolean };

@@ -33,13 +33,15 @@ export interface EmulatedBoardOptions {
    * and at process exit, appended synchronously — what a probe on the board would have recorded,
    * readable after the process is gone. */
   stateFile?: string;
+  /** The bitaxe-raw firmware is the newer bridge build (answers GetInfo, ignores host baud). */
+  bitaxeRawBridge?: { major: number; minor: number; version: string };
 }
 
 
 export const busKey = (r: I2cBusRef): string =>
   r.kind === 'linux' ? `i2c-${r.bus}` : r.kind === 'chip' ? `chain${r.chain}-chip${r.chip}` : r.kind === 'bitaxe-raw' ? `bitaxe-raw:${r.control}` : r.name;
 export const pinKey = (r: GpioRef): string =>
-  r.kind === 'sysfs' ? `gpio${r.number}` : r.kind === 'line' ? `line:${r.line}` : r.kind === 'bitaxe-raw' ? `bitaxe-raw:${r.control}:${r.pin}` : r.name;
+  r.kind === 'sysfs' ? `gpio${r.number}` : r.kind === 'line' ? `line:${r.line}` : r.kind === 'chip-line' ? `${r.chipLabel}:${r.offset}` : r.kind === 'bitaxe-raw' ? `bitaxe-raw:${r.control}:${r.pin}` : r.name;
 
 /** The level that means "asserted" on a pin with this polarity. */
 const asserted = (r: GpioRef): 0 | 1 => (r.activeLow ? 0 : 1);
@@ -420,7 +422,7 @@ export class EmulatedBoard {
       const [host, device] = linkedPair(115_200);
       const pins = new Map<number, EmulatedGpioPin>();
       for (const r of refs) if (r.kind === 'bitaxe-raw' && r.control === control) pins.set(r.pin, this.pins.get(pinKey(r))!);
-      new BitaxeRawFirmware(device, this.i2c(busKey({ kind: 'bitaxe-raw', control })), pins);
+      new BitaxeRawFirmware(device, this.i2c(busKey({ kind: 'bitaxe-raw', control })), pins, 'v1', this.opts.bitaxeRawBridge);
       this.controlLinks.set(control, host);
     }
   }

@@ -14,14 +14,7 @@ export interface GpioLineLocation {
 
 /** The chip and offset of the line named `name`, or null when no chip under `devDir` has it. */
 export function findGpioLine(name: string, devDir = '/dev', io: HashagentIo = hashagentIo()): GpioLineLocation | null {
-  let chips: string[];
-  try {
-    chips = readdirSync(devDir).filter((f) => /^gpiochip\d+$/.test(f)).sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)));
-  } catch {
-    return null;
-  }
-  for (const c of chips) {
-    const path = join(devDir, c);
+  for (const path of listChips(devDir)) {
     let fd: number;
     try {
       fd = io.open(path, false);
@@ -38,6 +31,38 @@ export function findGpioLine(name: string, devDir = '/dev', io: HashagentIo = ha
     }
   }
   return null;
+}
+
+/** Line `offset` of the chip labelled `label` (e.g. ftdi_sio's "ftdi-cbus"), or null. */
+export function findGpioChipLine(label: string, offset: number, devDir = '/dev', io: HashagentIo = hashagentIo()): GpioLineLocation | null {
+  for (const c of listChips(devDir)) {
+    let fd: number;
+    try {
+      fd = io.open(c, false);
+    } catch {
+      continue;
+    }
+    try {
+      const info = io.gpioChipInfo(fd);
+      if (info.label === label && offset < info.lines) return { chip: c, offset };
+    } catch {
+      // not a GPIO chip
+    } finally {
+      io.close(fd);
+    }
+  }
+  return null;
+}
+
+function listChips(devDir: string): string[] {
+  try {
+    return readdirSync(devDir)
+      .filter((f) => /^gpiochip\d+$/.test(f))
+      .sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)))
+      .map((f) => join(devDir, f));
+  } catch {
+    return [];
+  }
 }
 
 const WATCH_POLL_MS = 20;

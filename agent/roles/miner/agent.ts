@@ -393,7 +393,8 @@ export class MinerAgent {
       profile: CHIP_PROFILES[hw.def.chip],
       expectedChips: hw.def.expectedChips,
       frequencyMHz: cc.frequency,
-      ...('baud' in cc.link && cc.link.baud ? { maxBaud: cc.link.baud } : {}),
+      // A link whose firmware fixes the host rate (bitaxe-raw bridge) caps it below the board's.
+      ...(hw.maxBaud ? { maxBaud: hw.maxBaud } : 'baud' in cc.link && cc.link.baud ? { maxBaud: cc.link.baud } : {}),
       difficultyShift: this.difficultyShift,
       versionMask: this.cfg.asicBoost ? 0x1fffe000 : 0,
       ...(hw.reset

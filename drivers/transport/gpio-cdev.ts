@@ -14,16 +14,36 @@ export interface GpioLineLocation {
 
 /** The chip and offset of the line named `name`, or null when no chip under `devDir` has it. */
 export function findGpioLine(name: string, devDir = '/dev', io: HashagentIo = hashagentIo()): GpioLineLocation | null {
-  for (const path of listChips(devDir)) {
+  return firstChip(devDir, io, (chip, fd, lines) => {
+    for (let offset = 0; offset < lines; offset++) if (io.gpioLineInfo(fd, offset).name === name) return { chip, offset };
+    return null;
+  });
+}
+
+/** Line `offset` of the chip labelled `label` (e.g. ftdi_sio's "ftdi-cbus"), or null. */
+export function findGpioChipLine(label: string, offset: number, devDir = '/dev', io: HashagentIo = hashagentIo()): GpioLineLocation | null {
+  return firstChip(devDir, io, (chip, fd, lines) => (io.gpioChipInfo(fd).label === label && offset < lines ? { chip, offset } : null));
+}
+
+/** Asks each /dev/gpiochipN in turn (opened read-only, closed after) until `match` finds the line. */
+function firstChip(devDir: string, io: HashagentIo, match: (chip: string, fd: number, lines: number) => GpioLineLocation | null): GpioLineLocation | null {
+  let names: string[];
+  try {
+    names = readdirSync(devDir).filter((f) => /^gpiochip\d+$/.test(f));
+  } catch {
+    return null;
+  }
+  for (const n of names.sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)))) {
+    const chip = join(devDir, n);
     let fd: number;
     try {
-      fd = io.open(path, false);
+      fd = io.open(chip, false);
     } catch {
       continue;
     }
     try {
-      const { lines } = io.gpioChipInfo(fd);
-      for (let offset = 0; offset < lines; offset++) if (io.gpioLineInfo(fd, offset).name === name) return { chip: path, offset };
+      const found = match(chip, fd, io.gpioChipInfo(fd).lines);
+      if (found) return found;
     } catch {
       // not a GPIO chip after all
     } finally {
@@ -31,38 +51,6 @@ export function findGpioLine(name: string, devDir = '/dev', io: HashagentIo = ha
     }
   }
   return null;
-}
-
-/** Line `offset` of the chip labelled `label` (e.g. ftdi_sio's "ftdi-cbus"), or null. */
-export function findGpioChipLine(label: string, offset: number, devDir = '/dev', io: HashagentIo = hashagentIo()): GpioLineLocation | null {
-  for (const c of listChips(devDir)) {
-    let fd: number;
-    try {
-      fd = io.open(c, false);
-    } catch {
-      continue;
-    }
-    try {
-      const info = io.gpioChipInfo(fd);
-      if (info.label === label && offset < info.lines) return { chip: c, offset };
-    } catch {
-      // not a GPIO chip
-    } finally {
-      io.close(fd);
-    }
-  }
-  return null;
-}
-
-function listChips(devDir: string): string[] {
-  try {
-    return readdirSync(devDir)
-      .filter((f) => /^gpiochip\d+$/.test(f))
-      .sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)))
-      .map((f) => join(devDir, f));
-  } catch {
-    return [];
-  }
 }
 
 const WATCH_POLL_MS = 20;

@@ -1,13 +1,15 @@
 // The native addon on this machine, against the kernel itself (nothing here is a mock): a
 // file-backed MAP_SHARED mapping seen by two mappings and by read(2), interrupt waits on a FIFO
 // (the same poll + 4-byte read a /dev/uioN takes), GPIO ioctls refused by a non-GPIO file, and
-// the loader's error when no binary fits.
+// the loader's error when no binary fits. (No gpiochip exists on the CI machine and gpio-sim
+// needs a kernel module: the line request/get/set path runs only on a board.)
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { candidatePaths, nativeTarget } from '../../../drivers/native/hashagent-io.js';
 import { nativeIo } from '../../support/native.js';
+import { findGpioChipLine, findGpioLine } from '../../../drivers/transport/gpio-cdev.js';
 import { tempDir } from '../../support/processes.js';
 
 const tmp = tempDir('hashagent-native-');
@@ -72,6 +74,15 @@ describe('hashagent_io addon', () => {
     expect(() => io.gpioRequest(fd, [0], 'test', true, false, 0)).toThrow(expect.objectContaining({ code: 'ENOTTY' }));
     expect(() => io.gpioRequest(fd, [], 'test', true, false, 0)).toThrow(TypeError);
     io.close(fd);
+  });
+
+  it('GPIO line lookups skip files named gpiochipN that are no GPIO chip, and find nothing there', () => {
+    const dev = join(tmp.dir, 'dev');
+    mkdirSync(dev);
+    writeFileSync(join(dev, 'gpiochip0'), '');
+    expect(findGpioLine('rst0', dev, io)).toBeNull();
+    expect(findGpioChipLine('ftdi-cbus', 1, dev, io)).toBeNull();
+    expect(findGpioLine('rst0', join(tmp.dir, 'no-such-dir'), io)).toBeNull();
   });
 
   it('the loader looks for <platform>-<arch>/hashagent_io.node, HASHAGENT_NATIVE_DIR first', () => {

@@ -2,7 +2,7 @@ import type { Command } from './command.js';
 import { UsageError, parseArgs } from './command.js';
 import { ConfigError } from '../config/schema.js';
 import { loadAgentConfig, reloadPools } from '../config/agent.js';
-import { PoolEntryError } from '../net/job-source-failover.js';
+import { PoolEntryError } from '../upstream/job-source-failover.js';
 import { MinerAgent } from '../roles/miner/agent.js';
 import { ListenError } from '../net/listen-error.js';
 import { EMULATED_STATE_ENV } from '../../board/emulated/state-record.js';

@@ -9,7 +9,7 @@ import { CHIP_PROFILES } from '../../../drivers/asic/profiles.js';
 import type { SerialLink } from '../../../drivers/transport/serial-link.js';
 import { EmulatedHashboards } from '../../../board/emulated/hashboard.js';
 import { emulatedBoard, nominalBoardHashrate } from '../../../board/emulated/chain-profiles.js';
-import { poolListSource, type JobSourceFailover } from '../../net/job-source-failover.js';
+import { poolListSource, type JobSourceFailover } from '../../upstream/job-source-failover.js';
 import type { MiningShare } from '../../channels/mining-job.js';
 import { Metrics, serveMetrics } from '../../api/metrics.js';
 import { CgminerApi } from '../../api/cgminer.js';

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { Endpoint } from '../../net/failover.js';
-import { Sv2Upstream, type Sv2Channel } from '../../net/sv2-upstream.js';
+import { Sv2Upstream, type Sv2Channel } from '../../upstream/sv2-upstream.js';
 import { limitPerAddress } from '../../net/peer-limits.js';
 import type { MiningJob } from '../../channels/mining-job.js';
 import { ExtranonceAllocator } from '../../channels/extranonce.js';

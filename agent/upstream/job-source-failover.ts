@@ -4,7 +4,7 @@
 // one sets up (SV2 fails ⇒ SV1 ⇒ SV2 again). Losing the active source starts over from the top.
 import { EventEmitter } from 'node:events';
 import type { JobSource, JobSourceEvents, MiningShare } from '../channels/mining-job.js';
-import { Backoff } from './failover.js';
+import { Backoff } from '../net/failover.js';
 import { parsePoolUrl } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 import { Sv1JobSource } from './sv1-job-source.js';

@@ -337,6 +337,13 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
     this.conn?.close();
   }
 
+  /** A new pool list (configuration reload): kept on the pool in use when it heads the new list. */
+  setPools(pools: Endpoint[]): void {
+    if (pools.length === 0) throw new RangeError('at least one pool is needed');
+    this.opts.pools = pools;
+    this.failover?.setEndpoints(pools);
+  }
+
   /** @internal */
   send(frame: Parameters<FrameConnection['send']>[0]): boolean {
     return this.conn !== null && this.setUp && this.conn.frames.send(frame);

@@ -10,7 +10,7 @@ export const translate = roleCommand({
     '',
     '  An example with every key and its default: agent/config/examples/translator.toml',
     '  SIGHUP re-reads the file: the upstream list, shares_per_minute, min_individual_miner_hashrate,',
-    '  [vardiff] min_hashrate and [limits] apply at once (miners stay connected); the listeners, channel',
+    '  [vardiff] min_hashrate and [limits] apply at once; the listeners, channel',
     '  layout and version mask need a restart (logged, old value kept).',
   ].join('\n'),
   title: 'translator',

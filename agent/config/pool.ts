@@ -1,6 +1,6 @@
 // pool.toml: the SV2 pool's configuration (names follow the reference pool's config where one exists).
 import type { Fields, Infer } from './schema.js';
-import { authorityKeyFields, authoritySecret, hexBytes, hexMask, hostPort, parseConfigDoc, readConfigText } from './read.js';
+import { authorityKeyFields, authoritySecret, hexBytes, hexMask, hostPort, parseConfigDoc, peerLimitFields, readConfigText } from './read.js';
 import { dirname } from 'node:path';
 import { localSourceFields } from './template-source.js';
 import { addressToScript, type Network } from '../bitcoin/address.js';
@@ -42,8 +42,8 @@ export const poolSchema = {
       max_connections: { type: 'integer', doc: 'open connections', default: 10_000, min: 1 },
       max_channels_per_connection: { type: 'integer', doc: 'channels per connection', default: 64, min: 1 },
       max_frames_per_second: { type: 'integer', doc: 'frames per connection per second', default: 1000, min: 1 },
-      max_connections_per_address: { type: 'integer', doc: 'open connections from one address, handshake included (a farm behind NAT shares one)', default: 1024, min: 1 },
-      handshake_timeout_sec: { type: 'integer', doc: 'time a client has for the Noise handshake, then again for SetupConnection; a quiet one is closed', default: 10, min: 1, max: 600 },
+      // 1024 from one address: a farm behind NAT shares one.
+      ...peerLimitFields(1024, 'SetupConnection'),
     },
   },
   monitoring_address: { type: 'string', doc: 'HTTP listener for /metrics', default: '127.0.0.1:9090', check: hostPort },

@@ -63,6 +63,14 @@ export const secretKey = (v: string): string | null => {
 export const hexBytes = (v: string): string | null => (/^([0-9a-fA-F]{2})+$/.test(v) ? null : 'expected hex bytes');
 export const hexMask = (v: string): string | null => (/^[0-9a-fA-F]{1,8}$/.test(v) ? null : 'expected up to 8 hex digits');
 
+/** The limits every Noise listener (pool, template provider) has against idle and probing peers. */
+export function peerLimitFields(perAddress: number, afterHandshake: string) {
+  return {
+    max_connections_per_address: { type: 'integer', doc: 'open connections from one address, handshake included', default: perAddress, min: 1 },
+    handshake_timeout_sec: { type: 'integer', doc: `time a client has for the Noise handshake, then again for ${afterHandshake}; a quiet one is closed`, default: 10, min: 1, max: 600 },
+  } as const satisfies Fields;
+}
+
 /** The schema keys of a role that holds an authority key: a key file (preferred) or the key inline. */
 export const authorityKeyFields = {
   authority_secret_key_file: { type: 'string', doc: 'file holding the authority secret key (base58check), relative to this file: `hashagent keygen --out FILE` writes it' },

@@ -1,7 +1,7 @@
 // tp.toml: `hashagent template-provider`, an SV2 Template Provider (Template Distribution
 // Protocol server, what sv2-tp is to Bitcoin Core) in front of bitcoind's RPC or the embedded chain.
 import type { Fields, Infer } from './schema.js';
-import { authorityKeyFields, authoritySecret, hostPort, readConfigDoc } from './read.js';
+import { authorityKeyFields, authoritySecret, hostPort, peerLimitFields, readConfigDoc } from './read.js';
 import { localSourceFields } from './template-source.js';
 
 export const templateProviderSchema = {
@@ -28,10 +28,7 @@ export const templateProviderSchema = {
   limits: {
     type: 'table',
     doc: 'limits against idle or probing peers',
-    fields: {
-      max_connections_per_address: { type: 'integer', doc: 'open connections from one address, handshake included', default: 16, min: 1 },
-      handshake_timeout_sec: { type: 'integer', doc: 'time a client has for the Noise handshake, then for SetupConnection and CoinbaseOutputConstraints', default: 10, min: 1, max: 600 },
-    },
+    fields: peerLimitFields(16, 'SetupConnection and CoinbaseOutputConstraints'),
   },
 } as const satisfies Fields;
 

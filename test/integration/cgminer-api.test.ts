@@ -251,22 +251,31 @@ describe('cgminer API on a mining agent', () => {
     expect((await askJson({ command: 'summary' })).STATUS[0].STATUS).toBe('S');
   });
 
-  it('the agent’s own listener: 16 connections at most, the 17th told so (301); then served again', async () => {
-    // Four client hosts with four each (the per-address cap), so the 17th meets the global cap.
-    const held = await Promise.all(
-      Array.from({ length: 16 }, (_, i) => new Promise<net.Socket>((resolve, reject) => {
-        const s = net.connect({ port, host: '127.0.0.1', localAddress: `127.0.0.${1 + (i % 4)}` }, () => resolve(s));
+  /** `n` idle connections, the i-th from source address `from(i)`. */
+  const hold = (n: number, from: (i: number) => string) =>
+    Promise.all(
+      Array.from({ length: n }, (_, i) => new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect({ port, host: '127.0.0.1', localAddress: from(i) }, () => resolve(s));
         s.on('error', reject);
       })),
     );
+
+  /** Asks from `from` until told 301 (the server may not have accepted every held socket yet). */
+  async function refusedFrom(from: string): Promise<Record<string, any> | null> {
+    for (let i = 0; i < 50; i++) {
+      const r = await askJson({ command: 'summary' }, port, from);
+      if (r.STATUS[0].Code === 301) return r;
+      await sleep(20);
+    }
+    return null;
+  }
+
+  it('the agent’s own listener: 16 connections at most, the 17th told so (301); then served again', async () => {
+    // Four client hosts with four each (the per-address cap), so the 17th meets the global cap.
+    const held = await hold(16, (i) => `127.0.0.${1 + (i % 4)}`);
     let refused: Record<string, any> | null = null;
     try {
-      // The server may not have accepted all 16 the moment they connected on this side.
-      for (let i = 0; i < 50 && !refused; i++) {
-        const r = await askJson({ command: 'summary' }, port, '127.0.0.5');
-        if (r.STATUS[0].Code === 301) refused = r;
-        else await sleep(20);
-      }
+      refused = await refusedFrom('127.0.0.5');
     } finally {
       for (const s of held) s.destroy();
     }
@@ -276,20 +285,9 @@ describe('cgminer API on a mining agent', () => {
 
   it('one address holds at most 4 connections (the 5th told so, 301), while another address is served', async () => {
     // Idle sockets from one host must not lock the farm tool on another host out (issue #12 §8).
-    const held = await Promise.all(
-      Array.from({ length: 4 }, () => new Promise<net.Socket>((resolve, reject) => {
-        const s = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.7' }, () => resolve(s));
-        s.on('error', reject);
-      })),
-    );
-    let refused: Record<string, any> | null = null;
+    const held = await hold(4, () => '127.0.0.7');
     try {
-      for (let i = 0; i < 50 && !refused; i++) {
-        const r = await askJson({ command: 'summary' }, port, '127.0.0.7');
-        if (r.STATUS[0].Code === 301) refused = r;
-        else await sleep(20);
-      }
-      expect(refused?.STATUS[0]).toMatchObject({ STATUS: 'E', Code: 301, Msg: 'Too many connections (at most 4 from one address)' });
+      expect((await refusedFrom('127.0.0.7'))?.STATUS[0]).toMatchObject({ STATUS: 'E', Code: 301, Msg: 'Too many connections (at most 4 from one address)' });
       // The global cap (16) is far away: another host is served at once.
       expect((await askJson({ command: 'summary' }, port, '127.0.0.8')).STATUS[0].Code).toBe(11);
     } finally {

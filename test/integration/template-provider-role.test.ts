@@ -16,6 +16,7 @@ import { freePort, waitFor } from '../support/sv1-stack.js';
 import { TdpClient } from '../../agent/templates/tdp-client.js';
 import { decodeAuthorityPublicKey } from '../../agent/sv2/keys.js';
 import { merklePathForFirst, sha256d, stripWitness } from '../../agent/bitcoin/index.js';
+import { BitcoindEmulator, SEGWIT_TX } from '../support/bitcoind-emulator.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hashagent-tp-'));
 const children: ChildProcess[] = [];
@@ -57,7 +58,7 @@ describe('hashagent template-provider', () => {
     // segwit transaction every 300 ms, so templates carry transactions and a witness commitment.
     const tpFile = tpToml('tp.toml', `127.0.0.1:${await freePort()}`, { nbits: '0x1f00ffff', template_interval_ms: '300' });
     const tp = run(['template-provider', '--config', tpFile]);
-    await waitFor(() => /template provider listening/.test(tp.io.out) || tp.io.code !== undefined, 30_000, 'the template provider');
+    await waitFor(() => /public_key: \w+\n/.test(tp.io.out) || tp.io.code !== undefined, 30_000, 'the template provider');
     expect(tp.io.err).toBe('');
     const address = /template provider listening: (\S+)/.exec(tp.io.out)![1]!;
     const publicKey = /public_key: (\w+)/.exec(tp.io.out)![1]!;
@@ -104,7 +105,7 @@ describe('hashagent template-provider', () => {
         .replace('# public_key = "9..."', `public_key = "${publicKey}"`),
     );
     const pool = run(['pool', '--config', poolFile]);
-    await waitFor(() => /pool listening/.test(pool.io.out) || pool.io.code !== undefined, 30_000, 'the pool');
+    await waitFor(() => /metrics: /.test(pool.io.out) || pool.io.code !== undefined, 30_000, 'the pool');
     expect(pool.io.err).toBe('');
     const url = /pool listening: (\S+)/.exec(pool.io.out)![1]!;
     const miner = run(['cpu-miner', '--pool', url, '--seconds', '120']);
@@ -116,6 +117,51 @@ describe('hashagent template-provider', () => {
     for (const p of [miner, pool, tp]) p.child.kill('SIGTERM');
     await waitFor(() => tp.io.code !== undefined && pool.io.code !== undefined, 20_000, 'exit');
     expect(tp.io.code).toBe(0);
+  }, 240_000);
+
+  it('[source] type = "bitcoind": the node\'s own transaction bytes answer RequestTransactionData; a block mined through our pool reaches the node', async () => {
+    const node = new BitcoindEmulator();
+    const rpc = await node.start();
+    try {
+      const tpFile = tpToml('tp-node.toml', `127.0.0.1:${await freePort()}`, { type: '"bitcoind"', rpc_url: `"${rpc}"`, rpc_user: '"rpcuser"', rpc_password: '"rpcpass"' });
+      const tp = run(['template-provider', '--config', tpFile]);
+      await waitFor(() => /public_key: \w+\n/.test(tp.io.out) || tp.io.code !== undefined, 30_000, 'the template provider');
+      const address = /template provider listening: (\S+)/.exec(tp.io.out)![1]!;
+      const publicKey = /public_key: (\w+)/.exec(tp.io.out)![1]!;
+      const at = address.lastIndexOf(':');
+      const client = new TdpClient({ host: address.slice(0, at), port: Number(address.slice(at + 1)), authorityKey: decodeAuthorityPublicKey(publicKey) });
+      clients.push(client);
+      await client.start();
+      // getblocktemplate's `data`, witness included (BIP143's signed P2WPKH example), byte for byte.
+      const txs = await client.requestTransactionData(client.current()!.template.template_id);
+      expect(txs.map((t) => Buffer.from(t).toString('hex'))).toEqual([SEGWIT_TX]);
+      client.stop();
+
+      const poolFile = join(dir, 'pool-node.toml');
+      writeFileSync(
+        poolFile,
+        poolExample
+          .replace('"0.0.0.0:34254"', `"127.0.0.1:${await freePort()}"`)
+          .replace('"127.0.0.1:9090"', '"127.0.0.1:0"')
+          .replace('type = "embedded"', 'type = "sv2"')
+          .replace('address = "127.0.0.1:18447"', `address = "${address}"`)
+          .replace('# public_key = "9..."', `public_key = "${publicKey}"`),
+      );
+      const pool = run(['pool', '--config', poolFile]);
+      await waitFor(() => /metrics: /.test(pool.io.out) || pool.io.code !== undefined, 30_000, 'the pool');
+      const url = /pool listening: (\S+)/.exec(pool.io.out)![1]!;
+      const miner = run(['cpu-miner', '--pool', url, '--seconds', '120']);
+      // The node checks the block with bitcoinjs-lib: proof of work, merkle root, the witness
+      // commitment and the coinbase's reserved value (BIP141), BIP34 height.
+      await waitFor(() => node.height > 100 || node.rejections.length > 0 || tp.io.code !== undefined, 120_000, 'a block at the node');
+      expect(node.rejections, `${tp.io.out}\n${pool.io.out.slice(-2000)}`).toEqual([]);
+      expect(node.height).toBe(101);
+      await waitFor(() => /solution accepted: block 101 /.test(tp.io.out), 20_000, 'the accepted line');
+      for (const p of [miner, pool, tp]) p.child.kill('SIGTERM');
+      await waitFor(() => tp.io.code !== undefined && pool.io.code !== undefined, 20_000, 'exit');
+    } finally {
+      node.stop();
+    }
   }, 240_000);
 
   it('a bad tp.toml is exit 2 naming file:line:key; a busy port is exit 2 naming file, key and address; SIGHUP is logged', async () => {

@@ -52,6 +52,25 @@ function tpToml(name: string, listen: string, source: Record<string, string> = {
   return file;
 }
 
+/** Our pool from the example with [template_provider] type = "sv2" on `address`/`publicKey`, and a CPU miner on it. */
+async function poolAndMinerOn(name: string, address: string, publicKey: string) {
+  const poolFile = join(dir, name);
+  writeFileSync(
+    poolFile,
+    poolExample
+      .replace('"0.0.0.0:34254"', `"127.0.0.1:${await freePort()}"`)
+      .replace('"127.0.0.1:9090"', '"127.0.0.1:0"')
+      .replace('type = "embedded"', 'type = "sv2"')
+      .replace('address = "127.0.0.1:18447"', `address = "${address}"`)
+      .replace('# public_key = "9..."', `public_key = "${publicKey}"`),
+  );
+  const pool = run(['pool', '--config', poolFile]);
+  await waitFor(() => /metrics: /.test(pool.io.out) || pool.io.code !== undefined, 30_000, 'the pool');
+  expect(pool.io.err).toBe('');
+  const url = /pool listening: (\S+)/.exec(pool.io.out)![1]!;
+  return { pool, miner: run(['cpu-miner', '--pool', url, '--seconds', '120']) };
+}
+
 describe('hashagent template-provider', () => {
   it('our pool on the spawned Template Provider mines a block; RequestTransactionData is answered from the source', async () => {
     // A network target a CPU core meets in a few thousand hashes, and a mempool that gains a
@@ -93,22 +112,7 @@ describe('hashagent template-provider', () => {
     client.stop();
 
     // Our pool with [template_provider] type = "sv2" on that address and key, and a CPU miner.
-    const poolPort = await freePort();
-    const poolFile = join(dir, 'pool.toml');
-    writeFileSync(
-      poolFile,
-      poolExample
-        .replace('"0.0.0.0:34254"', `"127.0.0.1:${poolPort}"`)
-        .replace('"127.0.0.1:9090"', '"127.0.0.1:0"')
-        .replace('type = "embedded"', 'type = "sv2"')
-        .replace('address = "127.0.0.1:18447"', `address = "${address}"`)
-        .replace('# public_key = "9..."', `public_key = "${publicKey}"`),
-    );
-    const pool = run(['pool', '--config', poolFile]);
-    await waitFor(() => /metrics: /.test(pool.io.out) || pool.io.code !== undefined, 30_000, 'the pool');
-    expect(pool.io.err).toBe('');
-    const url = /pool listening: (\S+)/.exec(pool.io.out)![1]!;
-    const miner = run(['cpu-miner', '--pool', url, '--seconds', '120']);
+    const { pool, miner } = await poolAndMinerOn('pool.toml', address, publicKey);
     await waitFor(() => /solution accepted: block \d+/.test(tp.io.out) || tp.io.code !== undefined || pool.io.code !== undefined, 120_000, 'a block through the template provider');
     const log = `tp:\n${tp.io.out}${tp.io.err}\npool:\n${pool.io.out.slice(-3000)}${pool.io.err}\nminer:\n${miner.io.out.slice(-2000)}${miner.io.err}`;
     expect(tp.io.out, log).toMatch(/solution accepted: block 1 /);
@@ -137,20 +141,7 @@ describe('hashagent template-provider', () => {
       expect(txs.map((t) => Buffer.from(t).toString('hex'))).toEqual([SEGWIT_TX]);
       client.stop();
 
-      const poolFile = join(dir, 'pool-node.toml');
-      writeFileSync(
-        poolFile,
-        poolExample
-          .replace('"0.0.0.0:34254"', `"127.0.0.1:${await freePort()}"`)
-          .replace('"127.0.0.1:9090"', '"127.0.0.1:0"')
-          .replace('type = "embedded"', 'type = "sv2"')
-          .replace('address = "127.0.0.1:18447"', `address = "${address}"`)
-          .replace('# public_key = "9..."', `public_key = "${publicKey}"`),
-      );
-      const pool = run(['pool', '--config', poolFile]);
-      await waitFor(() => /metrics: /.test(pool.io.out) || pool.io.code !== undefined, 30_000, 'the pool');
-      const url = /pool listening: (\S+)/.exec(pool.io.out)![1]!;
-      const miner = run(['cpu-miner', '--pool', url, '--seconds', '120']);
+      const { pool, miner } = await poolAndMinerOn('pool-node.toml', address, publicKey);
       // The node checks the block with bitcoinjs-lib: proof of work, merkle root, the witness
       // commitment and the coinbase's reserved value (BIP141), BIP34 height.
       await waitFor(() => node.height > 100 || node.rejections.length > 0 || tp.io.code !== undefined, 120_000, 'a block at the node');

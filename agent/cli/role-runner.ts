@@ -28,6 +28,17 @@ export interface Role<C, R extends { stop(): Promise<void> }> {
   reload?(running: R, next: C, log: (line: string) => void): void;
 }
 
+/** `load(file)`, or exit code 2 with the ConfigError's file:line: key line on stderr (every role, the agent too). */
+export function loadOrExit<C>(command: string, load: (file: string) => C, file: string): { config: C } | { exit: number } {
+  try {
+    return { config: load(file) };
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    safeWrite(process.stderr, `hashagent ${command}: ${e.message}\n`);
+    return { exit: 2 };
+  }
+}
+
 export function roleCommand<C, R extends { stop(): Promise<void> }>(role: Role<C, R>): Command {
   return {
     name: role.name,
@@ -41,13 +52,9 @@ export function roleCommand<C, R extends { stop(): Promise<void> }>(role: Role<C
       const seconds = flags.has('seconds') ? Number(flags.get('seconds')) : undefined;
       if (seconds !== undefined && !(seconds > 0)) throw new UsageError('--seconds must be a positive number');
       const fail = (why: string, code: number) => (safeWrite(process.stderr, `hashagent ${role.name}: ${why}\n`), code);
-      let config: C;
-      try {
-        config = role.load(file);
-      } catch (e) {
-        if (e instanceof ConfigError) return fail(e.message, 2);
-        throw e;
-      }
+      const loaded = loadOrExit(role.name, role.load, file);
+      if ('exit' in loaded) return loaded.exit;
+      const config = loaded.config;
       const log = consoleLog();
       let running: R;
       try {

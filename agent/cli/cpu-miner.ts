@@ -4,7 +4,7 @@ import { LOG_FLAGS, LOG_USAGE, logFromFlags } from './log-options.js';
 import { parsePoolUrl } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 import { CpuMiner } from '../roles/cpu-miner/miner.js';
-import { Sv1JobSource } from '../net/sv1-job-source.js';
+import { Sv1JobSource } from '../upstream/sv1-job-source.js';
 import { untilSignal } from './signals.js';
 
 export const cpuMiner: Command = {

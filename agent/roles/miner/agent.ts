@@ -391,6 +391,7 @@ export class MinerAgent {
 
   /** `order`: the configured position of each entry of the source's list. */
   private useSource(source: JobSourceFailover, order: number[] = this.poolEntries.map((_, k) => k)): void {
+    this.poolOrder = order;
     const old = this.source;
     source.on('job', (job) => {
       if (this.source !== source || this.safety?.halted) return;
@@ -402,7 +403,7 @@ export class MinerAgent {
       if (this.source !== source) return;
       this.note('pool', s === 'down' ? 'warn' : 'info', `pool ${s}: ${info.url} (${info.protocol})`);
       // A fallback_sv1 counts under its entry; `order` maps the source's list back to the configured one.
-      if (s === 'up') this.poolIndex = order[source.activeEntry] ?? source.activeEntry;
+      if (s === 'up') this.poolIndex = this.configuredIndex(source.activeEntry);
       this.poolState = s === 'up' ? info : null;
       if (s === 'down') {
         this.scheduler.clearJob();
@@ -426,6 +427,12 @@ export class MinerAgent {
   /** Index in the configured list of the pool in use (or last used); its fallback_sv1 included. */
   private poolIndex = 0;
 
+  /** The configured position of an entry of the source's list (switch-pool reorders the list). */
+  private poolOrder: number[] = [];
+  private configuredIndex(entry: number): number {
+    return this.poolOrder[entry] ?? entry;
+  }
+
   private onShare(s: MiningShare, block: boolean, chain: number): void {
     if (!this.source || this.safety?.halted) return;
     if (block) {
@@ -433,7 +440,7 @@ export class MinerAgent {
       this.log(`BLOCK candidate: job ${s.job.jobId} nonce ${s.nonce.toString(16).padStart(8, '0')}`);
     }
     const seq = this.source.submit(s);
-    if (seq !== null) this.ledger.submitted(this.source.activeEntry, chain, seq);
+    if (seq !== null) this.ledger.submitted(this.configuredIndex(this.source.activeEntry), chain, seq);
   }
 
   /** Safety's hook: nothing more goes to the chips; the rings are voided. */

@@ -21,7 +21,8 @@ async function rig(token: string | null) {
   const agent = await startTestAgent('emulated-antminer-s9', [{ url: pool.url }], { ticketDifficulty: 2, hashrateScale: 0.3, extra });
   cleanups.push(() => agent.stop());
   const base = agent.metricsUrl!.replace(/\/metrics$/, '');
-  await until('shares', () => pool.pool.shares.accepted.get() > 0, 30_000);
+  // The pool acknowledges in batches: wait for the agent's own count.
+  await until('acknowledged shares', () => agent.shares.accepted > 0, 60_000);
   return { pool, agent, base };
 }
 
@@ -79,6 +80,34 @@ describe('REST API (/api/v1)', () => {
     expect((await post(base, '/api/v1/chains/6/restart', {}, TOKEN)).status).toBe(200);
     expect(agent.events.list(200).filter((e) => /re-initialised/.test(e.msg)).length).toBe(reinits + 1);
     expect(agent.chains.get(6)!.state).toBe('running');
+    // A frequency within the limits: the chain comes back at it.
+    const mhz = Math.max(limits.min, 600);
+    expect((await post(base, '/api/v1/chains/7/frequency', { mhz }, TOKEN)).status).toBe(200);
+    expect(agent.chains.get(7)!.driver.frequencyMHz).toBe(mhz);
+    expect((await get(base, '/api/v1/config')).body.chains.find((c: any) => c.index === 7).frequency_mhz).toBe(mhz);
+    // Reboot needs whoever started the agent to start it again (`hashagent mine` does): 501 here.
+    expect((await post(base, '/api/v1/actions/reboot', {}, TOKEN)).status).toBe(501);
+    expect(agent.safety!.halted).toBe(false);
+  }, 90_000);
+
+  it('switch-pool with the token: the agent moves to the chosen pool, the other stays its fallback', async () => {
+    const a = await startTestPool();
+    cleanups.push(() => a.stop());
+    const b = await startTestPool();
+    cleanups.push(() => b.stop());
+    const agent = await startTestAgent('emulated-antminer-s9', [{ url: a.url }, { url: b.url }], { ticketDifficulty: 2, hashrateScale: 0.3, extra: `token = "${TOKEN}"\n` });
+    cleanups.push(() => agent.stop());
+    const base = agent.metricsUrl!.replace(/\/metrics$/, '');
+    await until('shares on pool 0', () => a.pool.shares.accepted.get() > 0, 30_000);
+    expect((await post(base, '/api/v1/actions/switch-pool', { pool: 2 }, TOKEN)).status).toBe(400);
+    expect((await post(base, '/api/v1/actions/switch-pool', { pool: 1 }, TOKEN)).status).toBe(200);
+    await until('shares on pool 1', () => b.pool.shares.accepted.get() > 0, 30_000);
+    // The pool acknowledges in batches: the agent counts them under the configured position 1.
+    await until('acknowledged shares from pool 1', () => agent.ledger.pools[1]!.accepted > 0, 60_000);
+    const pools = (await get(base, '/api/v1/pools')).body.pools;
+    assertSchema('Pools', { pools });
+    expect(pools.map((p: any) => p.active)).toEqual([false, true]);
+    expect(pools[1].shares.accepted).toBeGreaterThan(0);
   }, 90_000);
 
   it('with no token configured every action is 403; 500 requests at once leave shares flowing', async () => {

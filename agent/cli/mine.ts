@@ -79,7 +79,10 @@ export async function runMiner(
   let unhup = () => {};
   if (!guard.signal.aborted) {
     log(`mining on ${cfg.board.description}`);
-    if (agent.metricsUrl) log(`metrics: ${agent.metricsUrl}`);
+    if (agent.metricsUrl) {
+      log(`metrics: ${agent.metricsUrl}`);
+      log(`page:    ${agent.metricsUrl.replace(/metrics$/, '')} (REST API under api/v1/)`);
+    }
     const file = o.file;
     if (file) {
       const keep = (e: Error) => log(`SIGHUP: ${e.message}; keeping the current pool list`);

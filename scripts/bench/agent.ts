@@ -292,8 +292,9 @@ export const agentBench: Bench = {
       // The agent's own count of work done, read just before and just after the window (not in it):
       // the hash rate it mined at while measured, against the board's nominal.
       // The operator's page open in headless chromium all through the window, polling the API
-      // every 5 s as an operator's browser would (skipped, and said so, without chromium).
-      page = existsSync(CHROMIUM) && marks.metrics ? await openBrowser().catch(() => null) : null;
+      // every 5 s as an operator's browser would (skipped, and said so, without chromium or with
+      // HASHAGENT_BENCH_AGENT_PAGE=0, for a figure without it).
+      page = process.env.HASHAGENT_BENCH_AGENT_PAGE !== '0' && existsSync(CHROMIUM) && marks.metrics ? await openBrowser().catch(() => null) : null;
       if (page) {
         await page.page.goto(marks.metrics!.replace(/\/metrics$/, '/'));
         await page.page.waitForFunction(() => Number((globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset.refreshes) >= 1, undefined, { timeout: 30_000 });

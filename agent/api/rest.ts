@@ -71,13 +71,16 @@ function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ActionRefused(413, `body larger than ${MAX_BODY} bytes`));
-        req.destroy();
-      } else parts.push(c);
-    });
+      if (size <= MAX_BODY) return void parts.push(c);
+      // Answered now; the rest is drained unread (the server's request deadline bounds it), so
+      // the client gets its 413 rather than a reset.
+      req.off('data', onData);
+      req.resume();
+      reject(new ActionRefused(413, `body larger than ${MAX_BODY} bytes`));
+    };
+    req.on('data', onData);
     req.on('error', reject);
     req.on('end', () => {
       const text = Buffer.concat(parts).toString('utf8').trim();
@@ -165,7 +168,7 @@ export function restHandler(o: RestOptions): Handler {
       .then(run)
       .then(
         (r) => send(res, 200, r),
-        (e: unknown) => (e instanceof ActionRefused ? sendError(res, e.status, e.message) : sendError(res, 500, e instanceof Error ? e.message : String(e))),
+        (e: unknown) => (e instanceof ActionRefused ? sendError(res, e.status, e.message, e.status === 413 ? { connection: 'close' } : {}) : sendError(res, 500, e instanceof Error ? e.message : String(e))),
       );
     return true;
   };

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startTestAgent, startTestPool, until } from '../../support/agent-rig.js';
 import { haveChromium } from '../../support/tools.js';
 import { openBrowser } from '../../support/browser.js';
+import { assertSchema } from '../../support/openapi-validator.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const SCREENSHOTS = join(ROOT, 'build', 'test-output');
@@ -89,6 +90,9 @@ describe.skipIf(!haveChromium)('the operator page in headless chromium', () => {
     await browser.page.goto(`${pool.metricsUrl.replace(/\/metrics$/, '')}/?refresh=1`);
     await browser.page.waitForFunction(() => /test\.emulated-antminer-s9/.test(document.getElementById('users')!.textContent ?? ''), undefined, { timeout: 30_000 });
     expect(await browser.page.locator('#conns').textContent()).toMatch(/^1 connections, [1-9]\d* channels$/);
+    const status = await (await fetch(pool.metricsUrl.replace(/\/metrics$/, '/api/v1/pool'))).json();
+    assertSchema('PoolStatus', status);
+    expect(status.users[0].hashrate_hps).toBeGreaterThan(0);
     mkdirSync(SCREENSHOTS, { recursive: true });
     const shot = resolve(SCREENSHOTS, 'pool-page.png');
     await browser.page.screenshot({ path: shot, fullPage: true });

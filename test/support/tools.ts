@@ -2,7 +2,6 @@
 // summary line counts them as skipped); with CI set it fails the run, so a broken install cannot
 // make tests vanish.
 import { spawnSync } from 'node:child_process';
-import { CHROMIUM } from '../../scripts/headless-chromium.js';
 
 /** Whether `name` runs (`name versionArg` exits 0); throws when it does not and `CI` is set. */
 export function needTool(name: string, versionArg = '-V', env: NodeJS.ProcessEnv = process.env): boolean {
@@ -13,6 +12,3 @@ export function needTool(name: string, versionArg = '-V', env: NodeJS.ProcessEnv
 
 /** socat makes the pty pairs of the serial-path tests. */
 export const haveSocat = needTool('socat');
-
-/** Debian's chromium drives the operator's page tests (nothing is downloaded: .ci/run installs it). */
-export const haveChromium = needTool(CHROMIUM, '--version');

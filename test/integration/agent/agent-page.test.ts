@@ -9,8 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestAgent, startTestPool, until } from '../../support/agent-rig.js';
-import { haveChromium } from '../../support/tools.js';
-import { openBrowser } from '../../support/browser.js';
+import { haveChromium, openBrowser } from '../../support/browser.js';
 import { assertSchema } from '../../support/openapi-validator.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));

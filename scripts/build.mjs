@@ -1,10 +1,12 @@
 // Bundles the CLI (dist/hashagent.js), the SV2 library (dist/sv2.js + .d.ts) and, with
-// --bench, the benchmark runner (dist/bench.js). Native addons stay external.
+// --bench, the benchmark runner (dist/bench.js), and the operator's pages (dist/ui/, see
+// scripts/build-ui.mjs). Native addons stay external.
 import { build } from 'esbuild';
 import { readFileSync, chmodSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { buildUi } from './build-ui.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -34,10 +36,17 @@ chmodSync(join(root, 'dist/hashagent.js'), 0o755);
 // The library keeps its dependencies external: consumers install them from package.json.
 await build({ ...common, entryPoints: ['agent/sv2/index.ts'], outfile: 'dist/sv2.js', packages: 'external', banner: {} });
 
+await buildUi();
+
 if (process.argv.includes('--bench')) {
-  // esbuild stays external: its JavaScript API cannot be bundled (agent.fault_power_down builds with it).
-  await build({ ...common, entryPoints: ['scripts/bench/index.ts'], outfile: 'dist/bench.js', external: [...native, 'esbuild'] });
+  // esbuild stays external: its JavaScript API cannot be bundled (agent.fault_power_down builds with it);
+  // playwright-core too (the agent bench opens the page in chromium).
+  await build({ ...common, entryPoints: ['scripts/bench/index.ts'], outfile: 'dist/bench.js', external: [...native, 'esbuild', 'playwright-core'] });
 }
+
+// The native addon (UIO, GPIO character device) for every target whose compiler is here; a
+// missing cross compiler is reported, not fatal, except under CI where .ci/run installs them.
+execFileSync(process.execPath, [join(root, 'scripts/build-native.mjs'), '--optional'], { stdio: 'inherit', cwd: root });
 
 if (process.argv.includes('--types')) {
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'scripts/tsconfig.lib.json'], { stdio: 'inherit', cwd: root });

@@ -29,7 +29,7 @@ function chainList(src: CgminerSource): ApiChain[] {
 }
 
 /** Hottest reading of each location for a chain (sensors tied to no chain count for a board with one). */
-function chainTemps(src: CgminerSource, chain: number): { chip: number | null; board: number | null } {
+export function chainTemps(src: Pick<CgminerSource, 'safety' | 'cfg' | 'chains'>, chain: number): { chip: number | null; board: number | null } {
   const st = src.safety?.status();
   const defs = src.cfg.board.sensors;
   const single = src.chains.size === 1;
@@ -61,6 +61,17 @@ function nominalShare(src: CgminerSource, c: ApiChain): number {
   return sum > 0 ? (src.nominalHashrate() * weight(c)) / sum : 0;
 }
 
+/** Pool rejections whose reason says stale (SV2 'stale-share', SV1 "Stale"/"job not found"-style
+ * texts are the pool's own): cgminer reports them as Stale next to Rejected. */
+function staleOf(t: { rejectedBy: ReadonlyMap<string, number> }): number {
+  let n = 0;
+  for (const [reason, count] of t.rejectedBy) if (/stale/i.test(reason)) n += count;
+  return n;
+}
+
+/** The model as bmminer's version/stats `Type` say it ("Antminer S9"): the definition's name up to its colon. */
+const modelName = (src: CgminerSource) => src.cfg.board.description.split(':')[0]!.trim();
+
 function ascRow(ctx: CommandContext, c: ApiChain, position: number): Row {
   const { src } = ctx;
   const { enabled, status } = chainStatus(src, c);
@@ -83,6 +94,7 @@ function ascRow(ctx: CommandContext, c: ApiChain, position: number): Row {
     'MHS 15m': MHS(src.rate(900, c.index)),
     Accepted: tally.accepted,
     Rejected: tally.rejected,
+    Stale: staleOf(tally),
     'Last Share Time': tally.lastAcceptedAt,
     'Hardware Errors': hw,
     'Total MH': round(chainHashes(src, c) / 1e6, 4),
@@ -111,8 +123,12 @@ function summary(ctx: CommandContext): Reply {
       'MHS 5m': MHS(src.rate(300)),
       'MHS 15m': MHS(src.rate(900)),
       'Found Blocks': blocks,
+      // bmminer's summary gives GH/s (pyasic's bmminer backend reads `GHS 5s`).
+      'GHS 5s': round(src.rate(5) / 1e9, 2),
+      'GHS av': round(src.rate(Infinity) / 1e9, 2),
       Accepted: accepted,
       Rejected: rejected,
+      Stale: staleOf(src.ledger.total),
       'Hardware Errors': hw,
       Utility: round(accepted / mins, 2),
       'Total MH': round(total / 1e6, 4),
@@ -147,6 +163,7 @@ function pools(ctx: CommandContext): Reply {
       'Long Poll': 'N',
       Accepted: tally.accepted,
       Rejected: tally.rejected,
+      Stale: 'rejectedBy' in tally ? staleOf(tally) : 0,
       User: p.user,
       'Last Share Time': tally.lastAcceptedAt,
       'Has Stratum': true,
@@ -202,10 +219,52 @@ function devdetails({ src }: CommandContext): Reply {
   return ok(Code.DEVDETAILS, 'Device Details', 'DEVDETAILS', rows);
 }
 
-function stats({ src }: CommandContext): Reply {
+/** bmminer's STATS[1] block, which pyasic's bmminer backend reads for hashboards, fans, uptime and
+ * the expected rate (UpstreamData/pyasic:pyasic/miners/backends/bmminer.py _get_hashboards,
+ * _get_fans, _get_uptime, _get_expected_hashrate): chain_acnN chips, chain_acsN one 'o' per
+ * answering chip ('x' for a stopped one), chain_hwN, chain_rateN GH/s, tempN board and temp2_N chip
+ * °C, fanN rpm, total_rateideal with rate_unit. N is the chain's slot: the chain index (S9: 6–8,
+ * as bmminer numbers J6–J8), counted from 1 on boards whose chains start at 0. */
+function bmminerBlock(src: CgminerSource): Row {
+  const chains = chainList(src);
+  const base = chains.some((c) => c.index === 0) ? 1 : 0;
+  const st = src.safety?.status();
+  const row: Row = {
+    STATS: 1,
+    ID: 'BC50',
+    Elapsed: Math.round(src.uptimeS),
+    'GHS 5s': round(src.rate(5) / 1e9, 2),
+    'GHS av': round(src.rate(Infinity) / 1e9, 2),
+    miner_count: chains.length,
+    frequency: chains.length ? round(chains[0]!.driver.frequencyMHz, 2) : 0,
+    fan_num: st?.fans.length ?? 0,
+    temp_num: chains.length,
+    total_rateideal: round(src.nominalHashrate() / 1e9, 2),
+    rate_unit: 'GH',
+  };
+  (st?.fans ?? []).forEach((f, i) => (row[`fan${i + 1}`] = f.rpm ?? 0));
+  for (const c of chains) {
+    const n = c.index + base;
+    const t = chainTemps(src, c.index);
+    const stopped = new Set(src.stoppedChips?.(c.index) ?? []);
+    row[`chain_acn${n}`] = c.found;
+    row[`chain_acs${n}`] = Array.from({ length: c.found }, (_, i) => (stopped.has(i) ? 'x' : 'o')).join('');
+    row[`chain_hw${n}`] = src.chainCounts(c.index).hwErrors;
+    row[`chain_rate${n}`] = round(src.rate(60, c.index) / 1e9, 2);
+    row[`temp${n}`] = round(t.board ?? 0, 2);
+    row[`temp2_${n}`] = round(t.chip ?? 0, 2);
+    row[`freq_avg${n}`] = round(c.driver.frequencyMHz, 2);
+  }
+  return row;
+}
+
+function stats(ctx: CommandContext): Reply {
+  const { src } = ctx;
   const elapsed = Math.round(src.uptimeS);
+  // STATS[0]: the version block (as bmminer's); STATS[1]: bmminer's driver block; then one per chain.
+  const head: Row[] = [{ STATS: 0, ID: 'hashagent', BMMiner: VERSION, Miner: `hashagent ${VERSION}`, CompileTime: `hashagent ${VERSION}`, Type: modelName(src) }, bmminerBlock(src)];
   const rows = chainList(src).map((c, i): Row => ({
-    STATS: i,
+    STATS: i + 2,
     ID: `${c.driver.profile.name}${c.index}`,
     Elapsed: elapsed,
     Chips: c.found,
@@ -216,7 +275,7 @@ function stats({ src }: CommandContext): Reply {
     Duplicates: c.driver.stats.duplicates,
     Stale: c.driver.stats.stale,
   }));
-  return ok(Code.STATS, 'CGMiner stats', 'STATS', rows);
+  return ok(Code.STATS, 'CGMiner stats', 'STATS', [...head, ...rows]);
 }
 
 function temps({ src }: CommandContext): Reply {
@@ -285,7 +344,7 @@ export function refuseWrite(name: string, writable: boolean): Reply {
 const COMMANDS: Record<string, Command> = {
   version: {
     joinable: true,
-    run: () => ok(Code.VERSION, 'CGMiner versions', 'VERSION', [{ CGMiner: VERSION, API: API_VERSION, Miner: `hashagent ${VERSION}` }], true),
+    run: ({ src }) => ok(Code.VERSION, 'CGMiner versions', 'VERSION', [{ CGMiner: VERSION, API: API_VERSION, Miner: `hashagent ${VERSION}`, CompileTime: `hashagent ${VERSION}`, Type: modelName(src) }], true),
   },
   config: { joinable: true, run: config },
   summary: { joinable: true, run: summary },

@@ -50,7 +50,7 @@ export interface CgminerSource {
   };
   readonly chains: ReadonlyMap<number, ApiChain>;
   readonly shares: { readonly accepted: number; readonly rejected: number; readonly blocks: number };
-  readonly ledger: { readonly pools: readonly ApiTally[]; chain(index: number): ApiTally };
+  readonly ledger: { readonly total: ApiTally; readonly pools: readonly ApiTally[]; chain(index: number): ApiTally };
   readonly poolState: { url: string; protocol: 'sv2' | 'sv1' } | null;
   readonly safety: { status(): ApiSafetyStatus } | null;
   readonly scheduler: { readonly currentJob: { readonly nbits: number; readonly prevHash: Uint8Array; readonly target: Uint8Array } | null };
@@ -58,6 +58,8 @@ export interface CgminerSource {
   /** H/s of a chain or the board over a window (Infinity: since each chain's last init). */
   rate(windowS: number, chain?: number): number;
   nominalHashrate(): number;
+  /** Chips chip health found silent on a chain. */
+  stoppedChips?(chain: number): number[];
   /** Lifetime diff-1 work and counts of a chain, across re-initialisations. */
   chainWork(chain: number): number;
   chainCounts(chain: number): { nonces: number; hwErrors: number; crcErrors: number };

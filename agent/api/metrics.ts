@@ -64,9 +64,11 @@ export interface MetricsServerOptions {
   headersTimeoutMs?: number;
   /** Open connections from one address (default 16). */
   maxConnectionsPerAddress?: number;
+  /** Other paths (the REST API, the page): true when it answered the request. */
+  handle?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 }
 
-/** Serves /metrics on host:port (port 0 = any free port); resolves with the bound port. */
+/** Serves /metrics (and what `handle` takes) on host:port (port 0 = any free port); resolves with the bound port. */
 export function serveMetrics(metrics: Metrics, host: string, port: number, o: MetricsServerOptions = {}): Promise<{ server: http.Server; port: number }> {
   const headersMs = o.headersTimeoutMs ?? 5000;
   return new Promise((resolve, reject) => {
@@ -77,7 +79,7 @@ export function serveMetrics(metrics: Metrics, host: string, port: number, o: Me
         if (req.url === '/metrics') {
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
           res.end(metrics.render());
-        } else {
+        } else if (!o.handle?.(req, res)) {
           res.writeHead(404, { 'content-type': 'text/plain' });
           res.end('not found: try /metrics\n');
         }

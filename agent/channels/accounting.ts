@@ -10,6 +10,8 @@ export interface UserAccount {
   work: number;
   blocks: number;
   lastShareAt: number;
+  /** When this identity's first share came (its hash rate is over the time since). */
+  firstSeenAt: number;
 }
 
 export class ShareAccounting {
@@ -20,7 +22,7 @@ export class ShareAccounting {
   private get(user: string, now: number): UserAccount {
     let a = this.users.get(user);
     if (a) this.users.delete(user); // re-insert: Map order doubles as recency
-    else a = { user, accepted: 0, rejected: 0, stale: 0, work: 0, blocks: 0, lastShareAt: 0 };
+    else a = { user, accepted: 0, rejected: 0, stale: 0, work: 0, blocks: 0, lastShareAt: 0, firstSeenAt: now };
     a.lastShareAt = now;
     this.users.set(user, a);
     if (this.users.size > this.maxUsers) this.users.delete(this.users.keys().next().value!);

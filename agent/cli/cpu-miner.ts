@@ -1,9 +1,10 @@
 import type { Command } from './command.js';
 import { UsageError, parseArgs } from './command.js';
+import { LOG_FLAGS, LOG_USAGE, logFromFlags } from './log-options.js';
 import { parsePoolUrl } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 import { CpuMiner } from '../roles/cpu-miner/miner.js';
-import { Sv1JobSource } from '../net/sv1-job-source.js';
+import { Sv1JobSource } from '../upstream/sv1-job-source.js';
 import { untilSignal } from './signals.js';
 
 export const cpuMiner: Command = {
@@ -17,11 +18,12 @@ export const cpuMiner: Command = {
     '  --pool       one URL, or an ordered failover list separated by commas (SV2); or one SV1 URL',
     '  --insecure   connect to a pool URL without a key, accepting any server (unauthenticated)',
     '  --threads N  hash on N worker threads (default 1: the main thread)',
+    `  ${LOG_USAGE}`,
     '  --suggest-difficulty D  SV1: ask the pool for share difficulty D (mining.suggest_difficulty)',
     '  --seconds N  stop after N seconds',
   ].join('\n'),
   async run(args) {
-    const { flags, positional } = parseArgs(args, ['pool', 'user', 'password', 'channel', 'seconds', 'hashrate', 'threads', 'suggest-difficulty'], ['insecure']);
+    const { flags, positional } = parseArgs(args, ['pool', 'user', 'password', 'channel', 'seconds', 'hashrate', 'threads', 'suggest-difficulty', ...LOG_FLAGS], ['insecure']);
     if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
     const poolText = flags.get('pool');
     if (typeof poolText !== 'string') throw new UsageError('--pool is required');
@@ -49,7 +51,7 @@ export const cpuMiner: Command = {
     const suggest = flags.has('suggest-difficulty') ? Number(flags.get('suggest-difficulty')) : undefined;
     if (suggest !== undefined && !(suggest > 0 && Number.isFinite(suggest))) throw new UsageError('--suggest-difficulty must be a positive number');
     if (suggest !== undefined && !sv1.length) throw new UsageError('--suggest-difficulty is for SV1 (stratum+tcp://) pools; an SV2 pool sets the target from --hashrate');
-    const log = (l: string) => process.stdout.write(`${new Date().toISOString()} ${l}\n`);
+    const log = logFromFlags(flags, 'cpu-miner');
     const user = (flags.get('user') as string | undefined) ?? 'hashagent.cpu';
     const password = flags.get('password');
     // SV1 goes through the agent's built-in translator (Sv1JobSource); the mining loop is the same.

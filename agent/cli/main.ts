@@ -3,6 +3,7 @@ import { UsageError, type Command } from './command.js';
 import { ProcessGuard } from '../safety/process-guard.js';
 import { safeWrite } from '../log.js';
 import { cpuMiner } from './cpu-miner.js';
+import { detect } from './detect.js';
 import { emulate } from './emulate.js';
 import { image } from './image.js';
 import { keygen } from './keygen.js';
@@ -10,11 +11,12 @@ import { mine } from './mine.js';
 import { pool } from './pool.js';
 import { start } from './start.js';
 import { sv2 } from './sv2.js';
+import { templateProvider } from './template-provider.js';
 import { translate } from './translate.js';
 import { version } from './version.js';
 
 // One line per subcommand; keep alphabetical.
-const commands: Command[] = [cpuMiner, emulate, image, keygen, mine, pool, start, sv2, translate, version];
+const commands: Command[] = [cpuMiner, detect, emulate, image, keygen, mine, pool, start, sv2, templateProvider, translate, version];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -34,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(overview() + '\n');
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-V') return version.run([], {});
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {
     process.stderr.write(`hashagent: unknown command '${name}'\n\n${overview()}\n`);

@@ -1,19 +1,22 @@
 import type { Command } from './command.js';
 import { UsageError, parseArgs } from './command.js';
-import { ConfigError } from '../config/schema.js';
+import { loadOrExit } from './role-runner.js';
 import { loadAgentConfig, reloadPools } from '../config/agent.js';
-import { PoolEntryError } from '../net/job-source-failover.js';
+import { PoolEntryError } from '../upstream/job-source-failover.js';
 import { MinerAgent } from '../roles/miner/agent.js';
 import { ListenError } from '../net/listen-error.js';
 import { EMULATED_STATE_ENV } from '../../board/emulated/state-record.js';
 import { statusLine } from '../roles/miner/status.js';
 import { ProcessGuard } from '../safety/process-guard.js';
-import { consoleLog, safeWrite } from '../log.js';
+import type { Log } from '../log.js';
+import { LOG_FLAGS, LOG_USAGE, logFromFlags } from './log-options.js';
 
 export const mine: Command = {
   name: 'mine',
   summary: 'the firmware agent: hashboards on a board (or emulated ones) mining on the pool list',
-  usage: `hashagent mine --config agent.toml [--seconds N] [--status-interval S]
+  usage: `hashagent mine --config agent.toml [--seconds N] [--status-interval S] [--log-level L] [--log-format F]
+
+  ${LOG_USAGE}
 
   An example per board, every key with its default: agent/config/examples/agent-<board>.toml.
   SIGHUP re-reads the pool list without stopping the chains (one during bring-up is applied once
@@ -26,7 +29,7 @@ export const mine: Command = {
   V8's default young generation alone would take ~40 MB of RAM, each extra V8 worker thread a few.`,
   drivesHardware: true,
   async run(args, { guard }) {
-    const { flags, positional } = parseArgs(args, ['config', 'seconds', 'status-interval']);
+    const { flags, positional } = parseArgs(args, ['config', 'seconds', 'status-interval', ...LOG_FLAGS]);
     if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
     const file = flags.get('config');
     if (typeof file !== 'string') throw new UsageError('--config is required');
@@ -34,24 +37,20 @@ export const mine: Command = {
     if (seconds !== undefined && !(seconds > 0)) throw new UsageError('--seconds must be a positive number');
     const interval = Number(flags.get('status-interval') ?? 5);
     if (!(interval > 0)) throw new UsageError('--status-interval must be a positive number');
-    let cfg;
-    try {
-      cfg = loadAgentConfig(file);
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        safeWrite(process.stderr, `hashagent mine: ${e.message}\n`);
-        return 2;
-      }
-      throw e;
-    }
-    return runMiner(cfg, consoleLog(), { seconds, statusIntervalS: interval, file, ...(guard ? { guard } : {}) });
+    const loaded = loadOrExit('mine', loadAgentConfig, file);
+    if ('exit' in loaded) return loaded.exit;
+    return runMiner(loaded.config, logFromFlags(flags, 'agent', loaded.config.log), { seconds, statusIntervalS: interval, file, ...(guard ? { guard } : {}) });
   },
 };
+
+const REBOOT = 'reboot asked over the API';
+/** EX_TEMPFAIL: a failure to systemd (Restart=on-failure), which starts the agent again. */
+export const EXIT_RESTART = 75;
 
 /** Runs the agent until a signal (or `seconds`); shared with `hashagent start`. */
 export async function runMiner(
   cfg: ReturnType<typeof loadAgentConfig>,
-  log: (l: string) => void,
+  log: Log,
   o: { seconds?: number | undefined; statusIntervalS: number; file?: string; hashrateScale?: number; rampIntervalMs?: number; guard?: ProcessGuard },
 ): Promise<number> {
   const guard = o.guard ?? new ProcessGuard({ log }).install();
@@ -60,6 +59,7 @@ export async function runMiner(
     log,
     signal: guard.signal,
     onPowerDown: (fn) => guard.onPowerDown(fn),
+    onReboot: () => guard.stop(REBOOT),
     ...(stateFile ? { board: { emulation: { stateFile } } } : {}),
     ...(o.hashrateScale !== undefined ? { hashrateScale: o.hashrateScale } : {}),
     ...(o.rampIntervalMs !== undefined ? { rampIntervalMs: o.rampIntervalMs } : {}),
@@ -69,7 +69,7 @@ export async function runMiner(
     await agent.start();
   } catch (e) {
     if (!guard.signal.aborted) {
-      log(`cannot start: ${(e as Error).message}`);
+      log(`cannot start: ${(e as Error).message}`, 'error');
       await agent.stop();
       if (timer) clearTimeout(timer);
       return e instanceof PoolEntryError || e instanceof ListenError ? 2 : 1;
@@ -79,7 +79,10 @@ export async function runMiner(
   let unhup = () => {};
   if (!guard.signal.aborted) {
     log(`mining on ${cfg.board.description}`);
-    if (agent.metricsUrl) log(`metrics: ${agent.metricsUrl}`);
+    if (agent.metricsUrl) {
+      log(`metrics: ${agent.metricsUrl}`);
+      log(`page:    ${agent.metricsUrl.replace(/metrics$/, '')} (REST API under api/v1/)`);
+    }
     const file = o.file;
     if (file) {
       const keep = (e: Error) => log(`SIGHUP: ${e.message}; keeping the current pool list`);
@@ -108,6 +111,8 @@ export async function runMiner(
   log(statusLine(agent));
   log(`${why === 'timeout' ? 'time is up' : why}: stopping hashing, voltage off, resets held`);
   const allOff = await agent.stop();
-  log(allOff ? 'all chains powered down' : 'WARNING: some chain could not be powered down (see above)');
-  return 0;
+  if (allOff) log('all chains powered down');
+  else log('some chain could not be powered down (see above)', 'error');
+  // systemd's Restart=on-failure starts the agent again after a reboot asked over the API.
+  return why === REBOOT ? EXIT_RESTART : 0;
 }

@@ -8,7 +8,7 @@ import { untilSignal } from './signals.js';
 import { ConfigError } from '../config/schema.js';
 import { parseAgentConfig } from '../config/agent.js';
 import { runMiner } from './mine.js';
-import { consoleLog } from '../log.js';
+import { LOG_FLAGS, LOG_USAGE, logFromFlags } from './log-options.js';
 
 // The main job on the embedded default: the firmware agent on an emulated Antminer S9 (three
 // chains of 63 BM1387 chips in process, with the board model's PIC, sensors and fans) mining on
@@ -17,10 +17,10 @@ import { consoleLog } from '../log.js';
 export const start: Command = {
   name: 'start',
   summary: 'the main job on the embedded default: the agent on an emulated S9 + the SV2 pool on a regtest chain; no hardware, no bitcoind',
-  usage: 'hashagent start [--seconds N] [--board emulated-antminer-s9|…] [--cpu [--channel standard|extended]]\n\n  Runs until Ctrl-C (or N seconds), printing hash rate, shares, temperatures, blocks and the /metrics URLs.',
+  usage: `hashagent start [--seconds N] [--board emulated-antminer-s9|…] [--cpu [--channel standard|extended]] [--log-level L] [--log-format F]\n\n  ${LOG_USAGE}\n  Runs until Ctrl-C (or N seconds), printing hash rate, shares, temperatures, blocks and the /metrics URLs.`,
   drivesHardware: true,
   async run(args, { guard }) {
-    const { flags, positional } = parseArgs(args, ['seconds', 'channel', 'board'], ['cpu']);
+    const { flags, positional } = parseArgs(args, ['seconds', 'channel', 'board', ...LOG_FLAGS], ['cpu']);
     if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
     const seconds = flags.has('seconds') ? Number(flags.get('seconds')) : undefined;
     if (seconds !== undefined && !(seconds > 0)) throw new UsageError('--seconds must be a positive number');
@@ -30,7 +30,7 @@ export const start: Command = {
     if (!/^emulated-[a-z0-9-]+$/.test(board)) throw new UsageError('--board must be an emulated-* board (hashagent start needs no hardware)');
     const cpu = flags.has('cpu');
 
-    const log = consoleLog();
+    const log = logFromFlags(flags, 'hashagent');
     const authority = generateAuthorityKeyPair();
     // Defaults of pool.toml with a fresh key, loopback only, a share every couple of seconds and
     // a block every ~30 s for what the emulator (or one CPU core) really hashes (~100–300 kH/s).

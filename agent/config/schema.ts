@@ -1,6 +1,7 @@
 // Declarative TOML schemas shared by every role's config: each field states its type, bounds,
 // default and doc line; validation names the file, line and key of the first problem.
 import { parse, TomlError } from 'smol-toml';
+import { LOG_FORMATS, LOG_LEVELS } from '../log.js';
 
 export type Field =
   | { type: 'string'; doc: string; default?: string; required?: boolean; enum?: readonly string[]; check?: (v: string) => string | null }
@@ -140,7 +141,7 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-function keyName(path: (string | number)[]): string {
+export function keyName(path: (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
@@ -200,3 +201,13 @@ export function documentSchema(fields: Fields, prefix = ''): string {
   }
   return out.join('\n') + nested.join('\n');
 }
+
+/** [log] of every role's config: the command line's --log-level/--log-format win over it. */
+export const logSection = {
+  type: 'table',
+  doc: 'console log (journald, log shippers)',
+  fields: {
+    level: { type: 'string', doc: 'least level written: error, warn, info or debug', default: 'info', enum: LOG_LEVELS },
+    format: { type: 'string', doc: 'text (time LEVEL message) or json (one object a line: time, level, role, msg, fields)', default: 'text', enum: LOG_FORMATS },
+  },
+} as const satisfies Field;

@@ -1,57 +1,101 @@
-// armhf pieces from Debian: `mmdebstrap --variant=extract` unpacks the named packages and their
-// dependencies into a folder without running anything inside it (no qemu-user, no maintainer
-// scripts, no update-initramfs: the 37-minute trap of a chroot install). The .deb files are kept
-// in a cache folder named after nothing but their file names (package_version_arch.deb), so a
-// second run downloads only what changed in the archive; the extraction itself takes seconds.
-import { spawnSync } from 'node:child_process';
+// An armhf (armv7) Debian root folder holding the given packages, for running armv7 binaries
+// under qemu-user (`qemu-arm-static -L <root>`) and for the ARM image. Packages are unpacked with
+// `mmdebstrap --variant=extract` (no maintainer scripts, so no qemu and no initramfs triggers)
+// from the Debian mirror the host's apt already uses; the folder is cached under build/armhf-root/
+// by suite and package list, so a second call is free. The downloaded .deb files are kept in
+// <cacheDir>/debs/<suite>/ under their own names (package_version_arch.deb): a new root for another
+// package list, or after a version change in the archive, downloads only what it does not have.
+//
+//   import { ensureArmhfRoot } from './scripts/armhf/root.mjs';
+//   const root = await ensureArmhfRoot({ packages: ['nodejs'] });   // trixie: Node 20.19
+//   node scripts/armhf/root.mjs nodejs libatomic1                    // same from a shell
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const MIRRORS = {
-  bookworm: ['deb http://deb.debian.org/debian bookworm main', 'deb http://deb.debian.org/debian-security bookworm-security main'],
-  trixie: ['deb http://deb.debian.org/debian trixie main', 'deb http://deb.debian.org/debian-security trixie-security main'],
-};
+const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export class ArmhfRootError extends Error {}
-
-/**
- * Extracts `packages` (with their dependencies) for armhf from Debian `suite` into a folder under
- * `cacheDir` and returns it. `sources` overrides the apt source lines (a local mirror).
- * @param {{ suite: string, packages: string[], cacheDir: string, sources?: string[], log?: (l: string) => void }} o
- * @returns {Promise<{ root: string, debs: string[] }>}
- */
-export async function ensureArmhfRoot(o) {
-  const sources = o.sources ?? MIRRORS[o.suite];
-  if (!sources) throw new ArmhfRootError(`no apt sources known for suite '${o.suite}'; pass sources`);
-  const have = spawnSync('mmdebstrap', ['--version'], { stdio: 'ignore' });
-  if (have.status !== 0) throw new ArmhfRootError('mmdebstrap is missing (apt-get install mmdebstrap)');
-  const name = createHash('sha256').update(JSON.stringify([o.suite, [...o.packages].sort(), sources])).digest('hex').slice(0, 12);
-  const debs = join(o.cacheDir, 'debs', o.suite);
-  const root = join(o.cacheDir, `root-${o.suite}-${name}`);
-  const tmp = `${root}.tmp`;
-  mkdirSync(debs, { recursive: true });
-  rmSync(tmp, { recursive: true, force: true });
-  const args = [
-    '--variant=extract', '--architectures=armhf', '--mode=root', `--include=${o.packages.join(',')}`,
-    // Keep the downloaded .debs: in through the setup hook, out through the extract hook (the
-    // extract variant runs no customize hooks).
-    '--skip=essential/unlink', '--skip=cleanup/apt/cache',
-    '--setup-hook=mkdir -p "$1"/var/cache/apt/archives/',
-    `--setup-hook=sync-in ${debs} /var/cache/apt/archives/`,
-    `--extract-hook=sync-out /var/cache/apt/archives ${debs}`,
-    o.suite, tmp, ...sources,
-  ];
-  const t0 = Date.now();
-  const r = spawnSync('mmdebstrap', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new ArmhfRootError(`mmdebstrap ${o.suite} (${o.packages.join(', ')}) failed:\n${(r.stderr || '').split('\n').slice(-15).join('\n')}`);
-  rmSync(root, { recursive: true, force: true });
-  renameSync(tmp, root);
-  const got = readdirSync(debs).filter((f) => f.endsWith('.deb')).sort();
-  writeFileSync(join(root, '.armhf-debs'), got.join('\n') + '\n');
-  o.log?.(`armhf ${o.suite}: ${o.packages.join(', ')} -> ${root} (${got.length} debs cached, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  return { root, debs: got };
+export class ArmhfRootError extends Error {
+  name = 'ArmhfRootError';
 }
 
-/** Whether an earlier ensureArmhfRoot left `root` complete. */
-export const armhfRootReady = (root) => existsSync(join(root, '.armhf-debs'));
+/** The first Debian archive URI of the host's apt sources (deb822 or one-line), so no host is named here. */
+export function hostDebianMirror(etc = '/etc/apt') {
+  const files = [join(etc, 'sources.list'), ...(existsSync(join(etc, 'sources.list.d')) ? readdirSync(join(etc, 'sources.list.d')).filter((f) => /\.(list|sources)$/.test(f)).map((f) => join(etc, 'sources.list.d', f)) : [])];
+  for (const f of files) {
+    if (!existsSync(f)) continue;
+    const text = readFileSync(f, 'utf8');
+    const uris = [...text.matchAll(/^URIs:\s*(\S+)/gm), ...text.matchAll(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)/gm)].map((m) => m[1]);
+    const main = uris.find((u) => /\/debian\/?$/.test(u));
+    if (main) return main.replace(/\/$/, '');
+  }
+  throw new ArmhfRootError(`no Debian archive in ${etc}/sources.list*; pass { mirror }`);
+}
+
+/**
+ * Unpacks `packages` (and their dependencies) for armhf into build/armhf-root/<suite>-<hash>/ unless
+ * already there; returns the folder. Needs mmdebstrap (Debian package mmdebstrap) and root or
+ * user namespaces.
+ */
+export async function ensureArmhfRoot({ packages, suite = 'trixie', mirror, sources, cacheDir = join(repo, 'build/armhf-root'), log = () => {} }) {
+  if (!Array.isArray(packages) || packages.length === 0 || packages.some((p) => !/^[a-z0-9][a-z0-9+.-]*$/.test(p))) throw new ArmhfRootError('packages must be Debian package names');
+  const list = [...new Set(packages)].sort();
+  const key = createHash('sha256').update(`${suite}\n${list.join('\n')}`).digest('hex').slice(0, 12);
+  const root = join(cacheDir, `${suite}-${key}`);
+  if (existsSync(join(root, '.hashagent-complete'))) return root;
+  if (spawnSync('mmdebstrap', ['--version'], { stdio: 'ignore' }).status !== 0) throw new ArmhfRootError('mmdebstrap is not installed (Debian package mmdebstrap)');
+  const source = sources ?? [`deb ${mirror ?? hostDebianMirror()} ${suite} main`];
+  const debs = join(cacheDir, 'debs', suite);
+  mkdirSync(debs, { recursive: true });
+  const tmp = `${root}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(cacheDir, { recursive: true });
+  const args = ['--variant=extract', '--architectures=armhf', `--include=${list.join(',')}`, ...(process.getuid?.() === 0 ? [] : ['--mode=unshare']),
+    // The .deb cache: in through the setup hook, out through the extract hook (the extract variant
+    // runs no customize hooks), and not deleted before that.
+    '--skip=essential/unlink', '--skip=cleanup/apt/cache',
+    '--setup-hook=mkdir -p "$1"/var/cache/apt/archives/', `--setup-hook=sync-in ${debs} /var/cache/apt/archives/`,
+    `--extract-hook=sync-out /var/cache/apt/archives ${debs}`,
+    suite, tmp, ...source];
+  log(`mmdebstrap ${args.join(' ')}`);
+  const stderr = await new Promise((resolve, reject) => {
+    const child = spawn('mmdebstrap', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(err) : reject(new ArmhfRootError(`mmdebstrap failed (${code}):\n${err}`))));
+  }).catch((e) => {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  });
+  void stderr;
+  // Merged /usr: the extract variant leaves out the /lib → usr/lib links that the loader path
+  // (/lib/ld-linux-armhf.so.3) in every armhf binary needs.
+  for (const d of ['bin', 'sbin', 'lib']) if (existsSync(join(tmp, 'usr', d)) && !existsSync(join(tmp, d))) symlinkSync(`usr/${d}`, join(tmp, d));
+  writeFileSync(join(tmp, '.hashagent-complete'), `${suite}\n${list.join('\n')}\n`);
+  // Which .deb files (name_version_arch) the root was made from, for the image's record.
+  writeFileSync(join(tmp, '.hashagent-debs'), readdirSync(join(tmp, 'var/cache/apt/archives')).filter((f) => f.endsWith('.deb')).sort().join('\n') + '\n');
+  rmSync(join(tmp, 'var/cache/apt/archives'), { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
+  renameSync(tmp, root);
+  return root;
+}
+
+/** The .deb files (package_version_arch.deb) a root from ensureArmhfRoot was made from. */
+export function armhfRootDebs(root) {
+  const f = join(root, '.hashagent-debs');
+  return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const packages = process.argv.slice(2);
+  ensureArmhfRoot({ packages, log: (l) => console.error(l) }).then(
+    (root) => console.log(root),
+    (e) => {
+      console.error(e.message);
+      process.exit(1);
+    },
+  );
+}

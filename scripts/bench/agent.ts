@@ -19,6 +19,7 @@ import { runPool, type RunningPool } from '../../agent/roles/pool/run.js';
 import { emulatedBoard, nominalBoardHashrate } from '../../board/emulated/chain-profiles.js';
 import { encodeSecretKey, generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
 import type { Bench, BenchResult } from './types.js';
+import { CHROMIUM, openBrowser, type OpenBrowser } from '../headless-chromium.js';
 
 /** Seconds of the RSS/CPU window (HASHAGENT_BENCH_AGENT_SECONDS changes it). */
 const WINDOW_S = Number(process.env.HASHAGENT_BENCH_AGENT_SECONDS ?? 20);
@@ -217,6 +218,7 @@ export const agentBench: Bench = {
     process.once('exit', killAll);
     const dir = mkdtempSync(join(tmpdir(), 'hashagent-bench-agent-'));
     let pool: RunningPool | null = null;
+    let page: OpenBrowser | null = null;
     try {
       const cli = cliPath();
       const ticks = clockTicks();
@@ -252,7 +254,8 @@ export const agentBench: Bench = {
       const marks: { chainsUp: number[]; bauds: number[]; miningOn?: number; poolUp?: number; metrics?: string } = { chainsUp: [], bauds: [] };
       const agentArgs = [...NODE_FLAGS, cli, 'mine', '--config', config, '--seconds', String(CHILD_MAX_S)];
       const agent = new Child('agent', agentArgs, (l, at) => {
-        const s = l.replace(/^\d\d:\d\d:\d\d /, '');
+        // The log's text format: `<ISO 8601 time> <LEVEL> <message>`.
+        const s = l.replace(/^\S+ [A-Z]+ +/, '');
         const up = /^chain \d+: \d+ × .*, (\d+) baud/.exec(s);
         if (up) {
           marks.chainsUp.push(at);
@@ -288,6 +291,14 @@ export const agentBench: Bench = {
       const emuPid = emulator.proc.pid!;
       // The agent's own count of work done, read just before and just after the window (not in it):
       // the hash rate it mined at while measured, against the board's nominal.
+      // The operator's page open in headless chromium all through the window, polling the API
+      // every 5 s as an operator's browser would (skipped, and said so, without chromium or with
+      // HASHAGENT_BENCH_AGENT_PAGE=0, for a figure without it).
+      page = process.env.HASHAGENT_BENCH_AGENT_PAGE !== '0' && existsSync(CHROMIUM) && marks.metrics ? await openBrowser().catch(() => null) : null;
+      if (page) {
+        await page.page.goto(marks.metrics!.replace(/\/metrics$/, '/'));
+        await page.page.waitForFunction(() => Number((globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset.refreshes) >= 1, undefined, { timeout: 30_000 });
+      }
       const work0 = await workDiff1(marks.metrics);
       const start = { at: performance.now(), ticks: cpuTicks(pid), emuTicks: cpuTicks(emuPid), shares: accepted.length, us: userSystem(pid), threads: threadTicks(pid), io: io(pid) };
       const rss: number[] = [];
@@ -325,6 +336,7 @@ export const agentBench: Bench = {
         shares_rejected: rejected,
         loadavg_1m: +loadavg()[0]!.toFixed(2),
         agent_process: 'hashagent mine --config agent.toml',
+        page_open_in_browser: page !== null,
       };
       const rssMax = Math.max(...rss);
       const rssMean = rss.reduce((s, x) => s + x, 0) / rss.length;
@@ -348,6 +360,7 @@ export const agentBench: Bench = {
       const error = (e as Error).message;
       for (const k of pending) report({ name: NAMES[k], value: Number.NaN, unit: UNITS[k], error });
     } finally {
+      await page?.close();
       // The agent first, so it powers its chains down while the emulator still answers.
       for (const c of [...children].reverse()) await c.stop();
       process.off('exit', killAll);

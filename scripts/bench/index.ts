@@ -10,10 +10,11 @@ import { noiseBench } from './noise.js';
 import { poolBench } from './pool.js';
 import { poolScaleBench } from './pool-scale.js';
 import { translatorBench } from './translator.js';
+import { uiBench } from './ui.js';
 import { wireBench } from './wire.js';
 
 // One import per benchmark module; keep alphabetical.
-const benches: Bench[] = [agentBench, asicBench, codecBench, faultBench, imageBench, noiseBench, poolBench, poolScaleBench, translatorBench, wireBench];
+const benches: Bench[] = [agentBench, asicBench, codecBench, faultBench, imageBench, noiseBench, poolBench, poolScaleBench, translatorBench, uiBench, wireBench];
 
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 // The pool-scale benchmark re-runs this bundle as its pool process.

@@ -14,7 +14,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { ensureArmhfRoot } from '../armhf/root.mjs';
+import { armhfRootDebs, ensureArmhfRoot } from '../armhf/root.mjs';
 import { buildArmAddons } from '../armhf/addons.mjs';
 import { cpioArchive, treeEntries } from './cpio.mjs';
 
@@ -119,10 +119,10 @@ async function main() {
   log('bundling the agent');
   execFileSync(process.execPath, [join(REPO, 'scripts/build.mjs')], { stdio: 'inherit', cwd: REPO });
 
-  const [kernel, user] = await Promise.all([
+  const [kernel, user] = (await Promise.all([
     ensureArmhfRoot({ suite: KERNEL_SUITE, packages: ['linux-image-armmp'], cacheDir: cache, log }),
     ensureArmhfRoot({ suite: USER_SUITE, packages: USER_PACKAGES, cacheDir: cache, log }),
-  ]);
+  ])).map((root) => ({ root, debs: armhfRootDebs(root) }));
 
   // --- the payload ---
   const payload = join(out, 'payload');

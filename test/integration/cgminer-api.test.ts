@@ -32,9 +32,10 @@ afterAll(async () => {
 });
 
 /** Sends `data` on a fresh connection and returns everything the server sent until it closed. */
-function ask(data: string | Buffer, o: { halfClose?: boolean; timeoutMs?: number; port?: number } = {}): Promise<Buffer> {
+function ask(data: string | Buffer, o: { halfClose?: boolean; timeoutMs?: number; port?: number; from?: string } = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const s = net.connect(o.port ?? port, '127.0.0.1');
+    // `from`: another loopback source address (Linux routes all of 127/8 to lo), a second client host.
+    const s = net.connect({ port: o.port ?? port, host: '127.0.0.1', ...(o.from ? { localAddress: o.from } : {}) });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       s.destroy();
@@ -54,8 +55,8 @@ function ask(data: string | Buffer, o: { halfClose?: boolean; timeoutMs?: number
 }
 
 /** A JSON reply: ends with one NUL (as cgminer's), the rest parses. */
-async function askJson(req: unknown, to = port): Promise<Record<string, any>> {
-  const raw = await ask(typeof req === 'string' ? req : JSON.stringify(req), { port: to });
+async function askJson(req: unknown, to = port, from?: string): Promise<Record<string, any>> {
+  const raw = await ask(typeof req === 'string' ? req : JSON.stringify(req), { port: to, ...(from ? { from } : {}) });
   expect(raw.at(-1)).toBe(0);
   expect(raw.subarray(0, -1).includes(0)).toBe(false);
   return JSON.parse(raw.subarray(0, -1).toString('utf8'));
@@ -183,8 +184,29 @@ describe('cgminer API on a mining agent', () => {
     expect(details.map((x: any) => x.Chips)).toEqual(chains.map((c) => c.found));
     expect(details[0]).toMatchObject({ Model: 'emulated-antminer-s21-pro', Driver: 'hashagent' });
     const stats = r.stats[0].STATS;
-    expect(stats.map((x: any) => x.Chips)).toEqual(chains.map((c) => c.found));
-    expect(stats.every((x: any) => x.Nonces > 0)).toBe(true);
+    expect(stats.slice(2).map((x: any) => x.Chips)).toEqual(chains.map((c) => c.found));
+    expect(stats.slice(2).every((x: any) => x.Nonces > 0)).toBe(true);
+    // bmminer's layout, read as pyasic's bmminer backend reads it (pyasic/miners/backends/bmminer.py
+    // _get_hashboards: the first slot with a chain_acnN among 1–15 is the offset; chain_acsN non-empty
+    // marks a board; chain_rateN GH/s; _get_uptime: Elapsed; _get_expected_hashrate: total_rateideal).
+    expect(stats[0]).toMatchObject({ STATS: 0, Type: expect.stringMatching(/S21 Pro/) });
+    const b = stats[1];
+    const slots = Array.from({ length: 15 }, (_, k) => k + 1).filter((n) => b[`chain_acn${n}`] > 0);
+    expect(slots.map((n) => b[`chain_acn${n}`])).toEqual(chains.map((c) => c.found));
+    for (const n of slots) {
+      expect(b[`chain_acs${n}`]).toMatch(/^[ox]+$/);
+      expect(b[`chain_acs${n}`]).toHaveLength(b[`chain_acn${n}`]);
+      expect(b[`chain_rate${n}`]).toBeGreaterThan(0);
+      expect(b[`temp2_${n}`]).toBeGreaterThan(20);
+    }
+    expect(b.Elapsed).toBeGreaterThan(0);
+    expect(b.total_rateideal).toBeCloseTo(agent.nominalHashrate() / 1e9, 1);
+    expect(b.rate_unit).toBe('GH');
+    expect(b.fan1).toBeGreaterThan(0);
+    // Per chain: shares by result, stale among them.
+    for (const x of r.devs[0].DEVS) expect(x.Stale).toBeLessThanOrEqual(x.Rejected);
+    const perChain = r.devs[0].DEVS.reduce((s: number, x: any) => s + x.Accepted, 0);
+    expect(perChain).toBeLessThanOrEqual(agent.shares.accepted);
   });
 
   it('version, config, coin, check, asc', async () => {
@@ -250,25 +272,48 @@ describe('cgminer API on a mining agent', () => {
     expect((await askJson({ command: 'summary' })).STATUS[0].STATUS).toBe('S');
   });
 
-  it('the agent’s own listener: 16 connections at most, the 17th told so (301); then served again', async () => {
-    const held = await Promise.all(
-      Array.from({ length: 16 }, () => new Promise<net.Socket>((resolve, reject) => {
-        const s = net.connect(port, '127.0.0.1', () => resolve(s));
+  /** `n` idle connections, the i-th from source address `from(i)`. */
+  const hold = (n: number, from: (i: number) => string) =>
+    Promise.all(
+      Array.from({ length: n }, (_, i) => new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect({ port, host: '127.0.0.1', localAddress: from(i) }, () => resolve(s));
         s.on('error', reject);
       })),
     );
+
+  /** Asks from `from` until told 301 (the server may not have accepted every held socket yet). */
+  async function refusedFrom(from: string): Promise<Record<string, any> | null> {
+    for (let i = 0; i < 50; i++) {
+      const r = await askJson({ command: 'summary' }, port, from);
+      if (r.STATUS[0].Code === 301) return r;
+      await sleep(20);
+    }
+    return null;
+  }
+
+  it('the agent’s own listener: 16 connections at most, the 17th told so (301); then served again', async () => {
+    // Four client hosts with four each (the per-address cap), so the 17th meets the global cap.
+    const held = await hold(16, (i) => `127.0.0.${1 + (i % 4)}`);
     let refused: Record<string, any> | null = null;
     try {
-      // The server may not have accepted all 16 the moment they connected on this side.
-      for (let i = 0; i < 50 && !refused; i++) {
-        const r = await askJson({ command: 'summary' });
-        if (r.STATUS[0].Code === 301) refused = r;
-        else await sleep(20);
-      }
+      refused = await refusedFrom('127.0.0.5');
     } finally {
       for (const s of held) s.destroy();
     }
-    expect(refused?.STATUS[0]).toMatchObject({ STATUS: 'E', Code: 301 });
+    expect(refused?.STATUS[0]).toMatchObject({ STATUS: 'E', Code: 301, Msg: 'Too many connections (at most 16)' });
+    expect(await servedAgain(port)).toBe(true);
+  });
+
+  it('one address holds at most 4 connections (the 5th told so, 301), while another address is served', async () => {
+    // Idle sockets from one host must not lock the farm tool on another host out (issue #12 §8).
+    const held = await hold(4, () => '127.0.0.7');
+    try {
+      expect((await refusedFrom('127.0.0.7'))?.STATUS[0]).toMatchObject({ STATUS: 'E', Code: 301, Msg: 'Too many connections (at most 4 from one address)' });
+      // The global cap (16) is far away: another host is served at once.
+      expect((await askJson({ command: 'summary' }, port, '127.0.0.8')).STATUS[0].Code).toBe(11);
+    } finally {
+      for (const s of held) s.destroy();
+    }
     expect(await servedAgain(port)).toBe(true);
   });
 

@@ -15,6 +15,7 @@ describe('hashagent CLI', () => {
     expect(bad.stderr).toMatch(/unknown command 'frobnicate'/);
     expect(runCli(['keygen', '--bogus']).status).toBe(2);
     expect(runCli(['version']).stdout).toMatch(/^hashagent \d+\.\d+\.\d+/);
+    expect(runCli(['--version']).stdout).toBe(runCli(['version']).stdout);
   });
 
   it('keygen prints a pair whose secret derives its public key; --secret and --json', () => {

@@ -9,7 +9,7 @@ import { CHIP_PROFILES } from '../../../drivers/asic/profiles.js';
 import type { SerialLink } from '../../../drivers/transport/serial-link.js';
 import { EmulatedHashboards } from '../../../board/emulated/hashboard.js';
 import { emulatedBoard, nominalBoardHashrate } from '../../../board/emulated/chain-profiles.js';
-import { poolListSource, type JobSourceFailover } from '../../net/job-source-failover.js';
+import { poolListSource, type JobSourceFailover } from '../../upstream/job-source-failover.js';
 import type { MiningShare } from '../../channels/mining-job.js';
 import { Metrics, serveMetrics } from '../../api/metrics.js';
 import { CgminerApi } from '../../api/cgminer.js';
@@ -27,12 +27,18 @@ import { ShareLedger } from './share-ledger.js';
 import type { Server } from 'node:net';
 import { listenAs } from '../../net/listen-error.js';
 import { splitHostPort } from '../../config/pool.js';
+import type { Log, LogLevel } from '../../log.js';
+import { ActionRefused, restHandler } from '../../api/rest.js';
+import { firstOf, pageHandler } from '../../api/static-page.js';
+import { OPENAPI_TEXT } from '../../api/openapi.js';
+import { chainsView, configView, eventsView, historyView, poolsView, summaryView } from './api-view.js';
+import { EventLog, HISTORY_PERIOD_S, HISTORY_POINTS, Ring, type EventKind } from './history.js';
 
 export type { ChainRuntime } from './chain-runtime.js';
 
 
 export interface MinerAgentOptions {
-  log?: (line: string) => void;
+  log?: Log;
   /** Passed to the safety controller and board opening (tests speed these up). */
   safety?: StartSafetyOptions['safety'];
   board?: StartSafetyOptions['board'];
@@ -56,6 +62,8 @@ export interface MinerAgentOptions {
   signal?: AbortSignal;
   /** Given the board's power-down once the board is open (the process guard's hook); returns its remover. */
   onPowerDown?: (powerDown: () => Promise<unknown>) => () => void;
+  /** The REST API's reboot: power down and exit for the service manager to restart (runMiner's). */
+  onReboot?: () => void;
 }
 
 export class MinerAgent {
@@ -75,7 +83,11 @@ export class MinerAgent {
   private watchdog: ChainWatchdog | null = null;
   private health: ChipHealth | null = null;
   private closers: (() => unknown)[] = [];
-  private readonly log: (line: string) => void;
+  private readonly log: Log;
+  /** The last safety, chain and pool events (/api/v1/events, the page's event log). */
+  readonly events = new EventLog();
+  /** The board's 5 s rate every 5 s over the last hour: [epoch ms, H/s] (the page's chart). */
+  readonly rateHistory = new Ring<[number, number]>(HISTORY_POINTS);
   private readonly startedAt = performance.now();
   private stopping = false;
 
@@ -85,6 +97,7 @@ export class MinerAgent {
   ) {
     this.log = o.log ?? (() => undefined);
     this.ledger = new ShareLedger(cfg.pools.length);
+    this.poolEntries = cfg.pools;
     this.scheduler = new WorkScheduler({ onShare: (s, found, driver) => this.onShare(s, found.block, this.chainOf.get(driver) ?? -1) });
     // Standard channels split the version space by the configured chains' positions.
     this.scheduler.laneCount = cfg.chains.length;
@@ -120,7 +133,7 @@ export class MinerAgent {
     await this.listen();
     const opening = startBoardSafety(this.cfg, {
       stopHashing: () => this.stopHashing(),
-      log: this.log,
+      log: (l) => this.note('safety', 'info', l),
       ...(this.o.safety ? { safety: this.o.safety } : {}),
       ...(this.o.board ? { board: this.o.board } : {}),
     });
@@ -159,7 +172,7 @@ export class MinerAgent {
     registerAgentMetrics(this.metrics, this);
 
     this.watchdog = new ChainWatchdog({ reinit: (i, sig) => this.reinitChain(i, sig) }, board.safety, this.o.watchdog ?? {}, (ev) => {
-      this.log(describeChainEvent(ev));
+      this.note('chain', ev.type === 'chain-disabled' ? 'error' : 'warn', describeChainEvent(ev));
       const c = this.chains.get(ev.chain);
       if (ev.type === 'chain-disabled' && c) {
         c.state = 'disabled';
@@ -191,7 +204,7 @@ export class MinerAgent {
       hashrateScale: this.o.hashrateScale ?? 1,
       // Silence only means something while work has been going out all along.
       fedSince: () => (this.safety?.halted ? null : this.fedSince),
-      log: this.log,
+      log: (l: string) => this.note('chain', 'warn', l),
       reinit: (i) => this.reinitChain(i),
     });
     this.closers.push(() => this.health?.stop());
@@ -202,7 +215,7 @@ export class MinerAgent {
   private async listen(): Promise<void> {
     if (this.cfg.api.http.enabled) {
       const { host, port } = splitHostPort(this.cfg.api.http.listen);
-      const { server, port: bound } = await listenAs('[api] http_listen', this.cfg.api.http.listen, serveMetrics(this.metrics, host, port));
+      const { server, port: bound } = await listenAs('[api] http_listen', this.cfg.api.http.listen, serveMetrics(this.metrics, host, port, { handle: this.httpRoutes() }));
       this.metricsUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}/metrics`;
       this.closers.push(() => closeServer(server));
     }
@@ -214,6 +227,33 @@ export class MinerAgent {
     }
   }
 
+  /** What the HTTP port serves besides /metrics: the REST API and the page. */
+  private httpRoutes() {
+    const rest = restHandler({
+      token: this.cfg.api.token,
+      openapi: () => OPENAPI_TEXT,
+      view: {
+        summary: () => summaryView(this),
+        chains: () => chainsView(this),
+        pools: () => poolsView(this),
+        events: (n, after) => eventsView(this, n, after),
+        history: () => historyView(this),
+        config: () => configView(this),
+      },
+      actions: {
+        switchPool: (i) => this.switchPool(i),
+        restartChain: (i) => this.restartChain(i),
+        setChainFrequency: (i, mhz) => this.setChainFrequency(i, mhz),
+        reboot: () => {
+          if (!this.o.onReboot) throw new ActionRefused(501, 'this agent was not started by `hashagent mine`: nothing would start it again');
+          this.note('safety', 'warn', 'API: reboot requested: powering down, then exiting for the service manager to restart the agent');
+          this.o.onReboot();
+        },
+      },
+    });
+    return firstOf(rest, pageHandler('agent'));
+  }
+
   /** Since when work has gone to the chains without a break; null while there is none. */
   private fedSince: number | null = null;
 
@@ -223,8 +263,15 @@ export class MinerAgent {
     for (const c of this.chains.values()) this.watchdog?.fed(c.index, on && c.state === 'running');
   }
 
+  /** Logs an event and keeps it for the API and the page. */
+  note(kind: EventKind, level: LogLevel, msg: string): void {
+    this.events.add(kind, level, msg);
+    this.log(msg, level);
+  }
+
   private everySecond(tick: number): void {
     const now = performance.now();
+    if (tick % HISTORY_PERIOD_S === HISTORY_PERIOD_S - 1) this.rateHistory.push([Date.now(), this.rate(HISTORY_PERIOD_S)]);
     const fed = this.fedSince !== null && !this.safety?.halted;
     for (const c of this.chains.values()) {
       c.meter.sample(now, () => chainWork(c));
@@ -276,7 +323,54 @@ export class MinerAgent {
 
   /** Replaces the pool list (SIGHUP); the chains keep running. Throws PoolEntryError. */
   setPools(entries: PoolConfigEntry[]): void {
+    this.poolEntries = entries;
     this.useSource(this.poolSource(entries, false));
+  }
+
+  /** The pool list in force (agent.toml's, or the last SIGHUP's). */
+  private poolEntries: PoolConfigEntry[];
+
+  /** The API's switch: pool `i` of the list goes first, the others keep their order after it as
+   * fallbacks; the chains keep hashing. Throws ActionRefused for a pool not in the list. */
+  switchPool(i: number): void {
+    const list = this.poolEntries;
+    if (!Number.isInteger(i) || i < 0 || i >= list.length) throw new ActionRefused(400, `no pool ${i}: the list has ${list.length}`);
+    const order = [i, ...list.map((_, k) => k).filter((k) => k !== i)];
+    this.note('pool', 'info', `API: switching to pool ${i} (${list[i]!.url})`);
+    this.useSource(this.poolSource(order.map((k) => list[k]!), false), order);
+  }
+
+  /** The API's frequency: within the board's limits, applied by re-initialising the chain (the
+   * driver ramps the PLL there, under the same checks as every re-initialisation). */
+  async setChainFrequency(index: number, mhz: number): Promise<void> {
+    const lim = this.cfg.board.limits.frequency;
+    const cc = this.cfg.chains.find((c) => c.index === index);
+    if (!cc || !this.chains.has(index)) throw new ActionRefused(404, `no chain ${index}`);
+    if (!(Number.isFinite(mhz) && mhz >= lim.min && mhz <= lim.max)) throw new ActionRefused(400, `frequency ${mhz} MHz is outside this board's limits (${lim.min}–${lim.max} MHz)`);
+    const before = cc.frequency;
+    cc.frequency = mhz;
+    this.note('chain', 'info', `API: chain ${index} to ${mhz} MHz`);
+    if (!(await this.reinitChain(index))) {
+      cc.frequency = before;
+      throw new ActionRefused(409, `chain ${index} was not re-initialised (${this.chains.get(index)?.reason ?? (this.safety?.halted ? 'safety shutdown' : 'disabled or stopping')})`);
+    }
+  }
+
+  /** The API's restart of one chain: the watchdog's own re-initialisation. */
+  async restartChain(index: number): Promise<void> {
+    if (!this.chains.has(index)) throw new ActionRefused(404, `no chain ${index}`);
+    this.note('chain', 'info', `API: restarting chain ${index}`);
+    if (!(await this.reinitChain(index))) throw new ActionRefused(409, `chain ${index} was not re-initialised (${this.chains.get(index)?.reason ?? (this.safety?.halted ? 'safety shutdown' : 'disabled or stopping')})`);
+  }
+
+  /** Chips chip health found silent on a chain. */
+  stoppedChips(chain: number): number[] {
+    return this.health?.stoppedChips(chain) ?? [];
+  }
+
+  /** Position in the configured list of the pool in use (or last used). */
+  get activePool(): number {
+    return this.poolIndex;
   }
 
   /** The pool list as a job source (not started); throws PoolEntryError for a bad entry. */
@@ -295,7 +389,9 @@ export class MinerAgent {
     });
   }
 
-  private useSource(source: JobSourceFailover): void {
+  /** `order`: the configured position of each entry of the source's list. */
+  private useSource(source: JobSourceFailover, order: number[] = this.poolEntries.map((_, k) => k)): void {
+    this.poolOrder = order;
     const old = this.source;
     source.on('job', (job) => {
       if (this.source !== source || this.safety?.halted) return;
@@ -305,8 +401,9 @@ export class MinerAgent {
     source.on('target', (t) => this.source === source && this.scheduler.setTarget(t));
     source.on('state', (s, info) => {
       if (this.source !== source) return;
-      this.log(`pool ${s}: ${info.url} (${info.protocol})`);
-      if (s === 'up') this.poolIndex = source.activeIndex;
+      this.note('pool', s === 'down' ? 'warn' : 'info', `pool ${s}: ${info.url} (${info.protocol})`);
+      // A fallback_sv1 counts under its entry; `order` maps the source's list back to the configured one.
+      if (s === 'up') this.poolIndex = this.configuredIndex(source.activeEntry);
       this.poolState = s === 'up' ? info : null;
       if (s === 'down') {
         this.scheduler.clearJob();
@@ -316,19 +413,25 @@ export class MinerAgent {
     });
     source.on('result', (r) => {
       this.ledger.result(this.poolIndex, r);
-      if (r.error) this.log(`share rejected: ${r.error}`);
+      if (r.error) this.log(`share rejected: ${r.error}`, 'warn');
     });
     this.source = source;
     if (old) {
       old.stop();
       this.ledger.disconnected(this.poolIndex);
     }
-    source.start().catch((e: unknown) => this.log(`pool list: ${(e as Error).message}`));
+    source.start().catch((e: unknown) => this.note('pool', 'error', `pool list: ${(e as Error).message}`));
   }
 
   poolState: { url: string; protocol: 'sv2' | 'sv1' } | null = null;
-  /** Index in the configured list of the pool in use (or last used). */
+  /** Index in the configured list of the pool in use (or last used); its fallback_sv1 included. */
   private poolIndex = 0;
+
+  /** The configured position of an entry of the source's list (switch-pool reorders the list). */
+  private poolOrder: number[] = [];
+  private configuredIndex(entry: number): number {
+    return this.poolOrder[entry] ?? entry;
+  }
 
   private onShare(s: MiningShare, block: boolean, chain: number): void {
     if (!this.source || this.safety?.halted) return;
@@ -337,7 +440,7 @@ export class MinerAgent {
       this.log(`BLOCK candidate: job ${s.job.jobId} nonce ${s.nonce.toString(16).padStart(8, '0')}`);
     }
     const seq = this.source.submit(s);
-    if (seq !== null) this.ledger.submitted(this.source.activeIndex, chain, seq);
+    if (seq !== null) this.ledger.submitted(this.configuredIndex(this.source.activeEntry), chain, seq);
   }
 
   /** Safety's hook: nothing more goes to the chips; the rings are voided. */
@@ -393,7 +496,8 @@ export class MinerAgent {
       profile: CHIP_PROFILES[hw.def.chip],
       expectedChips: hw.def.expectedChips,
       frequencyMHz: cc.frequency,
-      ...('baud' in cc.link && cc.link.baud ? { maxBaud: cc.link.baud } : {}),
+      // A link whose firmware fixes the host rate (bitaxe-raw bridge) caps it below the board's.
+      ...(hw.maxBaud ? { maxBaud: hw.maxBaud } : 'baud' in cc.link && cc.link.baud ? { maxBaud: cc.link.baud } : {}),
       difficultyShift: this.difficultyShift,
       versionMask: this.cfg.asicBoost ? 0x1fffe000 : 0,
       ...(hw.reset
@@ -467,7 +571,7 @@ export class MinerAgent {
       c.state = 'running';
       c.reason = null;
       Object.assign(c, freshMeters(c, performance.now()));
-      this.log(`chain ${index}: re-initialised with ${r.found} of ${r.expected} chips${r.missingAt !== null ? `; chip ${r.missingAt} (address 0x${(r.missingAt * c.driver.addressStep).toString(16)}) is the first missing` : ''}`);
+      this.note('chain', 'info', `chain ${index}: re-initialised with ${r.found} of ${r.expected} chips${r.missingAt !== null ? `; chip ${r.missingAt} (address 0x${(r.missingAt * c.driver.addressStep).toString(16)}) is the first missing` : ''}`);
       this.safety?.chainReady(index);
       this.attach(c);
       this.scheduler.addChain(driver, this.lane(index));
@@ -475,7 +579,7 @@ export class MinerAgent {
       return true;
     } catch (e) {
       c.reason = `re-initialisation failed: ${(e as Error).message}`;
-      this.log(`chain ${index}: ${c.reason}`);
+      this.note('chain', 'error', `chain ${index}: ${c.reason}`);
       await driver.close();
       return false;
     } finally {

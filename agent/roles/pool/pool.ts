@@ -76,6 +76,10 @@ export class Pool extends EventEmitter<PoolEvents> {
   readonly blocksFound = this.metrics.counter('hashagent_pool_blocks_found_total', 'Blocks found and accepted by the template source');
   channelCount = 0;
 
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
   constructor(readonly opts: PoolOptions) {
     super();
     this.allocator = new ExtranonceAllocator(Uint8Array.of(opts.serverId & 0xff), 3, FULL_EXTRANONCE);

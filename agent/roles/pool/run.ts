@@ -1,7 +1,7 @@
 // Wires a pool from its configuration: template source, pool, /metrics.
 import type http from 'node:http';
 import { EmbeddedChain } from '../../templates/embedded-chain.js';
-import { BitcoindRpc } from '../../templates/bitcoind-rpc.js';
+import { localTemplateSource } from '../template-provider/local-source.js';
 import { TdpClient } from '../../templates/tdp-client.js';
 import type { TemplateSource } from '../../templates/source.js';
 import { Pool } from './pool.js';
@@ -10,6 +10,8 @@ import { payoutScript, splitHostPort, type ResolvedPoolConfig } from '../../conf
 import { decodeAuthorityPublicKey, decodeSecretKey, encodeAuthorityPublicKey, publicKeyOf } from '../../sv2/keys.js';
 
 import { listenAs } from '../../net/listen-error.js';
+import { firstOf, pageHandler } from '../../api/static-page.js';
+import { poolApiHandler } from './status-view.js';
 
 export interface RunningPool {
   pool: Pool;
@@ -34,12 +36,14 @@ export async function runPool(c: ResolvedPoolConfig, log: (l: string) => void, o
   const tp = c.template_provider;
   let chain: EmbeddedChain | null = null;
   let source: TemplateSource;
-  if (tp.type === 'bitcoind') source = new BitcoindRpc({ url: tp.rpc_url, user: tp.rpc_user, password: tp.rpc_password });
-  else if (tp.type === 'sv2') {
+  if (tp.type === 'sv2') {
     const a = splitHostPort(tp.address);
     source = new TdpClient({ host: a.host, port: a.port, authorityKey: tp.public_key ? decodeAuthorityPublicKey(tp.public_key) : null, insecure: !tp.public_key, log });
     if (!tp.public_key) log(`template provider ${tp.address}: no public_key configured, its identity is NOT checked`);
-  } else source = chain = new EmbeddedChain({ nbits: tp.nbits, templateIntervalMs: tp.template_interval_ms });
+  } else {
+    source = localTemplateSource(tp);
+    if (source instanceof EmbeddedChain) chain = source;
+  }
   const listen = splitHostPort(c.listen_address);
   let pool!: Pool;
   const port = await listenWithFallback(
@@ -63,7 +67,7 @@ export async function runPool(c: ResolvedPoolConfig, log: (l: string) => void, o
   const m = splitHostPort(c.monitoring_address);
   let metrics: { server: http.Server; port: number };
   try {
-    metrics = await listenWithFallback<{ server: http.Server; port: number }>((p) => serveMetrics(pool.metrics, m.host, p), m.port, opts.portFallback ?? false, 'monitoring_address', c.monitoring_address);
+    metrics = await listenWithFallback<{ server: http.Server; port: number }>((p) => serveMetrics(pool.metrics, m.host, p, { handle: firstOf(poolApiHandler(pool), pageHandler('pool')) }), m.port, opts.portFallback ?? false, 'monitoring_address', c.monitoring_address);
   } catch (e) {
     await pool.stop(); // not half-started: all or nothing
     throw e;

@@ -8,7 +8,7 @@ describe('ShareAccounting', () => {
     a.accepted('alice', 1.5, true, 2);
     a.rejected('alice', true, 3);
     a.rejected('bob', false, 4);
-    expect(a.account('alice')).toEqual({ user: 'alice', accepted: 2, rejected: 0, stale: 1, work: 4, blocks: 1, lastShareAt: 3 });
+    expect(a.account('alice')).toEqual({ user: 'alice', accepted: 2, rejected: 0, stale: 1, work: 4, blocks: 1, lastShareAt: 3, firstSeenAt: 1 });
     expect(a.account('bob')!.rejected).toBe(1);
   });
   it('stays bounded, dropping the least recently active', () => {

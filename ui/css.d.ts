@@ -1,0 +1,2 @@
+// esbuild inlines the stylesheets the pages import.
+declare module '*.css';

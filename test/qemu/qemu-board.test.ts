@@ -7,7 +7,7 @@
 // and sensor models (qemu hw/arm/vexpress.c, hw/sensor/tmp105.c, tmp421.c).
 // Run alone: `npm run test:qemu`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { startTestPool } from '../support/agent-rig.js';
 import { BOARD_TEMPS, bootQemuBoard, ensureImage, guestAgentToml, haveQemuTools, startChainEmulator, type QemuBoard } from '../support/qemu-board.js';
 
@@ -18,15 +18,6 @@ async function freePort(): Promise<number> {
   const port = (s.address() as { port: number }).port;
   await new Promise((r) => s.close(r));
   return port;
-}
-
-/** One cgminer API command (JSON form) to `port`; the reply ends with a NUL (cgminer api.c). */
-async function cgminer(port: number, command: string): Promise<Record<string, unknown>> {
-  const s = connect(port, '127.0.0.1');
-  s.write(JSON.stringify({ command }));
-  const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(c as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8').replace(/\0+$/, '')) as Record<string, unknown>;
 }
 
 describe.skipIf(!haveTools)('the image on the QEMU vexpress-a9 board', () => {
@@ -50,11 +41,10 @@ describe.skipIf(!haveTools)('the image on the QEMU vexpress-a9 board', () => {
       process.on('uncaughtException', (e) => process.stdout.write(`UNCAUGHT ${e.stack}\n`));
     }
     const httpPort = await freePort();
-    const apiPort = await freePort();
     const board: QemuBoard = await bootQemuBoard({
       chains: emu.chains,
       files: { 'etc/hashagent/agent.toml': { data: guestAgentToml(pool) } },
-      forward: { [httpPort]: 8080, [apiPort]: 4028 },
+      forward: { [httpPort]: 8080 },
       log: process.env.HASHAGENT_QEMU_LOG ? (l) => process.stdout.write(l + '\n') : undefined,
     });
     cleanups.push(() => board.stop());
@@ -72,14 +62,11 @@ describe.skipIf(!haveTools)('the image on the QEMU vexpress-a9 board', () => {
     // The sensors, read by the agent in the guest, from outside through the forwarded HTTP port.
     const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
     expect(metrics).toMatch(/^hashagent_chips\{chain="2",state="found"\} 63$/m);
-    // The sensors as the agent read them over i2c-dev from QEMU's models: the chip temperature
-    // is the tmp421's remote channel, the board's the hottest of tmp421 local and tmp105.
-    const temps = (await cgminer(apiPort, 'temps')).TEMPS as { ID: number; Board: number; Chip: number }[];
-    expect(temps).toHaveLength(3);
-    for (const t of temps) {
-      expect(t.Chip).toBeCloseTo(BOARD_TEMPS.tmp421Remote / 1000, 0);
-      expect([BOARD_TEMPS.tmp105 / 1000, BOARD_TEMPS.tmp421Local / 1000]).toContainEqual(Math.round(t.Board));
-    }
+    // The sensors as the agent read them over i2c-dev from QEMU's models: its status line gives
+    // the chip temperature (the tmp421's remote channel), and the safety loop, which latches a
+    // shutdown when any sensor keeps failing, never did.
+    await board.waitFor(new RegExp(`chips ${BOARD_TEMPS.tmp421Remote / 1000}–${BOARD_TEMPS.tmp421Remote / 1000} °C`), 4 * unit);
+    expect(board.lines.filter((l) => /SAFETY SHUTDOWN/.test(l.line))).toEqual([]);
     // SIGTERM in the guest: the init's `stop` sends it to the agent, which powers down, then halts.
     board.send('stop');
     await board.waitFor(/SIGTERM: stopping hashing, voltage off, resets held/, 4 * unit);

@@ -4,7 +4,7 @@
 // every chain at once — the latency-critical path.
 import type { ChainDriver, FoundShare } from '../../../drivers/asic/chain.js';
 import type { MiningJob, MiningShare } from '../../channels/mining-job.js';
-import { WorkGenerator, type WorkTag } from './work-generator.js';
+import { WorkGenerator, WorkItem, type WorkTag } from './work-generator.js';
 
 export interface SchedulerOptions {
   onShare: (share: MiningShare, found: FoundShare<WorkTag>, chain: ChainDriver<WorkTag>) => void;
@@ -12,6 +12,10 @@ export interface SchedulerOptions {
 
 export class WorkScheduler {
   private generator: WorkGenerator | null = null;
+  /** The generator kept across jobs (its buffers reused), current or not. */
+  private spare: WorkGenerator | null = null;
+  /** Per chain, the work items it is fed from in turn: one more than the driver may still hold. */
+  private readonly pools = new Map<ChainDriver<WorkTag>, { items: WorkItem[]; next: number }>();
   private readonly timers = new Map<ChainDriver<WorkTag>, NodeJS.Timeout>();
   /** When each chain's next work is due (absolute, ms): late timers do not push the schedule back. */
   private readonly due = new Map<ChainDriver<WorkTag>, number>();
@@ -32,11 +36,13 @@ export class WorkScheduler {
     if (this.listeners.has(chain)) return;
     this.lanes.set(chain, lane);
     this.laneCount = Math.max(this.laneCount, lane + 1);
+    // The extranonce is copied: the work item it sits in is refilled later.
     const on = (s: FoundShare<WorkTag>) =>
-      this.opts.onShare({ job: s.work.tag.job, extranonce: s.work.tag.extranonce, ntime: s.work.ntime, version: s.version, nonce: s.nonce }, s, chain);
+      this.opts.onShare({ job: s.work.tag.job, extranonce: s.work.tag.extranonce.slice(), ntime: s.work.ntime, version: s.version, nonce: s.nonce }, s, chain);
     chain.on('share', on);
     this.listeners.set(chain, on);
     this.dispatched.set(chain, 0);
+    this.pools.set(chain, { items: Array.from({ length: chain.retainedWork + 1 }, () => new WorkItem()), next: 0 });
     if (this.running) this.feed(chain);
   }
 
@@ -48,6 +54,7 @@ export class WorkScheduler {
     this.listeners.delete(chain);
     this.dispatched.delete(chain);
     this.due.delete(chain);
+    this.pools.delete(chain);
   }
 
   get chains(): ChainDriver<WorkTag>[] {
@@ -77,7 +84,9 @@ export class WorkScheduler {
   }
 
   setJob(job: MiningJob): void {
-    this.generator = new WorkGenerator(job);
+    if (this.spare) this.spare.load(job);
+    else this.spare = new WorkGenerator(job);
+    this.generator = this.spare;
     if (!job.clean || !this.running) return;
     // New block: void every ring and write the new work to every chain now, then re-arm timers.
     const chains = this.chains;
@@ -94,8 +103,11 @@ export class WorkScheduler {
 
   private dispatchOne(chain: ChainDriver<WorkTag>): void {
     const gen = this.generator;
-    if (!gen || chain.isClosed) return;
-    chain.dispatch(gen.next(chain.profile.jobFormat === 'midstate' ? chain.profile.maxMidstates : 0, this.lanes.get(chain) ?? 0, this.laneCount));
+    const pool = this.pools.get(chain);
+    if (!gen || !pool || chain.isClosed) return;
+    const item = pool.items[pool.next]!;
+    pool.next = (pool.next + 1) % pool.items.length;
+    chain.dispatch(gen.next(chain.profile.jobFormat === 'midstate' ? chain.profile.maxMidstates : 0, this.lanes.get(chain) ?? 0, this.laneCount, item));
     this.dispatched.set(chain, (this.dispatched.get(chain) ?? 0) + 1);
   }
 

@@ -49,7 +49,7 @@ export function sha256FromState(state: Uint32Array, done: number, rest: Uint8Arr
   const left = rest.length - full;
   const blocks = left + 9 > 64 ? 2 : 1;
   padBlock.fill(0, 0, 64 * blocks);
-  padBlock.set(rest.subarray(full), 0);
+  for (let i = 0; i < left; i++) padBlock[i] = rest[full + i]!;
   padBlock[left] = 0x80;
   const bits = (done + rest.length) * 8;
   const end = 64 * blocks;

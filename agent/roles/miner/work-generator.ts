@@ -1,10 +1,11 @@
-// Work generation for one job (the agent's side of an extended channel): every call yields a
-// work item with a fresh extranonce, hence its own merkle root and its own search space, so no
-// two chains (and, with the chips' nonce split, no two chips) ever search the same space. When
-// the extranonce space runs out, ntime moves on by a second and the counter starts over.
+// Work generation for one job (the agent's side of an extended channel): no two items, and no two
+// chains, ever search the same space. A header chip's item gets a fresh extranonce (its own merkle
+// root; the chip rolls versions itself); a midstate chip's items share a root and take distinct
+// slices of its version space, a fresh extranonce when that runs out. When the extranonce space
+// runs out, ntime moves on by a second and the counter starts over.
 import { SHA256_IV, bigIntToLe, compress, nbitsToTarget, merkleRootFromPath, sha256FromState } from '../../bitcoin/index.js';
 import type { DispatchWork } from '../../../drivers/asic/chain.js';
-import { bitPositions, depositBits as deposit } from '../../../drivers/asic/bits.js';
+import { bitPositions, depositBits as deposit, popcount } from '../../../drivers/asic/bits.js';
 import { putLe32 } from '../../bitcoin/bytes.js';
 import type { MiningJob } from '../../channels/mining-job.js';
 
@@ -92,6 +93,13 @@ export class WorkGenerator {
   private extranonce = EMPTY;
   private readonly inner = new Uint8Array(32);
   private readonly txid = new Uint8Array(32);
+  /** The current extranonce's merkle root, how many of its versions items took, and the next one. */
+  private readonly root = new Uint8Array(32);
+  private rootReady = false;
+  private versionsUsed = 0;
+  private rollVersion = 0;
+  /** Distinct versions the job's mask allows. */
+  private versionSpace = 1;
   private jobNow!: MiningJob;
 
   /** The share target for new items (SetTarget changes it without restarting the search). */
@@ -118,13 +126,17 @@ export class WorkGenerator {
     this.coinbase.set(job.coinbaseSuffix, this.enOffset + job.extranonceSize);
     this.networkTarget = networkTargetOf(job.nbits);
     this.counter = 0;
+    this.rootReady = false;
+    this.versionSpace = 2 ** popcount(job.versionMask >>> 0);
     this.ntime = job.ntime;
     this.capacity = 2 ** Math.min(48, 8 * job.extranonceSize);
     this.cbDone = this.enOffset & ~63;
     this.cbState.set(SHA256_IV);
     for (let o = 0; o < this.cbDone; o += 64) compress(this.cbState, this.coinbase, o);
-    this.cbRest = this.coinbase.subarray(this.cbDone);
-    this.extranonce = this.coinbase.subarray(this.enOffset, this.enOffset + job.extranonceSize);
+    // Views made again only when the coinbase's layout changed (it rarely does from job to job).
+    if (this.cbRest.buffer !== this.coinbase.buffer || this.cbRest.byteOffset !== this.cbDone || this.cbRest.length !== len - this.cbDone) this.cbRest = this.coinbase.subarray(this.cbDone);
+    if (this.extranonce.buffer !== this.coinbase.buffer || this.extranonce.byteOffset !== this.enOffset || this.extranonce.length !== job.extranonceSize)
+      this.extranonce = this.coinbase.subarray(this.enOffset, this.enOffset + job.extranonceSize);
     if (this.lanes.size) this.lanes.clear();
   }
 
@@ -138,6 +150,32 @@ export class WorkGenerator {
   next(midstates = 0, lane = 0, lanes = 1, into: WorkItem = new WorkItem()): WorkItem {
     const job = this.jobNow;
     if (job.merkleRoot) return this.nextHeaderOnly(midstates, lane, lanes, into);
+    // Without version rolling a midstate chip gets the one version there is.
+    const count = job.versionMask === 0 ? Math.min(1, midstates) : midstates;
+    // Midstate chips with version rolling take their items from one merkle root's version space,
+    // `count` versions at a time (ESP-Miner/cgminer roll BM1397 midstates the same way): an item
+    // then costs its midstates, not a coinbase hash and a merkle path. Header chips roll the
+    // versions themselves, so each of their items needs a root of its own.
+    const sliced = count > 0 && job.versionMask !== 0;
+    if (!sliced || !this.rootReady || this.versionsUsed + count > this.versionSpace) this.nextRoot();
+    into.merkleRoot.set(this.root);
+    this.fillCommon(into, job.version, job.versionMask, this.ntime);
+    into.setExtranonce(this.extranonce);
+    into.midstates = undefined;
+    if (count > 0) {
+      const list = into.midstateList(count);
+      let v = sliced ? this.rollVersion : job.version >>> 0;
+      for (let i = 0; i < count; i++, v = nextRolledVersion(v, job.versionMask)) this.midstateInto(list[i]!, v, this.root);
+      this.rollVersion = v;
+      this.versionsUsed += count;
+      into.midstates = list;
+    }
+    return into;
+  }
+
+  /** The merkle root for the next extranonce (ntime moves on when they run out). */
+  private nextRoot(): void {
+    const job = this.jobNow;
     if (this.counter >= this.capacity) {
       this.counter = 0;
       this.ntime++;
@@ -150,19 +188,10 @@ export class WorkGenerator {
       c = Math.floor(c / 256);
     }
     sha256FromState(SHA256_IV, 0, sha256FromState(this.cbState, this.cbDone, this.cbRest, this.inner), this.txid);
-    merkleRootFromPath(this.txid, job.merklePath, into.merkleRoot);
-    this.fillCommon(into, job.version, job.versionMask, this.ntime);
-    into.setExtranonce(extranonce);
-    // Without version rolling a midstate chip gets the one version there is.
-    const count = job.versionMask === 0 ? Math.min(1, midstates) : midstates;
-    into.midstates = undefined;
-    if (count > 0) {
-      const list = into.midstateList(count);
-      let v = job.version >>> 0;
-      for (let i = 0; i < count; i++, v = nextRolledVersion(v, job.versionMask)) this.midstateInto(list[i]!, v, into.merkleRoot);
-      into.midstates = list;
-    }
-    return into;
+    merkleRootFromPath(this.txid, job.merklePath, this.root);
+    this.rootReady = true;
+    this.versionsUsed = 0;
+    this.rollVersion = job.version >>> 0;
   }
 
   private fillCommon(into: WorkItem, version: number, versionMask: number, ntime: number): void {

@@ -51,6 +51,8 @@ export interface EmulatedChainHooks {
   isPowered(): boolean;
   inReset(): boolean;
   chipTemperature(): number;
+  /** The bus behind a chip's own I2C master, where the definition puts sensors there (S9: chip 61). */
+  i2cMaster: { chip: number; bus: EmulatedI2cBus } | null;
 }
 
 interface ChainState {
@@ -182,7 +184,15 @@ export class EmulatedBoard {
       isPowered: () => this.isPowered(i),
       inReset: () => this.inReset(i),
       chipTemperature: () => this.chipTemperature(i),
+      i2cMaster: this.chipBusOf(i),
     };
+  }
+
+  private chipBusOf(chain: number): { chip: number; bus: EmulatedI2cBus } | null {
+    for (const s of this.definition.sensors) {
+      if ('bus' in s && s.bus.kind === 'chip' && s.bus.chain === chain) return { chip: s.bus.chip, bus: this.i2c(busKey(s.bus)) };
+    }
+    return null;
   }
 
   // --- faults ---

@@ -20,6 +20,12 @@ import { leadingZeroBits } from '../../agent/bitcoin/target.js';
 import { CLKI_HZ, RESET_BAUD, baudFromDivider, decodeTicketMask, versionMaskFromRegister } from '../../drivers/asic/registers.js';
 import { CHIP_RULES, INV_CLKO_REACH, lockedMHz, type ChipRules } from './chip-rules.js';
 import { lineTimeMs, type SerialLink } from '../../drivers/transport/serial-link.js';
+import type { EmulatedI2cBus } from './i2c-bus.js';
+import { I2cMasterModel } from './i2c-master-model.js';
+
+/** BM1387 register 0x20, "general I2C command": the chip-hosted I2C master (bOSminer
+ * braiins-os bm1387/i2c.rs; digest asic-hardware.md §1 register table and §3.2). */
+const I2C_COMMAND_REGISTER = 0x20;
 
 /** How far ahead of the wall clock a paced line's arrivals may run. */
 const MAX_LINE_LEAD_MS = 250;
@@ -40,6 +46,9 @@ export interface EmulatedChainOptions {
   /** The board around the chain (board/emulated/board-model.ts): supply and reset gate the chips,
    * and the chain reports the power it draws. Without it the chain is always powered. */
   board?: { isPowered(): boolean; inReset(): boolean; setLoad(watts: number): void; wattsAtNominal: number; nominal: number };
+  /** A chip whose own I2C master drives a bus of the board (S9: chip 61, its TMP451): writes of
+   * its I2C command register start a transfer on `bus`, reads of it return the master's state. */
+  i2cMaster?: { chip: number; bus: EmulatedI2cBus };
   /** Chips per voltage domain on a multi-domain board (S21 Pro: 5): above the reset rate a domain
    * boundary passes the line only once it is configured (mujina REFERENCE.md "The Serial Chain"). */
   domainSize?: number;
@@ -108,6 +117,8 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   private readonly digest = new Uint8Array(32);
   private readonly onData = (b: Uint8Array, at?: number) => this.receive(b, at);
   private readonly rules: ChipRules;
+  /** The I2C master of opts.i2cMaster.chip, if the board wires one. */
+  private readonly i2c: { chip: number; master: I2cMasterModel } | null;
 
   /**
    * The search positions the chips have covered so far: each real hash stands for `stride` of them.
@@ -128,6 +139,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     this.parser = new CommandParser(opts.profile);
     this.replyLength = opts.profile.initialReplyLength;
     this.chips = Array.from({ length: opts.chips }, (_, i) => new EmulatedChip(i));
+    this.i2c = opts.i2cMaster ? { chip: opts.i2cMaster.chip, master: new I2cMasterModel(opts.i2cMaster.bus) } : null;
     // An odd stride visits every residue of the version/core dimensions, so samples spread over
     // the whole search space instead of one version or one core.
     this.stride = 2 ** opts.difficultyShift + 1;
@@ -333,6 +345,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
       c.coreWords.clear();
     }
     if (register === 0x3c) c.coreWords.add(value);
+    if (this.i2c && c.index === this.i2c.chip && register === I2C_COMMAND_REGISTER) this.i2c.master.write(value);
     c.registers.set(register, value);
   }
 
@@ -354,6 +367,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   private replyRegister(c: EmulatedChip, register: number): void {
     const p = this.profile;
     let value = c.registers.get(register) ?? 0;
+    if (this.i2c && c.index === this.i2c.chip && register === I2C_COMMAND_REGISTER) value = this.i2c.master.read();
     const address = c.address ?? 0;
     if (register === p.registers.chipId) {
       value = ((p.chipId << 16) | (p.chipIdByte << 8) | (p.framing === 'bm1387' ? address : 0)) >>> 0;

@@ -10,11 +10,9 @@ import { EventEmitter } from 'node:events';
 import { finishFromMidstate, sha256Of32 } from '../../agent/bitcoin/index.js';
 import { putLe32 as putLe } from '../../agent/bitcoin/bytes.js';
 import { bitPositions, depositBits } from '../../drivers/asic/bits.js';
-import { CommandParser, type HostCommand } from '../../drivers/asic/command-parser.js';
-import { preamble } from '../../drivers/asic/frame.js';
-import type { DecodedJob } from '../../drivers/asic/job.js';
 import type { ChipProfile } from '../../drivers/asic/profiles.js';
-import { composeNonce, counterSpan, encodeNonceReply, encodeRegisterReply, type NonceSplit } from '../../drivers/asic/nonce.js';
+import { composeNonce, counterSpan, type NonceSplit } from '../../drivers/asic/nonce.js';
+import { HostFrameReader, nonceReplyBody, registerReplyBody, replyPreamble, type ChipCommand, type WireJob } from './chip-wire.js';
 import { sha256d } from '../../agent/bitcoin/hash.js';
 import { leadingZeroBits } from '../../agent/bitcoin/target.js';
 import { CLKI_HZ, RESET_BAUD, baudFromDivider, decodeTicketMask, versionMaskFromRegister } from '../../drivers/asic/registers.js';
@@ -64,7 +62,7 @@ export interface ChainFaults {
 }
 
 interface ChipJob {
-  job: DecodedJob;
+  job: WireJob;
   startedAt: number;
   /** Random phase in [0, 1): sample j is search position (j + phase)·stride, reached at that time. */
   phase: number;
@@ -104,7 +102,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   readonly chips: EmulatedChip[];
   readonly faults: ChainFaults = { crcNoise: 0, garbage: 0, lateMs: 0 };
   readonly stats: EmulatedChainStats = { hashes: 0, nonces: 0, rehashed: 0, crcErrors: 0, jobs: 0 };
-  private parser: CommandParser;
+  private parser: HostFrameReader;
   private baud = RESET_BAUD;
   private replyLength: number;
   private timer: NodeJS.Timeout | null = null;
@@ -136,7 +134,8 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     super();
     this.profile = opts.profile;
     this.rules = CHIP_RULES[opts.profile.name];
-    this.parser = new CommandParser(opts.profile);
+    // The chips read the wire with their own reader (chip-wire.ts), not the driver's encoder's inverse.
+    this.parser = new HostFrameReader(opts.profile.name);
     this.replyLength = opts.profile.initialReplyLength;
     this.chips = Array.from({ length: opts.chips }, (_, i) => new EmulatedChip(i));
     this.i2c = opts.i2cMaster ? { chip: opts.i2cMaster.chip, master: new I2cMasterModel(opts.i2cMaster.bus) } : null;
@@ -295,7 +294,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     this.stats.crcErrors += this.parser.crcErrors - before;
   }
 
-  private execute(cmd: HostCommand, at: number): void {
+  private execute(cmd: ChipCommand, at: number): void {
     const chips = this.reachable();
     if (cmd.kind !== 'job' && cmd.kind !== 'read') this.cond = null;
     switch (cmd.kind) {
@@ -372,14 +371,14 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     if (register === p.registers.chipId) {
       value = ((p.chipId << 16) | (p.chipIdByte << 8) | (p.framing === 'bm1387' ? address : 0)) >>> 0;
     }
-    this.send(encodeRegisterReply(p, this.replyLength, { value, address, register }), 0, this.garbles(c));
+    this.send(registerReplyBody(p.name, this.replyLength, { value, address, register }), 0, this.garbles(c));
   }
 
   // ---- chips → host -------------------------------------------------------------------------
 
   private send(body: Uint8Array, delayMs: number, garbled = false): void {
     const f = this.faults;
-    let out = Buffer.concat([Buffer.from(preamble(this.profile.framing, 'reply')), body]);
+    let out = Buffer.concat([replyPreamble(this.profile.name), body]);
     if (garbled || (f.crcNoise > 0 && Math.random() < f.crcNoise)) {
       out = Buffer.from(out);
       out[out.length - 2]! ^= 1 << Math.floor(Math.random() * 8);
@@ -480,12 +479,12 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
         this.stats.nonces++;
         this.emit('nonce', { chip: c.index, nonce });
         const excess = Math.max(0, Math.min(255, 2 * (leadingZeroBits(hash) - needZeros)));
-        this.send(encodeNonceReply(p, { nonce, jobId: job.jobId, slot: p.jobFormat === 'header' ? slot % p.subCores : slot, versionField: version >>> 13, excess }), this.faults.lateMs, garbled);
+        this.send(nonceReplyBody(p.name, p.replyLength, { nonce, jobId: job.jobId, slot: p.jobFormat === 'header' ? slot % p.subCores : slot, versionField: version >>> 13, excess }), this.faults.lateMs, garbled);
       }
     }
   }
 
-  private hashMidstate(job: DecodedJob, slot: number, nonce: number): Uint8Array {
+  private hashMidstate(job: WireJob, slot: number, nonce: number): Uint8Array {
     const t = this.tail;
     t.set(job.merkleTail!, 0);
     putLe(t, 4, job.ntime);
@@ -494,7 +493,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     return sha256Of32(finishFromMidstate(job.midstates[slot]!, t), this.digest);
   }
 
-  private hashHeader(job: DecodedJob, version: number, nonce: number): Uint8Array {
+  private hashHeader(job: WireJob, version: number, nonce: number): Uint8Array {
     const h = this.header;
     putLe(h, 0, version);
     h.set(job.prevHash!, 4);

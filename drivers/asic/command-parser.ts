@@ -1,6 +1,7 @@
-// Host → chip frames as a chip reads them: a streaming parser for the emulator (and for anyone
-// inspecting a capture). Frames with a bad CRC are dropped, as chips drop them, and counted;
-// the parser resynchronises byte by byte and never holds more than one frame's worth of input.
+// Host → chip frames as a chip reads them: a streaming parser for anyone inspecting a capture (the
+// emulator has its own, written apart from the driver: board/emulated/chip-wire.ts). Frames with a
+// bad CRC are dropped, as chips drop them, and counted; the parser resynchronises byte by byte and
+// never holds more than one frame's worth of input.
 import { crc5 } from './crc.js';
 import { Commands, preamble } from './frame.js';
 import { decodeJob, jobBodyLength, type DecodedJob } from './job.js';

@@ -19,6 +19,8 @@ export interface ChipWork {
   nbits: number;
   /** Midstate chips: 1, 2 or 4 consecutive rolled versions and their SHA-256 midstates. */
   midstates?: readonly { version: number; state: Uint32Array }[];
+  /** Where the chips' nonce counters start (0 unless a host splits the range itself). */
+  startNonce?: number;
 }
 
 const putLe = putLe32;
@@ -54,6 +56,7 @@ export function encodeJobInto(p: ChipProfile, jobId: number, w: ChipWork, out: U
   const b = h + 2;
   out.fill(0, b, b + n);
   out[b] = jobId;
+  if (w.startNonce) putLe(out, b + 2, w.startNonce);
   putLe(out, b + 6, w.nbits);
   putLe(out, b + 10, w.ntime);
   if (p.jobFormat === 'header') {

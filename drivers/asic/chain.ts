@@ -9,12 +9,15 @@ import { popcount } from './bits.js';
 import { chainInactive, readRegister, setAddress, writeRegister } from './frame.js';
 import { relayWrites, type BringUpStep } from './bringup.js';
 import { encodeJob, encodeJobInto, jobFrameLength, type ChipWork } from './job.js';
+import type { ChipCounters, DispatchWork, FoundShare } from './work.js';
 import { JobRing } from './job-ring.js';
 import { NonceIntake } from './nonce-intake.js';
 import { counterSpan, decodeRegisterReply, log2, spreadOffsets, sweepSeconds, type RegisterReply } from './nonce.js';
 import { CORE_SLOTS, type ChipProfile } from './profiles.js';
 import { RESET_BAUD, baudFromDivider, fastestDivider, encodePll, encodeTicketMask, solvePll, versionRollingRegister, pllFrequencyMHz } from './registers.js';
 import { ReplyParser } from './reply.js';
+
+export type { ChipCounters, DispatchWork, FoundShare } from './work.js';
 
 export class ChainError extends Error {
   override readonly name = 'ChainError';
@@ -60,25 +63,6 @@ export interface ChainDriverOptions {
   log?: (line: string) => void;
 }
 
-/** Work for a chain, with what the driver needs to classify what comes back. */
-export interface DispatchWork<T = unknown> extends ChipWork {
-  /** Share target, 32 bytes LE. */
-  shareTarget: Uint8Array;
-  /** Network target, 32 bytes LE: a hash under it is a block candidate. */
-  networkTarget: Uint8Array;
-  tag: T;
-}
-
-export interface FoundShare<T = unknown> {
-  work: DispatchWork<T>;
-  nonce: number;
-  version: number;
-  hash: Uint8Array;
-  chip: number;
-  core: number;
-  block: boolean;
-}
-
 export interface InitReport {
   found: number;
   expected: number;
@@ -88,14 +72,6 @@ export interface InitReport {
   frequencyMHz: number;
   baud: number;
   workIntervalMs: number;
-}
-
-export interface ChipCounters {
-  nonces: number;
-  hwErrors: number;
-  duplicates: number;
-  /** Valid nonces per core. */
-  cores: Uint32Array;
 }
 
 /** A reusable transmit buffer: the link may hold a written buffer until it has gone out. */

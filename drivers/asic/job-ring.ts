@@ -2,7 +2,7 @@
 // replies. Every slot (header buffer and duplicate filter included) is allocated once per job id
 // and reused: dispatching work on a new block allocates nothing (asic.newblock_latency).
 import { putLe32 } from '../../agent/bitcoin/bytes.js';
-import type { DispatchWork } from './chain.js';
+import type { DispatchWork } from './work.js';
 
 /** Earlier occupants of a job id kept for late replies: with work streamed at the line rate an S9's
  * 128 ids turn every ~0.12 s, and a reply through a socket or a loaded host can take longer. */

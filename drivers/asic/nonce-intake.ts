@@ -4,7 +4,7 @@
 import { putLe32 } from '../../agent/bitcoin/bytes.js';
 import { sha256d } from '../../agent/bitcoin/hash.js';
 import { leadingZeroBits, meetsTarget } from '../../agent/bitcoin/target.js';
-import type { ChipCounters, FoundShare } from './chain.js';
+import type { ChipCounters, FoundShare } from './work.js';
 import type { JobRing, RingSlot } from './job-ring.js';
 import { chipOfNonce, coreOfNonce, decodeNonceReply, type NonceReply, type NonceSplit } from './nonce.js';
 import type { ChipProfile } from './profiles.js';

@@ -24,7 +24,7 @@ const sensors = (n: number): SensorDef[] => [
 
 export const antminerS19jPro: BoardDefinition = {
   name: 'antminer-s19j-pro',
-  description: 'Antminer S19j Pro: 3 × 126 BM1362 (BeagleBone/Amlogic control board; mostly unverified)',
+  description: 'Antminer S19j Pro: 3 × 126 BM1362, generic layout without power control (mostly unverified; real control boards: antminer-s19j-pro-bbb, antminer-s19j-pro-amlogic)',
   controlBoard: 'BeagleBone (AM335x) or Amlogic A113D control board',
   chains: CHAINS.map(chain),
   sensors: CHAINS.flatMap(sensors),

@@ -1,12 +1,15 @@
 // Every board hashagent knows, by the name agent.toml's [board] name uses.
 import { antminerS9 } from './antminer-s9.js';
 import { antminerS19jPro } from './antminer-s19j-pro.js';
+import { antminerS19jProAmlogic, antminerS19jProBbb } from './antminer-s19j-pro-control-boards.js';
 import { bitaxeGamma } from './bitaxe-gamma.js';
 import { gekkoCompacF } from './gekko-compac-f.js';
 import { qemuVexpress } from './qemu-vexpress.js';
 import {
   emulatedAntminerS9,
   emulatedAntminerS19jPro,
+  emulatedAntminerS19jProAmlogic,
+  emulatedAntminerS19jProBbb,
   emulatedAntminerS19Xp,
   emulatedAntminerS21,
   emulatedAntminerS21Pro,
@@ -18,11 +21,15 @@ import { BoardError, type BoardDefinition } from './types.js';
 export const BOARDS: readonly BoardDefinition[] = [
   antminerS9,
   antminerS19jPro,
+  antminerS19jProBbb,
+  antminerS19jProAmlogic,
   gekkoCompacF,
   bitaxeGamma,
   qemuVexpress,
   emulatedAntminerS9,
   emulatedAntminerS19jPro,
+  emulatedAntminerS19jProAmlogic,
+  emulatedAntminerS19jProBbb,
   emulatedAntminerS19Xp,
   emulatedAntminerS21,
   emulatedAntminerS21Pro,

@@ -5,6 +5,7 @@
 // emulated bus of its own, so safety works before and without the chain emulator.
 import { antminerS9 } from './antminer-s9.js';
 import { antminerS19jPro } from './antminer-s19j-pro.js';
+import { antminerS19jProAmlogic, antminerS19jProBbb } from './antminer-s19j-pro-control-boards.js';
 import { bitaxeGamma } from './bitaxe-gamma.js';
 import { gekkoCompacF } from './gekko-compac-f.js';
 import { S9_THERMAL, type ThermalParams } from './emulated/thermal.js';
@@ -28,6 +29,8 @@ function bus(r: I2cBusRef): I2cBusRef {
 function pin(r: GpioRef): GpioRef {
   if (r.kind === 'bitaxe-raw') return { ...r, control: EMULATED_CONTROL };
   if (r.kind === 'sysfs') return { kind: 'emulated', name: `gpio${r.number}`, ...(r.activeLow ? { activeLow: true } : {}) };
+  if (r.kind === 'chip-line') return { kind: 'emulated', name: `${r.chipLabel}:${r.offset}`, ...(r.activeLow ? { activeLow: true } : {}) };
+  if (r.kind === 'line') return { kind: 'emulated', name: `line:${r.line}`, ...(r.activeLow ? { activeLow: true } : {}) };
   return r;
 }
 
@@ -37,6 +40,8 @@ function power(p: PowerDef): PowerDef {
       return p;
     case 'ds4432u':
       return { ...p, bus: bus(p.bus), enable: pin(p.enable) };
+    case 's19-hashboard':
+      return { ...p, bus: bus(p.bus), psu: { ...p.psu, bus: bus(p.psu.bus), enable: pin(p.psu.enable) } };
     default:
       return { ...p, bus: bus(p.bus) };
   }
@@ -95,6 +100,8 @@ function antminerLike(name: string, description: string, chip: ChipProfileName, 
 
 export const emulatedAntminerS9 = emulatedVersion(antminerS9, 'antminer-s9', S9_THERMAL, 450);
 export const emulatedAntminerS19jPro = emulatedVersion(antminerS19jPro, 'antminer-s19j-pro', S19_THERMAL, 1000);
+export const emulatedAntminerS19jProBbb = emulatedVersion(antminerS19jProBbb, 'antminer-s19j-pro', S19_THERMAL, 1000);
+export const emulatedAntminerS19jProAmlogic = emulatedVersion(antminerS19jProAmlogic, 'antminer-s19j-pro', S19_THERMAL, 1000);
 export const emulatedAntminerS19Xp = emulatedVersion(antminerLike('antminer-s19-xp', 'Antminer S19 XP: 3 × 110 BM1366', 'BM1366', 110), 'antminer-s19-xp', S19_THERMAL, 1000);
 export const emulatedAntminerS21 = emulatedVersion(antminerLike('antminer-s21', 'Antminer S21: 3 × 108 BM1368', 'BM1368', 108), 'antminer-s21', S19_THERMAL, 1100);
 export const emulatedAntminerS21Pro = emulatedVersion(antminerLike('antminer-s21-pro', 'Antminer S21 Pro: 3 × 65 BM1370', 'BM1370', 65), 'antminer-s21-pro', S19_THERMAL, 1100);

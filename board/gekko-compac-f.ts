@@ -14,6 +14,10 @@ export const gekkoCompacF: BoardDefinition = {
       link: { kind: 'serial', path: '/dev/ttyUSB0', baud: 1_500_000 },
       chip: 'BM1397',
       expectedChips: 1,
+      // nRST on the FT230X's CBUS1 (cgminer bit-bangs it: CB1 low 1 s, then high; driver-gekko.c:2171-2234).
+      // Linux ftdi_sio offers CBUS pins as a gpiochip labelled "ftdi-cbus" when the EEPROM sets them
+      // to GPIO mode (drivers/usb/serial/ftdi_sio.c ftdi_gpio_init).
+      reset: { kind: 'chip-line', chipLabel: 'ftdi-cbus', offset: 1, activeLow: true },
       power: { kind: 'none', why: 'the stick has a fixed regulator trimmed by hand; USB power stays on' },
     },
   ],
@@ -29,8 +33,11 @@ export const gekkoCompacF: BoardDefinition = {
     frequency: { min: 100, max: 800, default: 400 },
   },
   notes: [
-    'USB serial only: no I2C, GPIO or fan. Safety can stop hashing and reset the chip through the chain driver; it cannot cut power, so keep the stick in a USB fan\'s airflow.',
+    'USB serial only: no I2C or fan; the chip\'s reset is the FTDI\'s CBUS1 through the kernel\'s ftdi-cbus gpiochip. Safety can stop hashing and hold the chip in reset; it cannot cut power, so keep the stick in a USB fan\'s airflow.',
     'The chip temperature is what the chain driver reads from the BM1397 and reports.',
   ],
-  unverified: ['Temperature limits (taken from ESP-Miner\'s BM1397 boards, not from a Compac F source) and the frequency range.'],
+  unverified: [
+    'Temperature limits (taken from ESP-Miner\'s BM1397 boards, not from a Compac F source) and the frequency range.',
+    'That the Compac F\'s EEPROM sets CBUS1 to GPIO mode (cgminer drives it through libusb bit-bang mode, which needs no EEPROM setting): without it ftdi_sio offers no "ftdi-cbus" line and the board does not open.',
+  ],
 };

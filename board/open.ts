@@ -7,8 +7,16 @@ import type { TemperatureSensor } from '../drivers/sensors/reading.js';
 import { Emc2101Fan } from '../drivers/fans/emc2101-fan.js';
 import type { Fan } from '../drivers/fans/fan.js';
 import { GpioTach, HwmonFan, SysfsPwm, SysfsPwmFan } from '../drivers/fans/sysfs-fan.js';
+import { UioFan } from '../drivers/fans/uio-fan.js';
+import { UioDevice } from '../drivers/transport/uio.js';
 import { BITAXE_FEEDBACK, Ds4432uRail } from '../drivers/power/ds4432u.js';
 import { S9Pic, PIC_TIMING, type PicTiming } from '../drivers/power/s9-pic.js';
+import { APW12_TIMING, Apw12, type Apw12Timing } from '../drivers/power/apw12.js';
+import { DsPic, Pic1704 } from '../drivers/power/s19-pic.js';
+import { S19ChainPower, SharedSupply } from '../drivers/power/s19-power.js';
+import { CdevGpioPin, findGpioChipLine, findGpioLine } from '../drivers/transport/gpio-cdev.js';
+import { probeBitaxeRawVariant, type BitaxeRawVariant } from '../drivers/transport/bitaxe-raw-variant.js';
+import { RESET_BAUD } from '../drivers/asic/registers.js';
 import { Tps546 } from '../drivers/power/tps546.js';
 import type { VoltageController } from '../drivers/power/voltage-controller.js';
 import { BusError, type GpioPin, type I2cBus } from '../drivers/transport/bus.js';
@@ -32,6 +40,9 @@ export interface ChainHardware {
   readonly power: VoltageController | null;
   readonly reset: ResetLine | null;
   readonly plug: PlugDetect | null;
+  /** The fastest line rate the chain may switch to when its link's firmware fixes the host side
+   * (a bitaxe-raw bridge build ignores host baud changes): the chips' reset rate. */
+  readonly maxBaud?: number;
 }
 
 export interface BoardHardware {
@@ -48,6 +59,8 @@ export interface BoardHardware {
    * sensor of this board is read through that chain.
    */
   attachChipRegisters(chain: number, access: ChipRegisterAccess | null): boolean;
+  /** The bitaxe-raw firmware found on each control port (by path). */
+  readonly bitaxeRaw: ReadonlyMap<string, BitaxeRawVariant>;
   /** The emulator behind an emulated-* board (for the chain emulator's hooks and fault injection). */
   readonly emulated: EmulatedBoard | null;
   close(): Promise<void>;
@@ -59,6 +72,20 @@ export interface OpenBoardOptions {
   /** Opens a bitaxe-raw control port (default: serialport at 115 200 baud). */
   openSerial?: (path: string) => Promise<SerialLink>;
   bitaxeRawFormat?: BitaxeRawFormat;
+  /** APW12 delays (tests shorten them; the PSU itself needs 400/100 ms). */
+  apw12Timing?: Apw12Timing;
+}
+
+/** A GPIO by its line name on the character device, else by its sysfs number. */
+function openLinePin(board: string, ref: Extract<GpioRef, { kind: 'line' }>, direction: 'in' | 'out', initial?: 0 | 1): GpioPin {
+  try {
+    const where = findGpioLine(ref.line);
+    if (where) return CdevGpioPin.open(ref.line, where, direction, initial !== undefined ? { initial } : {});
+    if (ref.sysfs !== undefined) return OnoffGpioPin.open(ref.sysfs, direction, initial !== undefined ? { initial } : {});
+  } catch (e) {
+    throw new BoardError(`${board}: ${(e as Error).message}`);
+  }
+  throw new BoardError(`${board}: no GPIO chip names a line "${ref.line}" and the definition gives no sysfs number for it`);
 }
 
 export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {}): Promise<BoardHardware> {
@@ -66,6 +93,7 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
   const buses = new Map<string, I2cBus>();
   const pins = new Map<string, GpioPin>();
   const controls = new Map<string, BitaxeRawControl>();
+  const variants = new Map<string, BitaxeRawVariant>();
   const closers: (() => Promise<void> | void)[] = [];
 
   const control = async (path: string): Promise<BitaxeRawControl> => {
@@ -77,6 +105,7 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
       } catch (e) {
         throw new BoardError(`${def.name}: bitaxe-raw control port ${path}: ${(e as Error).message}`);
       }
+      variants.set(path, await probeBitaxeRawVariant(link));
       controls.set(path, (c = new BitaxeRawControl(link, opts.bitaxeRawFormat ?? 'v1')));
       closers.push(() => link.close());
     }
@@ -131,6 +160,31 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
         }
         closers.push(() => p.close());
         break;
+      case 'line':
+        p = openLinePin(def.name, ref, direction, initial);
+        closers.push(() => p.close());
+        break;
+      case 'chip-line': {
+        let where: ReturnType<typeof findGpioChipLine>;
+        try {
+          where = findGpioChipLine(ref.chipLabel, ref.offset);
+        } catch (e) {
+          throw new BoardError(`${def.name}: ${(e as Error).message}`);
+        }
+        if (!where) {
+          throw new BoardError(
+            `${def.name}: no GPIO chip labelled "${ref.chipLabel}" with a line ${ref.offset}` +
+              (ref.chipLabel === 'ftdi-cbus' ? ': ftdi_sio exposes the FT-X CBUS pins as a gpiochip only when the FTDI EEPROM sets them to GPIO (IOMODE); program CBUS with ftdi_eeprom or set [board] pins, or run without the reset line by overriding the definition' : ''),
+          );
+        }
+        try {
+          p = CdevGpioPin.open(`${ref.chipLabel}:${ref.offset}`, where, direction, initial !== undefined ? { initial } : {});
+        } catch (e) {
+          throw new BoardError(`${def.name}: ${(e as Error).message}`);
+        }
+        closers.push(() => p.close());
+        break;
+      }
       case 'bitaxe-raw':
         p = new BitaxeRawGpioPin(await control(ref.control), ref.pin, direction);
         break;
@@ -139,7 +193,8 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
     return p;
   };
 
-  const power = async (p: PowerDef): Promise<VoltageController | null> => {
+  const supplies = new Map<string, SharedSupply>();
+  const power = async (p: PowerDef, chain: number): Promise<VoltageController | null> => {
     switch (p.kind) {
       case 's9-pic':
         return new S9Pic(await bus(p.bus), p.address, opts.picTiming ?? PIC_TIMING);
@@ -148,6 +203,16 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
       case 'ds4432u': {
         const en = new PowerEnableLine(await pin(p.enable, 'out', p.enable.activeLow ? 1 : 0), p.enable);
         return new Ds4432uRail(await bus(p.bus), p.output, BITAXE_FEEDBACK, p.range, (on) => en.set(on));
+      }
+      case 's19-hashboard': {
+        const key = `${busKey(p.psu.bus)}@${p.psu.address}`;
+        let supply = supplies.get(key);
+        if (!supply) {
+          const en = new PowerEnableLine(await pin(p.psu.enable, 'out', p.psu.enable.activeLow ? 1 : 0), p.psu.enable);
+          supplies.set(key, (supply = new SharedSupply(new Apw12(await bus(p.psu.bus), p.psu.address, (on) => en.set(on), opts.apw12Timing ?? APW12_TIMING))));
+        }
+        const b = await bus(p.bus);
+        return new S19ChainPower(chain, supply, p.controller === 'pic1704' ? new Pic1704(b, p.address) : new DsPic(b, p.address));
       }
       case 'none':
         return null;
@@ -160,7 +225,9 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
       // Reset lines come up asserted: chips stay in reset until bring-up releases them.
       const reset = c.reset ? new ResetLine(await pin(c.reset, 'out', c.reset.activeLow ? 0 : 1), c.reset) : null;
       const plug = c.plug ? new PlugDetect(await pin(c.plug, 'in'), c.plug) : null;
-      chains.push({ def: c, index: c.index, power: await power(c.power), reset, plug });
+      const control = c.reset?.kind === 'bitaxe-raw' ? c.reset.control : null;
+      const fixedRate = control !== null && variants.get(control)?.variant === 'bridge';
+      chains.push({ def: c, index: c.index, power: await power(c.power, c.index), reset, plug, ...(fixedRate ? { maxBaud: RESET_BAUD } : {}) });
     }
 
     const feed = new ChainTemperatureFeed();
@@ -175,6 +242,7 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
     });
 
     const fans: Fan[] = [];
+    const uios = new Map<string, UioDevice>();
     for (const f of def.fans) {
       switch (f.kind) {
         case 'emulated':
@@ -187,6 +255,22 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
         case 'hwmon':
           fans.push(new HwmonFan(f.name, f.dir, f.index));
           break;
+        case 'uio-fan-ctrl': {
+          const key = `${f.root ?? '/'}:${f.device}`;
+          let dev = uios.get(key);
+          if (!dev) {
+            try {
+              dev = UioDevice.open(f.device, f.root ?? '/');
+            } catch (e) {
+              throw new BoardError(`${def.name}: fan ${f.name}: ${(e as Error).message}`);
+            }
+            uios.set(key, dev);
+            const d = dev;
+            closers.push(() => d.close());
+          }
+          fans.push(new UioFan(f.name, dev, f.index));
+          break;
+        }
         case 'sysfs-pwm': {
           let pwm: SysfsPwm;
           try {
@@ -212,6 +296,7 @@ export async function openBoard(def: BoardDefinition, opts: OpenBoardOptions = {
       fans,
       leds,
       chainTemperatures: feed,
+      bitaxeRaw: variants,
       emulated,
       attachChipRegisters(chain, access) {
         let attached = false;

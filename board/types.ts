@@ -12,6 +12,9 @@ export type ChainLink =
   | { kind: 'serial'; path: string; baud?: number }
   | { kind: 'tcp'; host: string; port: number }
   | { kind: 'unix'; path: string }
+  /** The Braiins OS s9io FPGA IP of hashboard connector `connector` (UIO devices chain<N>-*),
+   * found under `root` ("/" on the board). */
+  | { kind: 's9io'; connector: number; root?: string; midstates?: 1 | 2 | 4 }
   /** In process: chain `chain` of the named profile in board/emulated/chain-profiles.ts. */
   | { kind: 'emulated'; profile: string; chain: number; baud?: number };
 
@@ -25,6 +28,11 @@ export type I2cBusRef =
 
 export type GpioRef = (
   | { kind: 'sysfs'; number: number }
+  /** A line of the GPIO character device by its device-tree name; `sysfs` is the number to fall
+   * back on where no chip names its lines (older kernels). */
+  | { kind: 'line'; line: string; sysfs?: number }
+  /** Line `offset` of the GPIO chip whose label is `chipLabel` (ftdi_sio's "ftdi-cbus": CBUS pins). */
+  | { kind: 'chip-line'; chipLabel: string; offset: number }
   | { kind: 'bitaxe-raw'; control: string; pin: number }
   | { kind: 'emulated'; name: string }
 ) & { activeLow?: boolean };
@@ -33,6 +41,9 @@ export type PowerDef =
   | { kind: 's9-pic'; bus: I2cBusRef; address: number }
   | { kind: 'tps546'; bus: I2cBusRef; address: number; range: { min: number; max: number } }
   | { kind: 'ds4432u'; bus: I2cBusRef; address: number; output: 0 | 1; enable: GpioRef; range: { min: number; max: number } }
+  /** S19: the hashboard's controller (PIC16F1704 or dsPIC33EP) gating its DC-DC, fed by the
+   * APW12 PSU that every chain shares (its I2C address and enable line). */
+  | { kind: 's19-hashboard'; controller: 'pic1704' | 'dspic'; bus: I2cBusRef; address: number; psu: { bus: I2cBusRef; address: number; enable: GpioRef } }
   /** The board cannot switch or set its chains' supply; safety can only stop hashing and hold reset. */
   | { kind: 'none'; why: string };
 
@@ -54,6 +65,8 @@ export type SensorDef = {
 export type FanDef = { name: string } & (
   | { kind: 'emc2101'; bus: I2cBusRef; address: number; invert?: boolean }
   | { kind: 'hwmon'; dir: string; index: number }
+  /** The S9 bitstream's fan controller IP (UIO device `device`, e.g. "fan-control"): tach `index` 1–4, one PWM for all. */
+  | { kind: 'uio-fan-ctrl'; device: string; index: number; root?: string }
   | { kind: 'sysfs-pwm'; chip: string; channel: number; tach: GpioRef }
   | { kind: 'emulated'; maxRpm: number }
 );
@@ -130,12 +143,14 @@ export function formatLink(l: ChainLink): string {
       return `tcp://${l.host}:${l.port}`;
     case 'unix':
       return `unix:${l.path}`;
+    case 's9io':
+      return `s9io:${l.connector}${l.root && l.root !== '/' ? `@${l.root}` : ''}`;
     case 'emulated':
       return `emulated:${l.profile}/${l.chain}`;
   }
 }
 
-/** A chain link as miners write it: a device path, tcp://host:port, unix:path or emulated:profile/chain. */
+/** A chain link as miners write it: a device path, tcp://host:port, unix:path, s9io:connector[@root] or emulated:profile/chain. */
 export function parseLink(text: string): ChainLink {
   let m: RegExpMatchArray | null;
   if ((m = text.match(/^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^:/\s]+):(\d{1,5})$/))) {
@@ -144,7 +159,8 @@ export function parseLink(text: string): ChainLink {
     return { kind: 'tcp', host: m[1]!.replace(/^\[|\]$/g, ''), port };
   }
   if ((m = text.match(/^unix:(.+)$/))) return { kind: 'unix', path: m[1]! };
+  if ((m = text.match(/^s9io:(\d{1,2})(?:@(\/\S*))?$/))) return { kind: 's9io', connector: Number(m[1]), ...(m[2] ? { root: m[2] } : {}) };
   if ((m = text.match(/^emulated:([a-z0-9-]+)\/(\d+)$/))) return { kind: 'emulated', profile: m[1]!, chain: Number(m[2]) };
   if (/^\/dev\/\S+$/.test(text)) return { kind: 'serial', path: text };
-  throw new BoardError(`"${text}" is not a chain link (expected /dev/…, tcp://host:port, unix:path or emulated:profile/chain)`);
+  throw new BoardError(`"${text}" is not a chain link (expected /dev/…, tcp://host:port, unix:path, s9io:N[@root] or emulated:profile/chain)`);
 }

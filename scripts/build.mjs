@@ -39,6 +39,10 @@ if (process.argv.includes('--bench')) {
   await build({ ...common, entryPoints: ['scripts/bench/index.ts'], outfile: 'dist/bench.js', external: [...native, 'esbuild'] });
 }
 
+// The native addon (UIO, GPIO character device) for every target whose compiler is here; a
+// missing cross compiler is reported, not fatal, except under CI where .ci/run installs them.
+execFileSync(process.execPath, [join(root, 'scripts/build-native.mjs'), '--optional'], { stdio: 'inherit', cwd: root });
+
 if (process.argv.includes('--types')) {
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'scripts/tsconfig.lib.json'], { stdio: 'inherit', cwd: root });
 }

@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import { Code, fail, parseRequest, render, renderJoined, requestEnd, type Envelope, type Reply } from './cgminer-protocol.js';
 import { runCommand, type CommandContext } from './cgminer-commands.js';
 import type { CgminerSource } from './cgminer-source.js';
+import { PerAddressCap } from '../net/peer-limits.js';
 
 export type { CgminerSource } from './cgminer-source.js';
 
@@ -24,6 +25,9 @@ export interface CgminerApiOptions {
   idleMs?: number;
   /** Connections served at once; one more is answered with an error and closed. */
   maxConnections?: number;
+  /** Connections served at once for one client address (default 4): a few idle sockets from one
+   * host cannot take every slot from the farm tool on another; one more gets the same error. */
+  maxConnectionsPerAddress?: number;
   /** Plain text has no terminator: a text request is complete after this quiet gap, or at a newline, NUL or EOF. */
   textGapMs?: number;
   /** At most this many distinct commands in one `a+b+…` request. */
@@ -37,13 +41,15 @@ export class CgminerApi {
   private readonly open = new Set<net.Socket>();
   private readonly ctx: CommandContext;
   private readonly o: Required<Omit<CgminerApiOptions, 'log'>> & Pick<CgminerApiOptions, 'log'>;
+  private readonly perAddress: PerAddressCap;
 
   private constructor(
     src: CgminerSource,
     private readonly server: net.Server,
     o: CgminerApiOptions,
   ) {
-    this.o = { writable: false, maxRequestBytes: 8192, idleMs: 5000, maxConnections: 16, textGapMs: 150, maxJoined: 32, ...o };
+    this.o = { writable: false, maxRequestBytes: 8192, idleMs: 5000, maxConnections: 16, maxConnectionsPerAddress: 4, textGapMs: 150, maxJoined: 32, ...o };
+    this.perAddress = new PerAddressCap(this.o.maxConnectionsPerAddress);
     this.ctx = { src, writable: this.o.writable };
   }
 
@@ -87,11 +93,12 @@ export class CgminerApi {
     sock.on('error', () => undefined);
     this.open.add(sock);
     sock.once('close', () => this.open.delete(sock));
-    if (this.sockets.size >= this.o.maxConnections) {
+    const full = this.sockets.size >= this.o.maxConnections ? `at most ${this.o.maxConnections}` : !this.perAddress.admit(sock) ? `at most ${this.o.maxConnectionsPerAddress} from one address` : null;
+    if (full) {
       sock.setTimeout(this.o.idleMs, () => sock.destroy());
       // Read (and drop) what it sends, or its EOF is never seen and the socket lingers.
       sock.resume();
-      sock.end(render(fail(Code.TOO_MANY_CONNECTIONS, `Too many connections (at most ${this.o.maxConnections})`), true, this.envelope()));
+      sock.end(render(fail(Code.TOO_MANY_CONNECTIONS, `Too many connections (${full})`), true, this.envelope()));
       return;
     }
     this.sockets.add(sock);

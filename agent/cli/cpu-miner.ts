@@ -3,7 +3,7 @@ import { UsageError, parseArgs } from './command.js';
 import { parsePoolUrl } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 import { CpuMiner } from '../roles/cpu-miner/miner.js';
-import { Sv1JobSource } from '../net/sv1-job-source.js';
+import { Sv1JobSource } from '../upstream/sv1-job-source.js';
 import { untilSignal } from './signals.js';
 
 export const cpuMiner: Command = {

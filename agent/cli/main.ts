@@ -3,17 +3,19 @@ import { UsageError, type Command } from './command.js';
 import { ProcessGuard } from '../safety/process-guard.js';
 import { safeWrite } from '../log.js';
 import { cpuMiner } from './cpu-miner.js';
+import { detect } from './detect.js';
 import { emulate } from './emulate.js';
 import { keygen } from './keygen.js';
 import { mine } from './mine.js';
 import { pool } from './pool.js';
 import { start } from './start.js';
 import { sv2 } from './sv2.js';
+import { templateProvider } from './template-provider.js';
 import { translate } from './translate.js';
 import { version } from './version.js';
 
 // One line per subcommand; keep alphabetical.
-const commands: Command[] = [cpuMiner, emulate, keygen, mine, pool, start, sv2, translate, version];
+const commands: Command[] = [cpuMiner, detect, emulate, keygen, mine, pool, start, sv2, templateProvider, translate, version];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

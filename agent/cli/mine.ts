@@ -1,14 +1,14 @@
 import type { Command } from './command.js';
 import { UsageError, parseArgs } from './command.js';
-import { ConfigError } from '../config/schema.js';
+import { loadOrExit } from './role-runner.js';
 import { loadAgentConfig, reloadPools } from '../config/agent.js';
-import { PoolEntryError } from '../net/job-source-failover.js';
+import { PoolEntryError } from '../upstream/job-source-failover.js';
 import { MinerAgent } from '../roles/miner/agent.js';
 import { ListenError } from '../net/listen-error.js';
 import { EMULATED_STATE_ENV } from '../../board/emulated/state-record.js';
 import { statusLine } from '../roles/miner/status.js';
 import { ProcessGuard } from '../safety/process-guard.js';
-import { consoleLog, safeWrite } from '../log.js';
+import { consoleLog } from '../log.js';
 
 export const mine: Command = {
   name: 'mine',
@@ -34,17 +34,9 @@ export const mine: Command = {
     if (seconds !== undefined && !(seconds > 0)) throw new UsageError('--seconds must be a positive number');
     const interval = Number(flags.get('status-interval') ?? 5);
     if (!(interval > 0)) throw new UsageError('--status-interval must be a positive number');
-    let cfg;
-    try {
-      cfg = loadAgentConfig(file);
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        safeWrite(process.stderr, `hashagent mine: ${e.message}\n`);
-        return 2;
-      }
-      throw e;
-    }
-    return runMiner(cfg, consoleLog(), { seconds, statusIntervalS: interval, file, ...(guard ? { guard } : {}) });
+    const loaded = loadOrExit('mine', loadAgentConfig, file);
+    if ('exit' in loaded) return loaded.exit;
+    return runMiner(loaded.config, consoleLog(), { seconds, statusIntervalS: interval, file, ...(guard ? { guard } : {}) });
   },
 };
 

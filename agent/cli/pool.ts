@@ -1,50 +1,13 @@
-import type { Command } from './command.js';
-import { UsageError, parseArgs } from './command.js';
-import { ConfigError } from '../config/schema.js';
+import { roleCommand } from './role-runner.js';
 import { loadPoolConfig } from '../config/pool.js';
 import { runPool } from '../roles/pool/run.js';
-import { ListenError } from '../net/listen-error.js';
-import { untilSignal } from './signals.js';
 
-export const pool: Command = {
+export const pool = roleCommand({
   name: 'pool',
   summary: 'run the SV2 pool',
-  usage: 'hashagent pool --config pool.toml\n\n  An example with every key and its default: agent/config/examples/pool.toml',
-  async run(args) {
-    const { flags, positional } = parseArgs(args, ['config']);
-    if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
-    const file = flags.get('config');
-    if (typeof file !== 'string') throw new UsageError('--config is required');
-    let config;
-    try {
-      config = loadPoolConfig(file);
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        process.stderr.write(`hashagent pool: ${e.message}\n`);
-        return 2;
-      }
-      throw e;
-    }
-    const log = (l: string) => process.stdout.write(`${new Date().toISOString()} ${l}\n`);
-    let running;
-    try {
-      running = await runPool(config, log);
-    } catch (e) {
-      if (e instanceof ListenError) {
-        process.stderr.write(`hashagent pool: ${file}: ${e.message}\n`);
-        return 2;
-      }
-      throw e;
-    }
-    // systemctl reload sends SIGHUP: nothing of the pool changes live yet, but it must not die.
-    const onHup = () => log('SIGHUP: the pool does not reload its configuration; restart it to apply changes (still running)');
-    process.on('SIGHUP', onHup);
-    log(`pool listening: ${running.url}`);
-    log(`metrics: ${running.metricsUrl}`);
-    await untilSignal();
-    process.off('SIGHUP', onHup);
-    log('stopping');
-    await running.stop();
-    return 0;
-  },
-};
+  usage: 'hashagent pool --config pool.toml [--seconds N]\n\n  An example with every key and its default: agent/config/examples/pool.toml\n  SIGHUP is logged; nothing of the pool changes live yet (restart it to apply changes).',
+  title: 'pool',
+  load: loadPoolConfig,
+  start: (c, log) => runPool(c, log),
+  banner: (r) => [`pool listening: ${r.url}`, `metrics: ${r.metricsUrl}`],
+});

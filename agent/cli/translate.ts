@@ -1,48 +1,21 @@
-import type { Command } from './command.js';
-import { UsageError, parseArgs } from './command.js';
-import { ConfigError } from '../config/schema.js';
+import { roleCommand } from './role-runner.js';
 import { loadTranslatorConfig } from '../config/translator.js';
-import { runTranslator } from '../roles/translator/run.js';
-import { untilSignal } from './signals.js';
+import { reloadTranslator, runTranslator } from '../roles/translator/run.js';
 
-export const translate: Command = {
+export const translate = roleCommand({
   name: 'translate',
   summary: 'run the SV1 → SV2 translator proxy for SV1 machines',
-  usage: 'hashagent translate --config translator.toml [--seconds N]\n\n  An example with every key and its default: agent/config/examples/translator.toml',
-  async run(args) {
-    const { flags, positional } = parseArgs(args, ['config', 'seconds']);
-    if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
-    const file = flags.get('config');
-    if (typeof file !== 'string') throw new UsageError('--config is required');
-    const seconds = flags.has('seconds') ? Number(flags.get('seconds')) : undefined;
-    if (seconds !== undefined && !(seconds > 0)) throw new UsageError('--seconds must be a positive number');
-    let config;
-    try {
-      config = loadTranslatorConfig(file);
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        process.stderr.write(`hashagent translate: ${e.message}\n`);
-        return 2;
-      }
-      throw e;
-    }
-    const log = (l: string) => process.stdout.write(`${new Date().toISOString()} ${l}\n`);
-    let running;
-    try {
-      running = await runTranslator(config, log);
-    } catch (e) {
-      process.stderr.write(`hashagent translate: ${e instanceof Error ? e.message : String(e)}\n`);
-      return 1;
-    }
-    log(`translator listening: ${running.url}`);
-    log(`metrics: ${running.metricsUrl}`);
-    // systemctl reload sends SIGHUP: nothing changes live yet, but the proxy must not die.
-    const onHup = () => log('SIGHUP: the translator does not reload its configuration; restart it to apply changes (still running)');
-    process.on('SIGHUP', onHup);
-    await untilSignal(seconds);
-    process.off('SIGHUP', onHup);
-    log('stopping');
-    await running.stop();
-    return 0;
-  },
-};
+  usage: [
+    'hashagent translate --config translator.toml [--seconds N]',
+    '',
+    '  An example with every key and its default: agent/config/examples/translator.toml',
+    '  SIGHUP re-reads the file: the upstream list, shares_per_minute, min_individual_miner_hashrate,',
+    '  [vardiff] min_hashrate and [limits] apply at once; the listeners, channel',
+    '  layout and version mask need a restart (logged, old value kept).',
+  ].join('\n'),
+  title: 'translator',
+  load: loadTranslatorConfig,
+  start: (c, log) => runTranslator(c, log),
+  banner: (r) => [`translator listening: ${r.url}`, `metrics: ${r.metricsUrl}`],
+  reload: reloadTranslator,
+});

@@ -3,16 +3,15 @@
 // The schema is built for the board the file names, so chain numbers, frequency and voltage
 // bounds and temperature defaults are that board's; every problem is a ConfigError naming the
 // file, line and key.
-import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
 import { BOARDS, BOARD_NAMES } from '../../board/boards.js';
+import { detectBoard } from '../../board/detect/detect.js';
 import { BoardError, parseLink, type BoardDefinition, type ChainLink, type FanDef, type GpioRef, type I2cBusRef } from '../../board/types.js';
 import { safetyConfigFor, type SafetyConfig } from '../safety/policy.js';
 import { parsePoolUrl } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
-import { ConfigError, locate, parseConfig, type Field, type Fields } from './schema.js';
-
-const hostPort = (v: string) => (/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(v) ? null : 'expected "host:port"');
+import { ConfigError, locate, type Field, type Fields } from './schema.js';
+import { hostPort, parseConfigDoc, readConfigText } from './read.js';
 const poolUrl = (v: string) => {
   try {
     parsePoolUrl(v);
@@ -67,7 +66,7 @@ export function agentSchema(board: BoardDefinition | null) {
       type: 'table',
       doc: 'which board this is, and where its parts are when they differ from the definition',
       fields: {
-        name: { type: 'string', doc: `board definition: ${BOARD_NAMES.join(', ')}`, required: true, enum: BOARD_NAMES },
+        name: { type: 'string', doc: `board definition: ${BOARD_NAMES.join(', ')}, or "auto" (what \`hashagent detect\` finds)`, required: true, enum: [...BOARD_NAMES, 'auto'] },
         control_port: { type: 'string', doc: 'bitaxe-raw boards: the control port (default /dev/ttyACM0)' },
         bitaxe_raw_format: { type: 'string', doc: "bitaxe-raw boards: the firmware's response format", default: 'v1', enum: ['v0', 'v1'] },
         fan_hwmon: { type: 'string', doc: 'boards with hwmon fans: the hwmon directory (default /sys/class/hwmon/hwmon0)' },
@@ -156,21 +155,17 @@ export interface AgentConfig {
   };
 }
 
-function readText(file: string): string {
+function boardNamed(text: string, detectRoot: string): { board: BoardDefinition | null; auto: boolean } {
+  let name: unknown;
   try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(file, null, null, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-}
-
-function boardNamed(text: string): BoardDefinition | null {
-  try {
-    const doc = parse(text) as { board?: { name?: unknown } };
-    return BOARDS.find((b) => b.name === doc.board?.name) ?? null;
+    name = (parse(text) as { board?: { name?: unknown } }).board?.name;
   } catch {
-    return null; // parseConfig reports the TOML error with its line
+    return { board: null, auto: false }; // parseConfig reports the TOML error with its line
   }
+  // "auto": the board `hashagent detect` identifies from /proc, /sys and /dev.
+  const auto = name === 'auto';
+  if (auto) name = detectBoard(detectRoot).board;
+  return { board: BOARDS.find((b) => b.name === name) ?? null, auto };
 }
 
 interface Raw {
@@ -185,13 +180,13 @@ interface Raw {
 }
 
 /** Parses and validates agent.toml text; throws ConfigError. */
-export function parseAgentConfig(text: string, file: string): AgentConfig {
-  const board = boardNamed(text);
-  const raw = parseConfig(text, agentSchema(board), file) as unknown as Raw;
-  const def = board!; // parseConfig has checked board.name against the known boards
-  const fail = (path: (string | number)[], reason: string): never => {
-    throw new ConfigError(file, locate(text, path), path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join(''), reason);
-  };
+export function parseAgentConfig(text: string, file: string, opts: { detectRoot?: string } = {}): AgentConfig {
+  const { board, auto } = boardNamed(text, opts.detectRoot ?? '/');
+  if (auto && !board) throw new ConfigError(file, locate(text, ['board', 'name']), 'board.name', 'board.name = "auto", but no board definition fits this system (run `hashagent detect` to see what was found)');
+  const doc = parseConfigDoc(text, agentSchema(board), file);
+  const raw = doc.config as unknown as Raw;
+  const def = board!; // the schema has checked board.name against the known boards
+  const fail = doc.fail;
 
   const t = raw.temp_control;
   if (!(t.target_temp < t.hot_temp)) fail(['temp_control', 'hot_temp'], `hot_temp (${t.hot_temp}) must be above target_temp (${t.target_temp})`);
@@ -265,7 +260,7 @@ function applyOverrides(def: BoardDefinition, b: Raw['board'], chains: ChainConf
 
 /** Reads and validates an agent.toml; throws ConfigError (the CLI exits 2 on it). */
 export function loadAgentConfig(file: string): AgentConfig {
-  return parseAgentConfig(readText(file), file);
+  return parseAgentConfig(readConfigText(file), file);
 }
 
 /**

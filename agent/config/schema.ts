@@ -140,7 +140,7 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-function keyName(path: (string | number)[]): string {
+export function keyName(path: (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 

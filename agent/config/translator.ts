@@ -1,13 +1,11 @@
 // translator.toml: the SV1 → SV2 translator proxy (names follow the reference translator's
 // config where one exists: downstream_extranonce2_size, aggregate_channels, user_identity).
-import { readFileSync } from 'node:fs';
 import type { Fields, Infer } from './schema.js';
-import { ConfigError, locate, parseConfig } from './schema.js';
+import { hexMask, hostPort, readConfigDoc } from './read.js';
 import { parsePoolUrl } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 import type { Endpoint } from '../net/failover.js';
 
-const hostPort = (v: string) => (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(v) ? 'expected "host:port"' : Number(v.slice(v.lastIndexOf(':') + 1)) > 65535 ? 'port above 65535' : null);
 const sv2Url = (v: string) => {
   try {
     return parsePoolUrl(v).scheme === 'stratum2+tcp' ? null : 'the translator connects upstream over SV2: expected a stratum2+tcp:// URL';
@@ -22,7 +20,7 @@ export const translatorSchema = {
   aggregate_channels: { type: 'boolean', doc: 'one upstream channel for all miners (true) or one channel per miner', default: true },
   downstream_extranonce2_size: { type: 'integer', doc: 'extranonce2 bytes given to SV1 miners (cgminer handles at most 8)', default: 4, min: 2, max: 8 },
   min_individual_miner_hashrate: { type: 'number', doc: 'hashrate assumed for a new miner until vardiff measures it, H/s', default: 1e12, min: 1 },
-  version_rolling_mask: { type: 'string', doc: 'version bits the upstream pool accepts rolled, hex (1fffffe0 BIP323, 1fffe000 BIP320, 0 none); miners get its intersection with what they ask', default: '1fffffe0', check: (v) => (/^[0-9a-fA-F]{1,8}$/.test(v) ? null : 'expected up to 8 hex digits') },
+  version_rolling_mask: { type: 'string', doc: 'version bits the upstream pool accepts rolled, hex (1fffffe0 BIP323, 1fffe000 BIP320, 0 none); miners get its intersection with what they ask', default: '1fffffe0', check: hexMask },
   shares_per_minute: { type: 'number', doc: 'share rate per miner that vardiff aims for', default: 6, min: 0.1, max: 6000 },
   probe_interval_sec: { type: 'integer', doc: 'while on a fallback upstream, how often the better ones are retried', default: 30, min: 1 },
   monitoring_address: { type: 'string', doc: 'HTTP listener for /metrics', default: '127.0.0.1:9092', check: hostPort },
@@ -60,19 +58,11 @@ export const translatorSchema = {
 export type TranslatorConfig = Infer<typeof translatorSchema>;
 
 export function loadTranslatorConfig(file: string): TranslatorConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(file, null, null, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  const c = parseConfig(text, translatorSchema, file);
-  c.upstreams.forEach((u, i) => {
-    if (!parsePoolUrl(u.url).authorityKey && !u.insecure) {
-      throw new ConfigError(file, locate(text, ['upstreams', i, 'url']), `upstreams[${i}].url`, 'no authority key (…/<authority_pubkey>); add it or set insecure = true');
-    }
+  const doc = readConfigDoc(file, translatorSchema);
+  doc.config.upstreams.forEach((u, i) => {
+    if (!parsePoolUrl(u.url).authorityKey && !u.insecure) doc.fail(['upstreams', i, 'url'], 'no authority key (…/<authority_pubkey>); add it or set insecure = true');
   });
-  return c;
+  return doc.config;
 }
 
 /** The validated upstream list as failover endpoints. */

@@ -76,6 +76,21 @@ export class Failover {
     return connectNoise({ host, port, authorityKey: e.authorityKey, insecure: e.insecure ?? false, timeoutMs: this.opts.connectTimeoutMs ?? 5000 });
   }
 
+  /**
+   * A new pool list (a configuration reload). The session on the pool now in use goes on when
+   * that pool heads the new list; otherwise it ends and the new list is tried from the top.
+   */
+  setEndpoints(endpoints: Endpoint[]): void {
+    if (endpoints.length === 0) throw new RangeError('at least one pool endpoint is needed');
+    const now = this.activeIndex >= 0 ? this.opts.endpoints[this.activeIndex] : undefined;
+    this.opts.endpoints = endpoints;
+    this.redirectTo = null;
+    const first = endpoints[0]!;
+    const same = now !== undefined && now.host === first.host && now.port === first.port && sameKey(now.authorityKey, first.authorityKey) && !!now.insecure === !!first.insecure;
+    if (same) this.activeIndex = 0;
+    else this.current?.close();
+  }
+
   /** Obeys a Reconnect from the current pool: reconnect to host:port (empty/0 = unchanged). */
   redirect(host: string, port: number): void {
     const i = this.activeIndex;
@@ -92,7 +107,8 @@ export class Failover {
     /** Where the next round of attempts starts: after a pool that failed its set-up. */
     let from = 0;
     let lastError: unknown = null;
-    const n = this.opts.endpoints.length;
+    // The list can change while running (setEndpoints): its length is read each time.
+    const count = () => this.opts.endpoints.length;
     /** The list is exhausted: give up (first round, failFast) or wait and start over. */
     const exhausted = async (): Promise<void> => {
       if (firstRound && this.opts.failFast) {
@@ -108,7 +124,7 @@ export class Failover {
     while (this.running) {
       let conn: FrameConnection | null = null;
       let index = -1;
-      for (let i = from; i < n && this.running && !conn; i++) {
+      for (let i = from; i < count() && this.running && !conn; i++) {
         try {
           conn = await this.connect(i);
           index = i;
@@ -137,11 +153,11 @@ export class Failover {
       this.activeIndex = -1;
       if (!this.running) break;
       if (end && !end.up) {
-        const ep = this.opts.endpoints[index]!;
+        const ep = this.opts.endpoints[index] ?? { host: '?', port: 0 };
         lastError = end.reason ?? new Error('the pool closed the connection during set-up');
-        this.opts.log?.(`pool ${index + 1} (${ep.host}:${ep.port}) failed: ${lastError instanceof Error ? lastError.message : String(lastError)}${index + 1 < n ? '; trying the next pool' : ''}`);
+        this.opts.log?.(`pool ${index + 1} (${ep.host}:${ep.port}) failed: ${lastError instanceof Error ? lastError.message : String(lastError)}${index + 1 < count() ? '; trying the next pool' : ''}`);
         from = index + 1;
-        if (from >= n) await exhausted();
+        if (from >= count()) await exhausted();
         continue;
       }
       firstRound = false;
@@ -156,7 +172,8 @@ export class Failover {
     const timer = setInterval(async () => {
       if (busy || conn.isClosed) return;
       busy = true;
-      for (let i = 0; i < index; i++) {
+      // The pool in use now (a reload can move it up the list).
+      for (let i = 0; i < Math.min(index, this.activeIndex); i++) {
         try {
           (await this.connect(i)).close();
           this.opts.log?.(`pool ${i + 1} is back: switching to it`);
@@ -176,4 +193,8 @@ export class Failover {
     this.running = false;
     this.current?.close();
   }
+}
+
+function sameKey(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  return a === null || b === null ? a === b : a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -3,23 +3,33 @@
 // else out), and failed handshakes logged as a rate-limited summary instead of a line each.
 import type net from 'node:net';
 
+/** Open connections per remote address, each counted until it closes. */
+export class PerAddressCap {
+  private readonly open = new Map<string, number>();
+  constructor(readonly max: number) {}
+
+  /** Counts `socket` against its address; false (and not counted) when that address is at the cap. */
+  admit(socket: net.Socket): boolean {
+    const address = socket.remoteAddress ?? '?';
+    const n = this.open.get(address) ?? 0;
+    if (n >= this.max) return false;
+    this.open.set(address, n + 1);
+    socket.once('close', () => {
+      const left = (this.open.get(address) ?? 1) - 1;
+      if (left > 0) this.open.set(address, left);
+      else this.open.delete(address);
+    });
+    return true;
+  }
+}
+
 /** Closes a new connection at once when its address already has `max` open. */
 export function limitPerAddress(server: net.Server, max: number, onRefused?: (address: string) => void): void {
-  const open = new Map<string, number>();
+  const cap = new PerAddressCap(max);
   server.prependListener('connection', (socket: net.Socket) => {
-    const address = socket.remoteAddress ?? '?';
-    const n = open.get(address) ?? 0;
-    if (n >= max) {
-      onRefused?.(address);
-      socket.destroy();
-      return;
-    }
-    open.set(address, n + 1);
-    socket.once('close', () => {
-      const left = (open.get(address) ?? 1) - 1;
-      if (left > 0) open.set(address, left);
-      else open.delete(address);
-    });
+    if (cap.admit(socket)) return;
+    onRefused?.(socket.remoteAddress ?? '?');
+    socket.destroy();
   });
 }
 

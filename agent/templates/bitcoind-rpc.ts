@@ -76,6 +76,11 @@ export class BitcoindRpc extends EventEmitter<TemplateSourceEvents> implements T
     return this.best;
   }
 
+  transactions(templateId: bigint): Uint8Array[] | null {
+    // getblocktemplate's `data` is the transaction as the node serialises it, witness included.
+    return this.gbts.get(templateId)?.transactions.map((t) => Uint8Array.from(Buffer.from(t.data, 'hex'))) ?? null;
+  }
+
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;

@@ -131,6 +131,10 @@ export class EmbeddedChain extends EventEmitter<TemplateSourceEvents> implements
     return this.best;
   }
 
+  transactions(templateId: bigint): Uint8Array[] | null {
+    return this.templateTxs.get(templateId)?.map((t) => t.slice()) ?? null;
+  }
+
   async start(): Promise<void> {
     if (this.best) return;
     this.announceTip();

@@ -24,6 +24,11 @@ export interface TemplateSource extends EventEmitter<TemplateSourceEvents> {
   /** The best template on the current tip and that tip, once known. */
   current(): { template: Template; prevhash: TemplatePrevHash } | null;
   submitSolution(solution: Solution): Promise<SolutionResult>;
+  /**
+   * The transactions (serialised with their witnesses) a template of the current tip was built
+   * with, for RequestTransactionData; null when the source no longer has (or never had) them.
+   */
+  transactions(templateId: bigint): Uint8Array[] | null;
   start(): Promise<void>;
   stop(): void;
 }

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { connectNoise } from '../net/noise-socket.js';
 import { Backoff } from '../net/failover.js';
 import { DEFAULT_STEP_DEADLINE_MS, MessageConnection, type SetupSuccess } from '../net/message-connection.js';
-import { CoinbaseOutputConstraints, Protocol, SubmitSolution } from '../sv2/messages/index.js';
+import { CoinbaseOutputConstraints, Protocol, RequestTransactionData, SubmitSolution } from '../sv2/messages/index.js';
 import { coinbaseForBlock } from '../bitcoin/index.js';
 import type { Solution, SolutionResult, Template, TemplatePrevHash, TemplateSource, TemplateSourceEvents } from './source.js';
 
@@ -30,6 +30,8 @@ export class TdpClient extends EventEmitter<TemplateSourceEvents> implements Tem
   private running = false;
   private retry: NodeJS.Timeout | null = null;
   private readonly backoff: Backoff;
+  /** RequestTransactionData asked and not yet answered, by template id. */
+  private readonly asked = new Map<bigint, { resolve: (txs: Uint8Array[]) => void; reject: (e: Error) => void }>();
 
   constructor(private readonly opts: TdpClientOptions) {
     super();
@@ -112,12 +114,45 @@ export class TdpClient extends EventEmitter<TemplateSourceEvents> implements Tem
             resolve();
             return;
           }
+          case 'RequestTransactionData.Success':
+            return this.answered(m.fields.template_id, null, m.fields.transaction_list.map((t) => t.slice()));
+          case 'RequestTransactionData.Error':
+            return this.answered(m.fields.template_id, new Error(`template provider: ${m.fields.error_code}`), null);
           default:
             return;
         }
       });
     });
+    conn.on('close', (r) => {
+      for (const id of [...this.asked.keys()]) this.answered(id, r ?? new Error('template provider closed the connection'), null);
+    });
     await ready;
+  }
+
+  private answered(id: bigint, error: Error | null, txs: Uint8Array[] | null): void {
+    const waiting = this.asked.get(id);
+    if (!waiting) return;
+    this.asked.delete(id);
+    if (error) waiting.reject(error);
+    else waiting.resolve(txs!);
+  }
+
+  /** A chain of Template Providers is not served: the transactions stay with the one we ask. */
+  transactions(): Uint8Array[] | null {
+    return null;
+  }
+
+  /** Asks the Template Provider for a template's transactions (RequestTransactionData). */
+  requestTransactionData(templateId: bigint, timeoutMs = DEFAULT_STEP_DEADLINE_MS): Promise<Uint8Array[]> {
+    const conn = this.conn;
+    if (!conn || conn.isClosed) return Promise.reject(new Error('not connected to the template provider'));
+    if (this.asked.has(templateId)) return Promise.reject(new Error(`transactions of template ${templateId} already asked for`));
+    return new Promise<Uint8Array[]>((resolve, reject) => {
+      const timer = setTimeout(() => this.answered(templateId, new Error(`template provider: no answer to RequestTransactionData in ${timeoutMs} ms`), null), timeoutMs);
+      const done = () => clearTimeout(timer);
+      this.asked.set(templateId, { resolve: (t) => (done(), resolve(t)), reject: (e) => (done(), reject(e)) });
+      conn.send(RequestTransactionData, { template_id: templateId });
+    });
   }
 
   stop(): void {

@@ -15,9 +15,18 @@ export interface TdpServerOptions {
   host: string;
   port: number;
   authoritySecret: Uint8Array;
+  /** Lifetime of each connection certificate (default 3600 s; valid_from is backdated by the responder). */
+  certValiditySeconds?: number;
   source: TemplateSource;
   /** Time a client has for the Noise handshake, then for SetupConnection (default 10 s each). */
   handshakeTimeoutMs?: number;
+  /**
+   * The most coinbase output bytes and sigops a client may ask the templates to leave room for
+   * (CoinbaseOutputConstraints); a client asking for more is refused (defaults 100,000 and 400:
+   * a pool's payout outputs, far below a block's 4 MWU).
+   */
+  maxCoinbaseOutputSize?: number;
+  maxCoinbaseOutputSigops?: number;
   /** Open connections from one address (default 16). */
   maxConnectionsPerAddress?: number;
   log?: (l: string) => void;
@@ -54,6 +63,7 @@ export class TdpServer {
   private send(c: FrameConnection, t: Template | null, p: TemplatePrevHash | null): void {
     if (t) {
       this.known.add(t.template_id);
+      if (this.known.size > 1024) this.known.delete(this.known.values().next().value!);
       c.send(messageFrame(NewTemplate, t));
     }
     if (p) c.send(messageFrame(SetNewPrevHashTemplate, p));
@@ -70,7 +80,7 @@ export class TdpServer {
     const deadline = this.opts.handshakeTimeoutMs ?? DEFAULT_STEP_DEADLINE_MS;
     let conn: FrameConnection;
     try {
-      conn = await acceptNoise(socket, { authoritySecret: this.opts.authoritySecret, maxPayload: 1 << 16, timeoutMs: deadline });
+      conn = await acceptNoise(socket, { authoritySecret: this.opts.authoritySecret, ...(this.opts.certValiditySeconds !== undefined ? { certValiditySeconds: this.opts.certValiditySeconds } : {}), maxPayload: 1 << 16, timeoutMs: deadline });
     } catch (e) {
       this.failures.note(`${remote}: handshake failed: ${e instanceof Error ? e.message : String(e)}`);
       return;
@@ -83,12 +93,22 @@ export class TdpServer {
     // The client owes CoinbaseOutputConstraints right after the set-up (sv2-spec 07).
     let constraintsDue: (() => void) | null = null;
     mc.on('ready', () => (constraintsDue = mc.deadline(deadline, 'CoinbaseOutputConstraints')));
-    mc.on('close', () => this.clients.delete(conn));
+    mc.on('close', (why) => {
+      this.clients.delete(conn);
+      if (why) this.failures.note(`${remote}: ${why.message}`);
+    });
     mc.on('message', (m) => {
       switch (m.key) {
         case 'CoinbaseOutputConstraints': {
           constraintsDue?.();
-          // Our templates reserve nothing the client could exceed: no transactions are selected.
+          const size = m.fields.coinbase_output_max_additional_size;
+          const sigops = m.fields.coinbase_output_max_additional_sigops;
+          const maxSize = this.opts.maxCoinbaseOutputSize ?? 100_000;
+          const maxSigops = this.opts.maxCoinbaseOutputSigops ?? 400;
+          if (size > maxSize || sigops > maxSigops) {
+            // The spec has no error message for it: the templates could not leave that much room.
+            throw new Sv2Error('handshake', `CoinbaseOutputConstraints ${size} bytes / ${sigops} sigops above this provider's ${maxSize} / ${maxSigops}`);
+          }
           this.clients.add(conn);
           const cur = this.opts.source.current();
           // The newest template as future, and the tip naming it: after a refresh the tip was
@@ -97,9 +117,13 @@ export class TdpServer {
           return;
         }
         case 'RequestTransactionData': {
+          // Answered from the source's own transactions (with witnesses, as the node holds them);
+          // a template we sent whose tip has passed is stale, one we never sent is unknown.
           const id = m.fields.template_id;
           if (!this.known.has(id)) return void mc.send(RequestTransactionDataError, { template_id: id, error_code: 'template-id-not-found' });
-          return void mc.send(RequestTransactionDataSuccess, { template_id: id, excess_data: new Uint8Array(0), transaction_list: [] });
+          const txs = this.opts.source.transactions(id);
+          if (!txs) return void mc.send(RequestTransactionDataError, { template_id: id, error_code: 'stale-template-id' });
+          return void mc.send(RequestTransactionDataSuccess, { template_id: id, excess_data: new Uint8Array(0), transaction_list: txs });
         }
         case 'SubmitSolution':
           this.opts.source.submitSolution(m.fields).then(

@@ -4,6 +4,7 @@
 import { BusError } from '../../drivers/transport/bus.js';
 import { BITAXE_RAW_I2C, BITAXE_RAW_PAGE, type BitaxeRawFormat } from '../../drivers/transport/i2c-bitaxe-raw.js';
 import type { SerialLink } from '../../drivers/transport/serial-link.js';
+import { BRIDGE_INFO } from '../../drivers/transport/bitaxe-raw-variant.js';
 import type { EmulatedI2cBus } from './i2c-bus.js';
 import type { EmulatedGpioPin } from './gpio.js';
 
@@ -17,6 +18,8 @@ export class BitaxeRawFirmware {
     private readonly bus: EmulatedI2cBus,
     private readonly pins: ReadonlyMap<number, EmulatedGpioPin>,
     readonly format: BitaxeRawFormat = 'v1',
+    /** Set: the newer bridge build, which answers page 0x00 GetInfo (bridge_protocol.rs). */
+    private readonly bridge?: { major: number; minor: number; version: string },
   ) {
     link.on('data', (b) => this.receive(b));
   }
@@ -55,6 +58,12 @@ export class BitaxeRawFirmware {
     const cmd = req[5]!;
     const data = req.subarray(6);
     try {
+      if (this.bridge && page === BRIDGE_INFO.page && cmd === BRIDGE_INFO.getInfo) {
+        const v = [...Buffer.from(this.bridge.version, 'ascii')];
+        const payload = [BRIDGE_INFO.schema, this.bridge.major, this.bridge.minor, v.length, ...v];
+        const len = 3 + payload.length;
+        return await this.link.write(Uint8Array.of(len & 0xff, len >> 8, id, ...payload));
+      }
       if (page === BITAXE_RAW_PAGE.i2c) {
         const addr = data[0]!;
         if (cmd === BITAXE_RAW_I2C.write) {

@@ -13,6 +13,7 @@ import { EmulatedPwmFan, FanMotor } from './fan-motor.js';
 import { EmulatedGpioPin } from './gpio.js';
 import { EmulatedI2cBus, type I2cDeviceModel } from './i2c-bus.js';
 import { PicModel } from './pic-model.js';
+import { Apw12Model, DsPicModel, Pic1704Model } from './s19-power-models.js';
 import { ThermalZone } from './thermal.js';
 import { Tmp451Model, TMP451_IDS } from './tmp451-model.js';
 import { Tps546Model } from './tps546-model.js';
@@ -32,13 +33,15 @@ export interface EmulatedBoardOptions {
    * and at process exit, appended synchronously — what a probe on the board would have recorded,
    * readable after the process is gone. */
   stateFile?: string;
+  /** The bitaxe-raw firmware is the newer bridge build (answers GetInfo, ignores host baud). */
+  bitaxeRawBridge?: { major: number; minor: number; version: string };
 }
 
 
 export const busKey = (r: I2cBusRef): string =>
   r.kind === 'linux' ? `i2c-${r.bus}` : r.kind === 'chip' ? `chain${r.chain}-chip${r.chip}` : r.kind === 'bitaxe-raw' ? `bitaxe-raw:${r.control}` : r.name;
 export const pinKey = (r: GpioRef): string =>
-  r.kind === 'sysfs' ? `gpio${r.number}` : r.kind === 'bitaxe-raw' ? `bitaxe-raw:${r.control}:${r.pin}` : r.name;
+  r.kind === 'sysfs' ? `gpio${r.number}` : r.kind === 'line' ? `line:${r.line}` : r.kind === 'chip-line' ? `${r.chipLabel}:${r.offset}` : r.kind === 'bitaxe-raw' ? `bitaxe-raw:${r.control}:${r.pin}` : r.name;
 
 /** The level that means "asserted" on a pin with this polarity. */
 const asserted = (r: GpioRef): 0 | 1 => (r.activeLow ? 0 : 1);
@@ -356,6 +359,21 @@ export class EmulatedBoard {
         const en = this.pin(p.enable, 'out', p.enable.activeLow ? 1 : 0);
         return () => en.value() === asserted(p.enable);
       }
+      case 's19-hashboard': {
+        // One PSU for every chain (attached once), one controller per hashboard.
+        const psuBus = this.i2c(busKey(p.psu.bus));
+        let psu: Apw12Model;
+        try {
+          psu = psuBus.model<Apw12Model>(p.psu.address);
+        } catch {
+          const en = this.pin(p.psu.enable, 'out', p.psu.enable.activeLow ? 1 : 0);
+          psu = new Apw12Model(() => en.value() === asserted(p.psu.enable));
+          psuBus.attach(p.psu.address, psu);
+        }
+        const ctrl = p.controller === 'pic1704' ? new Pic1704Model(this.clock, this.opts.picTimeoutMs) : new DsPicModel(this.clock, this.opts.picTimeoutMs);
+        this.i2c(busKey(p.bus)).attach(p.address, ctrl);
+        return () => psu.on() && ctrl.powered();
+      }
       case 'none':
         return () => true;
     }
@@ -437,7 +455,7 @@ export class EmulatedBoard {
       const [host, device] = linkedPair(115_200);
       const pins = new Map<number, EmulatedGpioPin>();
       for (const r of refs) if (r.kind === 'bitaxe-raw' && r.control === control) pins.set(r.pin, this.pins.get(pinKey(r))!);
-      new BitaxeRawFirmware(device, this.i2c(busKey({ kind: 'bitaxe-raw', control })), pins);
+      new BitaxeRawFirmware(device, this.i2c(busKey({ kind: 'bitaxe-raw', control })), pins, 'v1', this.opts.bitaxeRawBridge);
       this.controlLinks.set(control, host);
     }
   }

@@ -32,9 +32,10 @@ afterAll(async () => {
 });
 
 /** Sends `data` on a fresh connection and returns everything the server sent until it closed. */
-function ask(data: string | Buffer, o: { halfClose?: boolean; timeoutMs?: number; port?: number } = {}): Promise<Buffer> {
+function ask(data: string | Buffer, o: { halfClose?: boolean; timeoutMs?: number; port?: number; from?: string } = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const s = net.connect(o.port ?? port, '127.0.0.1');
+    // `from`: another loopback source address (Linux routes all of 127/8 to lo), a second client host.
+    const s = net.connect({ port: o.port ?? port, host: '127.0.0.1', ...(o.from ? { localAddress: o.from } : {}) });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       s.destroy();
@@ -54,8 +55,8 @@ function ask(data: string | Buffer, o: { halfClose?: boolean; timeoutMs?: number
 }
 
 /** A JSON reply: ends with one NUL (as cgminer's), the rest parses. */
-async function askJson(req: unknown, to = port): Promise<Record<string, any>> {
-  const raw = await ask(typeof req === 'string' ? req : JSON.stringify(req), { port: to });
+async function askJson(req: unknown, to = port, from?: string): Promise<Record<string, any>> {
+  const raw = await ask(typeof req === 'string' ? req : JSON.stringify(req), { port: to, ...(from ? { from } : {}) });
   expect(raw.at(-1)).toBe(0);
   expect(raw.subarray(0, -1).includes(0)).toBe(false);
   return JSON.parse(raw.subarray(0, -1).toString('utf8'));
@@ -250,25 +251,48 @@ describe('cgminer API on a mining agent', () => {
     expect((await askJson({ command: 'summary' })).STATUS[0].STATUS).toBe('S');
   });
 
-  it('the agent’s own listener: 16 connections at most, the 17th told so (301); then served again', async () => {
-    const held = await Promise.all(
-      Array.from({ length: 16 }, () => new Promise<net.Socket>((resolve, reject) => {
-        const s = net.connect(port, '127.0.0.1', () => resolve(s));
+  /** `n` idle connections, the i-th from source address `from(i)`. */
+  const hold = (n: number, from: (i: number) => string) =>
+    Promise.all(
+      Array.from({ length: n }, (_, i) => new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect({ port, host: '127.0.0.1', localAddress: from(i) }, () => resolve(s));
         s.on('error', reject);
       })),
     );
+
+  /** Asks from `from` until told 301 (the server may not have accepted every held socket yet). */
+  async function refusedFrom(from: string): Promise<Record<string, any> | null> {
+    for (let i = 0; i < 50; i++) {
+      const r = await askJson({ command: 'summary' }, port, from);
+      if (r.STATUS[0].Code === 301) return r;
+      await sleep(20);
+    }
+    return null;
+  }
+
+  it('the agent’s own listener: 16 connections at most, the 17th told so (301); then served again', async () => {
+    // Four client hosts with four each (the per-address cap), so the 17th meets the global cap.
+    const held = await hold(16, (i) => `127.0.0.${1 + (i % 4)}`);
     let refused: Record<string, any> | null = null;
     try {
-      // The server may not have accepted all 16 the moment they connected on this side.
-      for (let i = 0; i < 50 && !refused; i++) {
-        const r = await askJson({ command: 'summary' });
-        if (r.STATUS[0].Code === 301) refused = r;
-        else await sleep(20);
-      }
+      refused = await refusedFrom('127.0.0.5');
     } finally {
       for (const s of held) s.destroy();
     }
-    expect(refused?.STATUS[0]).toMatchObject({ STATUS: 'E', Code: 301 });
+    expect(refused?.STATUS[0]).toMatchObject({ STATUS: 'E', Code: 301, Msg: 'Too many connections (at most 16)' });
+    expect(await servedAgain(port)).toBe(true);
+  });
+
+  it('one address holds at most 4 connections (the 5th told so, 301), while another address is served', async () => {
+    // Idle sockets from one host must not lock the farm tool on another host out (issue #12 §8).
+    const held = await hold(4, () => '127.0.0.7');
+    try {
+      expect((await refusedFrom('127.0.0.7'))?.STATUS[0]).toMatchObject({ STATUS: 'E', Code: 301, Msg: 'Too many connections (at most 4 from one address)' });
+      // The global cap (16) is far away: another host is served at once.
+      expect((await askJson({ command: 'summary' }, port, '127.0.0.8')).STATUS[0].Code).toBe(11);
+    } finally {
+      for (const s of held) s.destroy();
+    }
     expect(await servedAgain(port)).toBe(true);
   });
 

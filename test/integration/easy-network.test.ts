@@ -2,7 +2,7 @@
 // a hash that solves the block must never be thrown away as a low-difficulty share: not by the
 // translator, not by the pool, and vardiff never asks for more work than a block needs.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Sv1JobSource } from '../../agent/net/sv1-job-source.js';
+import { Sv1JobSource } from '../../agent/upstream/sv1-job-source.js';
 import { connectNoise } from '../../agent/net/noise-socket.js';
 import { decodeFrame, messageFrame, type Message } from '../../agent/sv2/codec.js';
 import { OpenStandardMiningChannel, SetupConnection } from '../../agent/sv2/messages/index.js';

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { connectNoise } from '../../agent/net/noise-socket.js';
-import { Sv2JobSource } from '../../agent/net/sv2-job-source.js';
+import { Sv2JobSource } from '../../agent/upstream/sv2-job-source.js';
 import { CpuMiner } from '../../agent/roles/cpu-miner/miner.js';
 import { decodeFrame, messageFrame, type Message } from '../../agent/sv2/codec.js';
 import { MiningFlags, OpenExtendedMiningChannel, SetupConnection } from '../../agent/sv2/messages/index.js';

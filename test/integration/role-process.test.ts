@@ -52,7 +52,7 @@ describe('role processes', () => {
     }
   }, 60_000);
 
-  it('pool and translator: SIGHUP is logged and ignored; SIGTERM then stops them', async () => {
+  it('pool and translator: SIGHUP never kills them (logged; the translator reloads, see translator-reload.test.ts); SIGTERM then stops them', async () => {
     const translatorFile = join(dir, 'translator.toml');
     writeFileSync(translatorFile, translatorExample.replace('"0.0.0.0:34255"', `"127.0.0.1:${await freePort()}"`).replace('"127.0.0.1:9092"', '"127.0.0.1:0"'));
     for (const [args, ready] of [

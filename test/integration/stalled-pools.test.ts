@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { CpuMiner } from '../../agent/roles/cpu-miner/miner.js';
 import { Translator } from '../../agent/roles/translator/translator.js';
-import { poolListSource } from '../../agent/net/job-source-failover.js';
+import { poolListSource } from '../../agent/upstream/job-source-failover.js';
 import { encodeAuthorityPublicKey } from '../../agent/sv2/keys.js';
 import type { MiningJob } from '../../agent/channels/mining-job.js';
 import { startPool, waitFor } from '../support/sv1-stack.js';

@@ -7,13 +7,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { CpuMiner } from '../../agent/roles/cpu-miner/miner.js';
-import { Sv2JobSource } from '../../agent/net/sv2-job-source.js';
+import { Sv2JobSource } from '../../agent/upstream/sv2-job-source.js';
 import { acceptNoise } from '../../agent/net/noise-socket.js';
 import { decodeFrame, messageFrame } from '../../agent/sv2/codec.js';
 import { SetupConnectionError } from '../../agent/sv2/messages/index.js';
 import { STALE } from '../../agent/roles/translator/translator.js';
 import type { PoolConfigEntry } from '../../agent/config/agent.js';
-import { poolListSource, PoolEntryError, type JobSourceFailover } from '../../agent/net/job-source-failover.js';
+import { poolListSource, PoolEntryError, type JobSourceFailover } from '../../agent/upstream/job-source-failover.js';
 import { encodeAuthorityPublicKey, generateAuthorityKeyPair } from '../../agent/sv2/keys.js';
 import { freePort, startPool, startSv1Stack, waitFor } from '../support/sv1-stack.js';
 

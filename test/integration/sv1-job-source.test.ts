@@ -3,7 +3,7 @@
 // emits must hash to the known results — so every byte order on the way (prevhash words,
 // merkle branches, version/nbits/ntime) is checked against reality, not against ourselves.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Sv1JobSource } from '../../agent/net/sv1-job-source.js';
+import { Sv1JobSource } from '../../agent/upstream/sv1-job-source.js';
 import type { MiningJob } from '../../agent/channels/mining-job.js';
 import { DIFF1, hashToHex, leToBigInt, sha256d } from '../../agent/bitcoin/index.js';
 import { shareHeader } from '../../agent/roles/translator/sv1-share.js';

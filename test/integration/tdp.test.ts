@@ -135,6 +135,28 @@ describe('Template Distribution Protocol', () => {
     expect(client.current()!.template.template_id).toBeGreaterThan(0n);
   });
 
+  it('CoinbaseOutputConstraints above what the provider allows: refused, and a client asking within them is served', async () => {
+    // sv2-spec 07 (CoinbaseOutputConstraints): the server must leave that much room in its
+    // templates; ours refuses what it cannot promise (there is no error message for it: it closes).
+    const chain = new EmbeddedChain({ nbits: 0x207fffff, templateIntervalMs: 60_000 });
+    const tp = generateAuthorityKeyPair();
+    const lines: string[] = [];
+    const server = new TdpServer({ host: '127.0.0.1', port: 0, authoritySecret: tp.secretKey, source: chain, maxCoinbaseOutputSize: 200, maxCoinbaseOutputSigops: 10, log: (l) => lines.push(l) });
+    const port = await server.start();
+    stops.push(() => server.stop());
+    for (const [size, sigops] of [[201, 4], [100, 11]] as const) {
+      const greedy = new TdpClient({ host: '127.0.0.1', port, authorityKey: tp.publicKey, coinbaseOutputMaxAdditionalSize: size, coinbaseOutputMaxAdditionalSigops: sigops });
+      stops.push(() => greedy.stop());
+      await expect(greedy.start()).rejects.toThrow(/closed/);
+      expect(greedy.current()).toBeNull();
+    }
+    expect(lines.join('\n')).toMatch(/CoinbaseOutputConstraints 201 bytes \/ 4 sigops above this provider's 200 \/ 10/);
+    const fits = new TdpClient({ host: '127.0.0.1', port, authorityKey: tp.publicKey, coinbaseOutputMaxAdditionalSize: 200, coinbaseOutputMaxAdditionalSigops: 10 });
+    stops.push(() => fits.stop());
+    await fits.start();
+    expect(fits.current()).not.toBeNull();
+  });
+
   it('a client with the wrong TP key is refused', async () => {
     const chain = new EmbeddedChain();
     const server = new TdpServer({ host: '127.0.0.1', port: 0, authoritySecret: generateAuthorityKeyPair().secretKey, source: chain });

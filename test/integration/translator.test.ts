@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { CpuMiner } from '../../agent/roles/cpu-miner/miner.js';
-import { Sv1JobSource } from '../../agent/net/sv1-job-source.js';
+import { Sv1JobSource } from '../../agent/upstream/sv1-job-source.js';
 import { STALE } from '../../agent/roles/translator/translator.js';
 import { leToBigInt } from '../../agent/bitcoin/index.js';
 import { startSv1Stack, waitFor, type Sv1Stack } from '../support/sv1-stack.js';

@@ -19,13 +19,26 @@ const targetOf = (nbits: number) => Buffer.from(Block.calculateTarget(nbits)).to
 export class BitcoindEmulator {
   height = 100;
   tip: Uint8Array = new Uint8Array(32).fill(0x11);
-  readonly nbits = 0x207fffff;
+  /** Compact network target (regtest's easiest by default; a pool that must never see a block candidate gets a hard one). */
+  readonly nbits: number;
   mempool: Uint8Array[] = [Uint8Array.from(Buffer.from(SEGWIT_TX, 'hex'))];
   readonly rejections: string[] = [];
   private server: http.Server | null = null;
   private waiters: (() => void)[] = [];
 
-  constructor(readonly user = 'rpcuser', readonly password = 'rpcpass') {}
+  constructor(
+    readonly user = 'rpcuser',
+    readonly password = 'rpcpass',
+    opts: { nbits?: number } = {},
+  ) {
+    this.nbits = opts.nbits ?? 0x207fffff;
+  }
+
+  /** Network difficulty as Core reports it (difficulty 1 = compact 0x1d00ffff). */
+  get difficulty(): number {
+    const target = (n: number) => BigInt(n & 0xffffff) << BigInt(8 * ((n >>> 24) - 3));
+    return Number((target(0x1d00ffff) * 1_000_000n) / target(this.nbits)) / 1_000_000;
+  }
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -110,10 +123,15 @@ export class BitcoindEmulator {
     }
     let body = '';
     for await (const chunk of req) body += chunk;
-    const { id, method, params } = JSON.parse(body) as { id: number; method: string; params: unknown[] };
-    const reply = (result: unknown, error: { code: number; message: string } | null = null): void => {
-      res.writeHead(error ? 500 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ result, error, id }));
-    };
+    const request = JSON.parse(body) as Call | Call[];
+    // A JSON-RPC batch (an array) gets an array of answers, as Core's HTTP server gives.
+    const answers = Array.isArray(request) ? await Promise.all(request.map((c) => this.call(c))) : await this.call(request);
+    const failed = !Array.isArray(answers) && answers.error !== null;
+    res.writeHead(failed ? 500 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(answers));
+  }
+
+  private async call({ id, method, params = [] }: Call): Promise<{ result: unknown; error: { code: number; message: string } | null; id: unknown }> {
+    const reply = (result: unknown, error: { code: number; message: string } | null = null) => ({ result, error, id });
     if (method === 'getblocktemplate') {
       const p = (params[0] ?? {}) as { rules?: string[]; longpollid?: string };
       if (!p.rules?.includes('segwit')) return reply(null, { code: -8, message: 'getblocktemplate must be called with the segwit rule set (call with {"rules": ["segwit"]})' });
@@ -127,10 +145,26 @@ export class BitcoindEmulator {
       return reply(this.template());
     }
     if (method === 'submitblock') {
+      // Core answers a call without the block with its usage text and code -1 (RPC_MISC_ERROR).
+      if (params.length === 0) return reply(null, { code: -1, message: 'submitblock "hexdata" ( "dummy" )' });
       const r = this.submit(String(params[0]));
       if (r) this.rejections.push(r);
       return reply(r);
     }
-    reply(null, { code: -32601, message: 'Method not found' });
+    // What pool software asks at start-up (NOMP-style pools: address check, chain, difficulty), in
+    // the shapes Bitcoin Core's RPC documents for them.
+    if (method === 'validateaddress') return reply({ isvalid: true, address: String(params[0]), scriptPubKey: '51', isscript: false, iswitness: false });
+    if (method === 'getdifficulty') return reply(this.difficulty);
+    if (method === 'getblockchaininfo') return reply({ chain: 'regtest', blocks: this.height, headers: this.height, bestblockhash: display(this.tip), difficulty: this.difficulty, initialblockdownload: false });
+    if (method === 'getnetworkinfo') return reply({ version: 270000, subversion: '/Satoshi:27.0.0/', protocolversion: 70016, connections: 0 });
+    if (method === 'getmininginfo') return reply({ blocks: this.height, difficulty: this.difficulty, networkhashps: 0, chain: 'regtest' });
+    if (method === 'getpeerinfo') return reply([]);
+    return reply(null, { code: -32601, message: 'Method not found' });
   }
+}
+
+interface Call {
+  id: unknown;
+  method: string;
+  params?: unknown[];
 }

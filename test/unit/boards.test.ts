@@ -51,7 +51,7 @@ describe('board definitions', () => {
   });
 
   it('chain links round-trip through their text form', () => {
-    for (const t of ['/dev/ttyS1', 'tcp://10.0.0.2:5555', 'tcp://[::1]:5555', 'unix:/run/hb0.sock', 'emulated:antminer-s9/2']) expect(formatLink(parseLink(t))).toBe(t.replace('[::1]', '::1'));
+    for (const t of ['/dev/ttyS1', 's9io:6', 's9io:7@/tmp/stand-in', 'tcp://10.0.0.2:5555', 'tcp://[::1]:5555', 'unix:/run/hb0.sock', 'emulated:antminer-s9/2']) expect(formatLink(parseLink(t))).toBe(t.replace('[::1]', '::1'));
     expect(() => parseLink('tcp://host:99999')).toThrow(BoardError);
     expect(() => parseLink('ttyS1')).toThrow(/not a chain link/);
   });

@@ -52,7 +52,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   'agent/sv2': ['agent/bitcoin'],
   'agent/sv1': ['agent/bitcoin'],
   'agent/channels': ['agent/bitcoin', 'agent/sv2', 'agent/templates'],
-  'agent/net': ['agent/bitcoin', 'agent/sv2', 'agent/sv1', 'agent/channels'],
+  // net is transport only: no channel state, no job sources (those are upstream/).
+  'agent/net': ['agent/bitcoin', 'agent/sv2', 'agent/sv1'],
   'agent/upstream': ['agent/bitcoin', 'agent/sv2', 'agent/sv1', 'agent/channels', 'agent/net'],
   'agent/templates': ['agent/bitcoin', 'agent/sv2', 'agent/net'],
   'agent/safety': ['agent', 'agent/api', 'agent/config', 'board', 'drivers', 'agent/bitcoin'],
@@ -95,6 +96,18 @@ describe('layer rules', () => {
       .filter(([f]) => layer(f) === 'agent/safety')
       .flatMap(([f, { local }]) => local.filter((t) => /^agent\/(net|upstream|sv2|sv1|roles|channels|templates)\//.test(t)).map((t) => `${f} → ${t}`));
     expect(bad).toEqual([]);
+  });
+
+  it('net is transport only: no protocol client, job source, channel state or template source', () => {
+    // The job sources (SV2 channel client, SV1 client, pool-list failover) live in upstream/;
+    // net/ carries bytes, frames and the setup exchange, and knows nothing of jobs or shares.
+    const bad = [...graph]
+      .filter(([f]) => layer(f) === 'agent/net')
+      .flatMap(([f, { local }]) => local.filter((t) => /^agent\/(upstream|channels|templates|roles|config|api)\//.test(t)).map((t) => `${f} → ${t}`));
+    expect(bad).toEqual([]);
+    const clients = [...graph.keys()].filter((f) => layer(f) === 'agent/net' && /(job-source|upstream|sv1-client|tdp-)/.test(f));
+    expect(clients).toEqual([]);
+    expect([...graph.keys()].filter((f) => layer(f) === 'agent/upstream').length).toBeGreaterThanOrEqual(4);
   });
 
   it('sv2, sv1 and bitcoin are pure: no sockets, timers, files or processes', () => {

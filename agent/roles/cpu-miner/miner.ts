@@ -8,7 +8,7 @@ import { buildHeader, concat, merkleRootFromPath, meetsTarget, sha256d } from '.
 import { HashWorkers } from './hash-workers.js';
 import { ClientChannel, type ActiveWork, type ClientJob } from '../../channels/client-channel.js';
 import type { JobSource, MiningJob } from '../../channels/mining-job.js';
-import { Sv2JobSource } from '../../net/sv2-job-source.js';
+import { Sv2JobSource } from '../../upstream/sv2-job-source.js';
 
 export interface CpuMinerOptions {
   /** Ordered failover list: the first that answers is used; better ones are re-tried meanwhile. */

@@ -9,7 +9,7 @@ import { CHIP_PROFILES } from '../../../drivers/asic/profiles.js';
 import type { SerialLink } from '../../../drivers/transport/serial-link.js';
 import { EmulatedHashboards } from '../../../board/emulated/hashboard.js';
 import { emulatedBoard, nominalBoardHashrate } from '../../../board/emulated/chain-profiles.js';
-import { poolListSource, type JobSourceFailover } from '../../net/job-source-failover.js';
+import { poolListSource, type JobSourceFailover } from '../../upstream/job-source-failover.js';
 import type { MiningShare } from '../../channels/mining-job.js';
 import { Metrics, serveMetrics } from '../../api/metrics.js';
 import { CgminerApi } from '../../api/cgminer.js';
@@ -308,7 +308,7 @@ export class MinerAgent {
     source.on('state', (s, info) => {
       if (this.source !== source) return;
       this.log(`pool ${s}: ${info.url} (${info.protocol})`);
-      if (s === 'up') this.poolIndex = source.activeIndex;
+      if (s === 'up') this.poolIndex = source.activeEntry; // a fallback_sv1 counts under its entry
       this.poolState = s === 'up' ? info : null;
       if (s === 'down') {
         this.scheduler.clearJob();
@@ -329,7 +329,7 @@ export class MinerAgent {
   }
 
   poolState: { url: string; protocol: 'sv2' | 'sv1' } | null = null;
-  /** Index in the configured list of the pool in use (or last used). */
+  /** Index in the configured list of the pool in use (or last used); its fallback_sv1 included. */
   private poolIndex = 0;
 
   private onShare(s: MiningShare, block: boolean, chain: number): void {
@@ -339,7 +339,7 @@ export class MinerAgent {
       this.log(`BLOCK candidate: job ${s.job.jobId} nonce ${s.nonce.toString(16).padStart(8, '0')}`);
     }
     const seq = this.source.submit(s);
-    if (seq !== null) this.ledger.submitted(this.source.activeIndex, chain, seq);
+    if (seq !== null) this.ledger.submitted(this.source.activeEntry, chain, seq);
   }
 
   /** Safety's hook: nothing more goes to the chips; the rings are voided. */
@@ -395,7 +395,8 @@ export class MinerAgent {
       profile: CHIP_PROFILES[hw.def.chip],
       expectedChips: hw.def.expectedChips,
       frequencyMHz: cc.frequency,
-      ...('baud' in cc.link && cc.link.baud ? { maxBaud: cc.link.baud } : {}),
+      // A link whose firmware fixes the host rate (bitaxe-raw bridge) caps it below the board's.
+      ...(hw.maxBaud ? { maxBaud: hw.maxBaud } : 'baud' in cc.link && cc.link.baud ? { maxBaud: cc.link.baud } : {}),
       difficultyShift: this.difficultyShift,
       versionMask: this.cfg.asicBoost ? 0x1fffe000 : 0,
       ...(hw.reset

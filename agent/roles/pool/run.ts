@@ -1,7 +1,7 @@
 // Wires a pool from its configuration: template source, pool, /metrics.
 import type http from 'node:http';
 import { EmbeddedChain } from '../../templates/embedded-chain.js';
-import { BitcoindRpc } from '../../templates/bitcoind-rpc.js';
+import { localTemplateSource } from '../template-provider/local-source.js';
 import { TdpClient } from '../../templates/tdp-client.js';
 import type { TemplateSource } from '../../templates/source.js';
 import { Pool } from './pool.js';
@@ -34,12 +34,14 @@ export async function runPool(c: ResolvedPoolConfig, log: (l: string) => void, o
   const tp = c.template_provider;
   let chain: EmbeddedChain | null = null;
   let source: TemplateSource;
-  if (tp.type === 'bitcoind') source = new BitcoindRpc({ url: tp.rpc_url, user: tp.rpc_user, password: tp.rpc_password });
-  else if (tp.type === 'sv2') {
+  if (tp.type === 'sv2') {
     const a = splitHostPort(tp.address);
     source = new TdpClient({ host: a.host, port: a.port, authorityKey: tp.public_key ? decodeAuthorityPublicKey(tp.public_key) : null, insecure: !tp.public_key, log });
     if (!tp.public_key) log(`template provider ${tp.address}: no public_key configured, its identity is NOT checked`);
-  } else source = chain = new EmbeddedChain({ nbits: tp.nbits, templateIntervalMs: tp.template_interval_ms });
+  } else {
+    source = localTemplateSource(tp);
+    if (source instanceof EmbeddedChain) chain = source;
+  }
   const listen = splitHostPort(c.listen_address);
   let pool!: Pool;
   const port = await listenWithFallback(

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { Endpoint } from '../../net/failover.js';
-import { Sv2Upstream, type Sv2Channel } from '../../net/sv2-upstream.js';
+import { Sv2Upstream, type Sv2Channel } from '../../upstream/sv2-upstream.js';
 import { limitPerAddress } from '../../net/peer-limits.js';
 import type { MiningJob } from '../../channels/mining-job.js';
 import { ExtranonceAllocator } from '../../channels/extranonce.js';
@@ -60,6 +60,9 @@ export interface TranslatorOptions {
   stepDeadlineMs?: number;
   log?: (line: string) => void;
 }
+
+/** What a configuration reload may change while miners stay connected. */
+export type TranslatorLiveOptions = Pick<TranslatorOptions, 'upstreams' | 'sharesPerMinute' | 'minMinerHashrate' | 'vardiffMinHashrate' | 'maxConnections' | 'maxLineBytes' | 'maxLinesPerSecond' | 'maxWorkerLabels'>;
 
 /** Per-miner state the translator keeps on each Sv1Downstream. */
 interface Miner {
@@ -319,11 +322,32 @@ export class Translator extends EventEmitter<TranslatorEvents> implements Downst
     const target = this.opts.vardiff ? capAtNetwork(difficultyShareTarget(advertisedDifficulty(initial)), c.lastJob) : this.followUpstream(c.target);
     const m: Miner = {
       channel, local, prefix: channel.extranoncePrefix.slice(), allocIndex, jobs: new Map(), stale: new Set(), seen: new Set(), target, lastJob: null, resends: 0, label: 'other',
-      vardiff: this.opts.vardiff ? new Vardiff({ sharesPerMinute: this.opts.sharesPerMinute, minHashrate: this.floorHashrate, ...(this.opts.vardiffMinIntervalMs !== undefined ? { minIntervalMs: this.opts.vardiffMinIntervalMs } : {}) }, targetToHashrate(target, this.opts.sharesPerMinute), Date.now()) : null,
+      vardiff: this.opts.vardiff ? this.newVardiff(targetToHashrate(target, this.opts.sharesPerMinute)) : null,
     };
     d.data = m;
     c.miners.add(d);
     return { extranonce1: concat(channel.extranoncePrefix, local), extranonce2Size: e2 };
+  }
+
+  private newVardiff(hashrate: number): Vardiff {
+    return new Vardiff({ sharesPerMinute: this.opts.sharesPerMinute, minHashrate: this.floorHashrate, ...(this.opts.vardiffMinIntervalMs !== undefined ? { minIntervalMs: this.opts.vardiffMinIntervalMs } : {}) }, hashrate, Date.now());
+  }
+
+  /**
+   * A configuration reload: the upstream list (kept on the pool in use when it heads the new
+   * list), the share rate and hashrate bounds (connected miners' vardiff restarts from its
+   * current estimate under them), and the limits new connections get.
+   */
+  reconfigure(live: TranslatorLiveOptions): void {
+    const vardiffChanged = live.sharesPerMinute !== this.opts.sharesPerMinute || live.minMinerHashrate !== this.opts.minMinerHashrate || live.vardiffMinHashrate !== this.opts.vardiffMinHashrate;
+    if (live.upstreams !== this.opts.upstreams) this.upstream.setPools(live.upstreams);
+    Object.assign(this.opts, live);
+    if (this.server) this.server.maxConnections = this.opts.maxConnections;
+    if (!vardiffChanged) return;
+    for (const d of this.miners) {
+      const m = d.data as Miner | null;
+      if (m?.vardiff) m.vardiff = this.newVardiff(m.vardiff.hashrate);
+    }
   }
 
   /** Vardiff's floor: an initial estimate too high for a small miner must not also bound it. */

@@ -6,7 +6,7 @@ import {
   MAX_DIFFICULTY, Sv1Error, advertisedDifficulty, difficultyShareTarget, notifyParams, parseConfigureResult, parseNotify, parseSetDifficulty, parseSetExtranonce, parseSuggestDifficulty,
 } from '../../../agent/sv1/index.js';
 import { rolledVersion } from '../../../agent/roles/translator/sv1-share.js';
-import { truncateUtf8 } from '../../../agent/net/sv2-upstream.js';
+import { truncateUtf8 } from '../../../agent/upstream/sv2-upstream.js';
 
 describe('SV1 parsing the translator and client add', () => {
   it('configure results: granted mask, refused, not an object', () => {

@@ -4,7 +4,7 @@
 // one sets up (SV2 fails ⇒ SV1 ⇒ SV2 again). Losing the active source starts over from the top.
 import { EventEmitter } from 'node:events';
 import type { JobSource, JobSourceEvents, MiningShare } from '../channels/mining-job.js';
-import { Backoff } from './failover.js';
+import { Backoff } from '../net/failover.js';
 import { parsePoolUrl } from '../sv2/keys.js';
 import { Sv2Error } from '../sv2/errors.js';
 import { Sv1JobSource } from './sv1-job-source.js';
@@ -14,7 +14,9 @@ import { Sv2JobSource } from './sv2-job-source.js';
 export type JobSourceFactory = () => JobSource;
 
 export interface JobSourceFailoverOptions {
-  sources: { name: string; make: JobSourceFactory }[];
+  /** In order of preference; `entry`: the configured pool entry a source serves (an entry's
+   * fallback_sv1 is a source of its own under the same entry). */
+  sources: { name: string; make: JobSourceFactory; entry?: number }[];
   /** How often a fallback checks whether a better source sets up again (default 30 s). */
   retryIntervalMs?: number;
   backoff?: Backoff;
@@ -40,6 +42,11 @@ export class JobSourceFailover extends EventEmitter<JobSourceEvents> implements 
   /** Index of the source in use (−1 while none). */
   get activeIndex(): number {
     return this.active?.index ?? -1;
+  }
+
+  /** The configured pool entry of the source in use (−1 while none): what share counts are kept by. */
+  get activeEntry(): number {
+    return this.active ? (this.opts.sources[this.active.index]!.entry ?? this.active.index) : -1;
   }
 
   constructor(readonly opts: JobSourceFailoverOptions) {
@@ -221,16 +228,16 @@ export function poolListSource(entries: PoolEntry[], o: PoolListOptions): JobSou
       new Sv1JobSource({ host, port, user, ...(password ? { password } : {}), ...(rolling ? {} : { versionRollingMask: 0 }), ...timeout, ...log });
     if (url.scheme === 'stratum+tcp') {
       if (e.fallbackSv1 !== undefined) throw new PoolEntryError(i, 'fallback_sv1 belongs to stratum2+tcp entries; this one is already SV1');
-      sources.push({ name: e.url, make: sv1(url.host, url.port) });
+      sources.push({ name: e.url, make: sv1(url.host, url.port), entry: i });
       return;
     }
     if (!url.authorityKey && !(e.insecure ?? o.insecure)) throw new PoolEntryError(i, `${e.url} has no authority key (…/<authority_pubkey>); without it the pool is not authenticated`);
     const pools = [{ host: url.host, port: url.port, authorityKey: url.authorityKey, insecure: !url.authorityKey }];
-    sources.push({ name: e.url, make: () => new Sv2JobSource({ pools, user, nominalHashrate: o.nominalHashrate, failFast: true, versionRolling: rolling, ...(o.stepDeadlineMs !== undefined ? { stepDeadlineMs: o.stepDeadlineMs } : {}), ...timeout, ...log }) });
+    sources.push({ name: e.url, entry: i, make: () => new Sv2JobSource({ pools, user, nominalHashrate: o.nominalHashrate, failFast: true, versionRolling: rolling, ...(o.stepDeadlineMs !== undefined ? { stepDeadlineMs: o.stepDeadlineMs } : {}), ...timeout, ...log }) });
     if (e.fallbackSv1 !== undefined) {
       const fb = parseEntryUrl(e.fallbackSv1, i);
       if (fb.scheme !== 'stratum+tcp') throw new PoolEntryError(i, `fallback_sv1 must be a stratum+tcp:// URL, got ${e.fallbackSv1}`);
-      sources.push({ name: e.fallbackSv1, make: sv1(fb.host, fb.port) });
+      sources.push({ name: e.fallbackSv1, make: sv1(fb.host, fb.port), entry: i });
     }
   });
   return new JobSourceFailover({

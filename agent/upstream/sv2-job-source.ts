@@ -2,7 +2,7 @@
 // failover over stratum2+tcp endpoints), its jobs and shares in the internal job model.
 import { EventEmitter } from 'node:events';
 import type { JobSource, JobSourceEvents, MiningShare } from '../channels/mining-job.js';
-import type { Endpoint } from './failover.js';
+import type { Endpoint } from '../net/failover.js';
 import { Sv2Upstream, type Sv2Channel } from './sv2-upstream.js';
 
 export interface Sv2JobSourceOptions {

@@ -10,8 +10,8 @@ import {
   LineDecoder, Sv1Error, difficultyShareTarget, encodeLine, parseConfigureResult, parseLine, parseNotify, parseReconnect, parseSetDifficulty, parseSetExtranonce, parseSubscribeResult,
   hex8, prevhashToHeaderBytes, u32Param, type Sv1Message,
 } from '../sv1/index.js';
-import { Backoff } from './failover.js';
-import { dial } from './noise-socket.js';
+import { Backoff } from '../net/failover.js';
+import { dial } from '../net/noise-socket.js';
 
 export interface Sv1JobSourceOptions {
   host: string;

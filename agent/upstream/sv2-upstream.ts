@@ -4,9 +4,9 @@
 // the agent's MiningJob model. The agent's SV2 JobSource is one upstream with one channel; the
 // translator opens one aggregated channel or one channel per SV1 miner on the same connection.
 import { EventEmitter } from 'node:events';
-import { Failover, type Endpoint, type SessionEnd } from './failover.js';
-import { DEFAULT_STEP_DEADLINE_MS, MessageConnection, type SetupSuccess } from './message-connection.js';
-import type { FrameConnection } from './frame-connection.js';
+import { Failover, type Endpoint, type SessionEnd } from '../net/failover.js';
+import { DEFAULT_STEP_DEADLINE_MS, MessageConnection, type SetupSuccess } from '../net/message-connection.js';
+import type { FrameConnection } from '../net/frame-connection.js';
 import { messageFrame, type Message } from '../sv2/codec.js';
 import {
   CloseChannel, MiningFlags, MiningSuccessFlags, OpenExtendedMiningChannel, OpenStandardMiningChannel, Protocol, RequestExtensions, SubmitSharesExtended, SubmitSharesStandard, UpdateChannel,
@@ -335,6 +335,13 @@ export class Sv2Upstream extends EventEmitter<Sv2UpstreamEvents> {
   stop(): void {
     this.failover?.stop();
     this.conn?.close();
+  }
+
+  /** A new pool list (configuration reload): kept on the pool in use when it heads the new list. */
+  setPools(pools: Endpoint[]): void {
+    if (pools.length === 0) throw new RangeError('at least one pool is needed');
+    this.opts.pools = pools;
+    this.failover?.setEndpoints(pools);
   }
 
   /** @internal */

@@ -5,16 +5,22 @@ import { sha256dPair } from './sha256d64.js';
 
 const pair = (a: Uint8Array, b: Uint8Array): Uint8Array => sha256dPair(a, b);
 
-/** Root from the coinbase txid and the path of its siblings, deepest first. */
-export function merkleRootFromPath(coinbaseTxid: Uint8Array, path: readonly Uint8Array[]): Uint8Array {
-  if (path.length === 0) return coinbaseTxid;
-  // Two scratch nodes in turn; only the root is a fresh array.
+/** Root from the coinbase txid and the path of its siblings, deepest first; written to `out` when
+ * given (which may not alias the txid), else to a fresh array. */
+export function merkleRootFromPath(coinbaseTxid: Uint8Array, path: readonly Uint8Array[], out?: Uint8Array): Uint8Array {
+  if (path.length === 0) {
+    if (!out) return coinbaseTxid;
+    out.set(coinbaseTxid);
+    return out;
+  }
+  // Two scratch nodes in turn; only the root is written to `out` (or a fresh array).
   let root = coinbaseTxid;
-  const a = new Uint8Array(32);
-  const b = new Uint8Array(32);
-  for (let i = 0; i < path.length; i++) root = sha256dPair(root, path[i]!, i === path.length - 1 ? new Uint8Array(32) : i % 2 ? b : a);
+  for (let i = 0; i < path.length; i++) root = sha256dPair(root, path[i]!, i === path.length - 1 ? (out ?? new Uint8Array(32)) : i % 2 ? nodeB : nodeA);
   return root;
 }
+
+const nodeA = new Uint8Array(32);
+const nodeB = new Uint8Array(32);
 
 /** The path for the first transaction (the coinbase) of a block whose txids are `txids`. */
 export function merklePathForFirst(txids: readonly Uint8Array[]): Uint8Array[] {

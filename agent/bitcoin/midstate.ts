@@ -33,20 +33,23 @@ export function finishFromMidstate(state: Uint32Array, tail16: Uint8Array): Uint
 }
 
 const padBlock = new Uint8Array(128);
+/** The running state of sha256FromState (the caller's is left as it was). */
+const scratch = new Uint32Array(8);
 
 /**
  * SHA-256 of a message whose first `done` bytes (a multiple of 64) are already compressed into
  * `state`, given the rest: lets a miner hash a coinbase once up to its extranonce and then only
- * the blocks that change. `state` is not modified.
+ * the blocks that change. `state` is not modified; the digest goes to `out` when given (no allocation).
  */
-export function sha256FromState(state: Uint32Array, done: number, rest: Uint8Array): Uint8Array {
-  const s = state.slice();
+export function sha256FromState(state: Uint32Array, done: number, rest: Uint8Array, out?: Uint8Array): Uint8Array {
+  const s = scratch;
+  s.set(state);
   const full = rest.length & ~63;
   for (let o = 0; o < full; o += 64) compress(s, rest, o);
   const left = rest.length - full;
   const blocks = left + 9 > 64 ? 2 : 1;
   padBlock.fill(0, 0, 64 * blocks);
-  padBlock.set(rest.subarray(full), 0);
+  for (let i = 0; i < left; i++) padBlock[i] = rest[full + i]!;
   padBlock[left] = 0x80;
   const bits = (done + rest.length) * 8;
   const end = 64 * blocks;
@@ -56,5 +59,5 @@ export function sha256FromState(state: Uint32Array, done: number, rest: Uint8Arr
   padBlock[end - 4] = (bits >>> 24) & 0xff;
   padBlock[end - 5] = Math.floor(bits / 2 ** 32) & 0xff;
   for (let o = 0; o < end; o += 64) compress(s, padBlock, o);
-  return stateBytes(s);
+  return stateBytes(s, out);
 }

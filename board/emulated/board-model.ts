@@ -54,6 +54,8 @@ export interface EmulatedChainHooks {
   isPowered(): boolean;
   inReset(): boolean;
   chipTemperature(): number;
+  /** The bus behind a chip's own I2C master, where the definition puts sensors there (S9: chip 61). */
+  i2cMaster: { chip: number; bus: EmulatedI2cBus } | null;
 }
 
 interface ChainState {
@@ -185,7 +187,15 @@ export class EmulatedBoard {
       isPowered: () => this.isPowered(i),
       inReset: () => this.inReset(i),
       chipTemperature: () => this.chipTemperature(i),
+      i2cMaster: this.chipBusOf(i),
     };
+  }
+
+  private chipBusOf(chain: number): { chip: number; bus: EmulatedI2cBus } | null {
+    for (const s of this.definition.sensors) {
+      if ('bus' in s && s.bus.kind === 'chip' && s.bus.chain === chain) return { chip: s.bus.chip, bus: this.i2c(busKey(s.bus)) };
+    }
+    return null;
   }
 
   // --- faults ---
@@ -234,6 +244,17 @@ export class EmulatedBoard {
   }
 
   /** The chain's power controller stops answering (its PIC hangs or the bus breaks). */
+  /** S9 PICs by chain, for what only the part itself knows (when its dead-man ran out). */
+  private readonly pics = new Map<number, PicModel>();
+
+  /** When chain `chain`'s PIC cut its board for missing heartbeats (emulated ms), or null. */
+  picTrippedAt(chain: number): number | null {
+    const pic = this.pics.get(chain);
+    if (!pic) throw new Error(`chain ${chain} has no S9 PIC`);
+    pic.powered(); // the PIC checks its dead-man whenever it is looked at
+    return pic.trippedAt;
+  }
+
   powerControllerSilent(chain: number, silent = true): void {
     const c = this.definition.chains.find((x) => x.index === chain);
     if (!c || c.power.kind === 'none' || c.power.kind === 'ds4432u') throw new Error(`chain ${chain} has no I2C power controller`);
@@ -284,6 +305,17 @@ export class EmulatedBoard {
     return s;
   }
 
+  /**
+   * Steps a frozen clock (clock.freeze()) by `ms` emulated ms, the physics brought up to date every
+   * `stepMs` as the ticker does in real time: a test decides when time passes.
+   */
+  advance(ms: number, stepMs = 100): void {
+    for (let t = 0; t < ms; t += stepMs) {
+      this.clock.advance(Math.min(stepMs, ms - t));
+      this.refresh();
+    }
+  }
+
   private airflow(): number {
     if (this.motors.length === 0) return 1; // no controlled fan: an external fan we cannot see
     return this.motors.reduce((a, m) => a + m.airflow(), 0) / this.motors.length;
@@ -309,6 +341,7 @@ export class EmulatedBoard {
       case 's9-pic': {
         const pic = new PicModel(this.clock, this.opts.picTimeoutMs, this.opts.picBootMs);
         this.i2c(busKey(p.bus)).attach(p.address, pic);
+        this.pics.set(chain, pic);
         return () => pic.powered();
       }
       case 'tps546': {

@@ -10,16 +10,20 @@ import { EventEmitter } from 'node:events';
 import { finishFromMidstate, sha256Of32 } from '../../agent/bitcoin/index.js';
 import { putLe32 as putLe } from '../../agent/bitcoin/bytes.js';
 import { bitPositions, depositBits } from '../../drivers/asic/bits.js';
-import { CommandParser, type HostCommand } from '../../drivers/asic/command-parser.js';
-import { preamble } from '../../drivers/asic/frame.js';
-import type { DecodedJob } from '../../drivers/asic/job.js';
 import type { ChipProfile } from '../../drivers/asic/profiles.js';
-import { composeNonce, counterSpan, encodeNonceReply, encodeRegisterReply, type NonceSplit } from '../../drivers/asic/nonce.js';
+import { composeNonce, counterSpan, type NonceSplit } from '../../drivers/asic/nonce.js';
+import { HostFrameReader, nonceReplyBody, registerReplyBody, replyPreamble, type ChipCommand, type WireJob } from './chip-wire.js';
 import { sha256d } from '../../agent/bitcoin/hash.js';
 import { leadingZeroBits } from '../../agent/bitcoin/target.js';
 import { CLKI_HZ, RESET_BAUD, baudFromDivider, decodeTicketMask, versionMaskFromRegister } from '../../drivers/asic/registers.js';
 import { CHIP_RULES, INV_CLKO_REACH, lockedMHz, type ChipRules } from './chip-rules.js';
 import { lineTimeMs, type SerialLink } from '../../drivers/transport/serial-link.js';
+import type { EmulatedI2cBus } from './i2c-bus.js';
+import { I2cMasterModel } from './i2c-master-model.js';
+
+/** BM1387 register 0x20, "general I2C command": the chip-hosted I2C master (bOSminer
+ * braiins-os bm1387/i2c.rs; digest asic-hardware.md §1 register table and §3.2). */
+const I2C_COMMAND_REGISTER = 0x20;
 
 /** How far ahead of the wall clock a paced line's arrivals may run. */
 const MAX_LINE_LEAD_MS = 250;
@@ -40,6 +44,9 @@ export interface EmulatedChainOptions {
   /** The board around the chain (board/emulated/board-model.ts): supply and reset gate the chips,
    * and the chain reports the power it draws. Without it the chain is always powered. */
   board?: { isPowered(): boolean; inReset(): boolean; setLoad(watts: number): void; wattsAtNominal: number; nominal: number };
+  /** A chip whose own I2C master drives a bus of the board (S9: chip 61, its TMP451): writes of
+   * its I2C command register start a transfer on `bus`, reads of it return the master's state. */
+  i2cMaster?: { chip: number; bus: EmulatedI2cBus };
   /** Chips per voltage domain on a multi-domain board (S21 Pro: 5): above the reset rate a domain
    * boundary passes the line only once it is configured (mujina REFERENCE.md "The Serial Chain"). */
   domainSize?: number;
@@ -55,7 +62,7 @@ export interface ChainFaults {
 }
 
 interface ChipJob {
-  job: DecodedJob;
+  job: WireJob;
   startedAt: number;
   /** Random phase in [0, 1): sample j is search position (j + phase)·stride, reached at that time. */
   phase: number;
@@ -95,7 +102,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   readonly chips: EmulatedChip[];
   readonly faults: ChainFaults = { crcNoise: 0, garbage: 0, lateMs: 0 };
   readonly stats: EmulatedChainStats = { hashes: 0, nonces: 0, rehashed: 0, crcErrors: 0, jobs: 0 };
-  private parser: CommandParser;
+  private parser: HostFrameReader;
   private baud = RESET_BAUD;
   private replyLength: number;
   private timer: NodeJS.Timeout | null = null;
@@ -108,6 +115,8 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   private readonly digest = new Uint8Array(32);
   private readonly onData = (b: Uint8Array, at?: number) => this.receive(b, at);
   private readonly rules: ChipRules;
+  /** The I2C master of opts.i2cMaster.chip, if the board wires one. */
+  private readonly i2c: { chip: number; master: I2cMasterModel } | null;
 
   /**
    * The search positions the chips have covered so far: each real hash stands for `stride` of them.
@@ -125,9 +134,11 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     super();
     this.profile = opts.profile;
     this.rules = CHIP_RULES[opts.profile.name];
-    this.parser = new CommandParser(opts.profile);
+    // The chips read the wire with their own reader (chip-wire.ts), not the driver's encoder's inverse.
+    this.parser = new HostFrameReader(opts.profile.name);
     this.replyLength = opts.profile.initialReplyLength;
     this.chips = Array.from({ length: opts.chips }, (_, i) => new EmulatedChip(i));
+    this.i2c = opts.i2cMaster ? { chip: opts.i2cMaster.chip, master: new I2cMasterModel(opts.i2cMaster.bus) } : null;
     // An odd stride visits every residue of the version/core dimensions, so samples spread over
     // the whole search space instead of one version or one core.
     this.stride = 2 ** opts.difficultyShift + 1;
@@ -283,7 +294,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     this.stats.crcErrors += this.parser.crcErrors - before;
   }
 
-  private execute(cmd: HostCommand, at: number): void {
+  private execute(cmd: ChipCommand, at: number): void {
     const chips = this.reachable();
     if (cmd.kind !== 'job' && cmd.kind !== 'read') this.cond = null;
     switch (cmd.kind) {
@@ -333,6 +344,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
       c.coreWords.clear();
     }
     if (register === 0x3c) c.coreWords.add(value);
+    if (this.i2c && c.index === this.i2c.chip && register === I2C_COMMAND_REGISTER) this.i2c.master.write(value);
     c.registers.set(register, value);
   }
 
@@ -354,18 +366,19 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
   private replyRegister(c: EmulatedChip, register: number): void {
     const p = this.profile;
     let value = c.registers.get(register) ?? 0;
+    if (this.i2c && c.index === this.i2c.chip && register === I2C_COMMAND_REGISTER) value = this.i2c.master.read();
     const address = c.address ?? 0;
     if (register === p.registers.chipId) {
       value = ((p.chipId << 16) | (p.chipIdByte << 8) | (p.framing === 'bm1387' ? address : 0)) >>> 0;
     }
-    this.send(encodeRegisterReply(p, this.replyLength, { value, address, register }), 0, this.garbles(c));
+    this.send(registerReplyBody(p.name, this.replyLength, { value, address, register }), 0, this.garbles(c));
   }
 
   // ---- chips → host -------------------------------------------------------------------------
 
   private send(body: Uint8Array, delayMs: number, garbled = false): void {
     const f = this.faults;
-    let out = Buffer.concat([Buffer.from(preamble(this.profile.framing, 'reply')), body]);
+    let out = Buffer.concat([replyPreamble(this.profile.name), body]);
     if (garbled || (f.crcNoise > 0 && Math.random() < f.crcNoise)) {
       out = Buffer.from(out);
       out[out.length - 2]! ^= 1 << Math.floor(Math.random() * 8);
@@ -466,12 +479,12 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
         this.stats.nonces++;
         this.emit('nonce', { chip: c.index, nonce });
         const excess = Math.max(0, Math.min(255, 2 * (leadingZeroBits(hash) - needZeros)));
-        this.send(encodeNonceReply(p, { nonce, jobId: job.jobId, slot: p.jobFormat === 'header' ? slot % p.subCores : slot, versionField: version >>> 13, excess }), this.faults.lateMs, garbled);
+        this.send(nonceReplyBody(p.name, p.replyLength, { nonce, jobId: job.jobId, slot: p.jobFormat === 'header' ? slot % p.subCores : slot, versionField: version >>> 13, excess }), this.faults.lateMs, garbled);
       }
     }
   }
 
-  private hashMidstate(job: DecodedJob, slot: number, nonce: number): Uint8Array {
+  private hashMidstate(job: WireJob, slot: number, nonce: number): Uint8Array {
     const t = this.tail;
     t.set(job.merkleTail!, 0);
     putLe(t, 4, job.ntime);
@@ -480,7 +493,7 @@ export class EmulatedChain extends EventEmitter<{ job: [number]; nonce: [{ chip:
     return sha256Of32(finishFromMidstate(job.midstates[slot]!, t), this.digest);
   }
 
-  private hashHeader(job: DecodedJob, version: number, nonce: number): Uint8Array {
+  private hashHeader(job: WireJob, version: number, nonce: number): Uint8Array {
     const h = this.header;
     putLe(h, 0, version);
     h.set(job.prevHash!, 4);

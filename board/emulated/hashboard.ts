@@ -21,6 +21,8 @@ export interface HashboardOptions {
   tickMs?: number;
   /** The emulated board around chain n (supply, reset, power drawn; see EmulatedChainOptions.board). */
   board?: (n: number) => EmulatedChainOptions['board'];
+  /** The board bus behind chain n's I2C-master chip (see EmulatedChainOptions.i2cMaster). */
+  i2cMaster?: (n: number) => EmulatedChainOptions['i2cMaster'] | null | undefined;
 }
 
 export class EmulatedHashboards {
@@ -46,6 +48,7 @@ export class EmulatedHashboards {
       ...(this.opts.hashrateScale !== undefined ? { hashrateScale: this.opts.hashrateScale } : {}),
       ...(this.opts.tickMs !== undefined ? { tickMs: this.opts.tickMs } : {}),
       ...(this.opts.board?.(i) ? { board: this.opts.board(i)! } : {}),
+      ...(this.opts.i2cMaster?.(i) ? { i2cMaster: this.opts.i2cMaster(i)! } : {}),
     });
     this.chains[i] = chain;
     return chain;

@@ -35,6 +35,8 @@ export class PicModel implements I2cDeviceModel {
   /** Heartbeats received, for tests. */
   heartbeats = 0;
   watchdogTrips = 0;
+  /** When (emulated ms) the last trip's dead-man ran out: its last heartbeat plus the timeout. */
+  trippedAt: number | null = null;
 
   constructor(
     private readonly clock: EmulatedClock,
@@ -61,6 +63,7 @@ export class PicModel implements I2cDeviceModel {
     if (this.enabled && this.clock.now() - this.lastHeartbeat > this.timeoutMs) {
       this.enabled = false;
       this.watchdogTrips++;
+      this.trippedAt = this.lastHeartbeat + this.timeoutMs;
       this.events.onWatchdogTrip?.();
     }
   }

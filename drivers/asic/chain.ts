@@ -5,17 +5,19 @@
 // its share and network targets and an opaque tag that comes back with each share.
 import { EventEmitter } from 'node:events';
 import { lineTimeMs, type SerialLink } from '../transport/serial-link.js';
-import { putLe32 as putLe } from '../../agent/bitcoin/bytes.js';
 import { popcount } from './bits.js';
 import { chainInactive, readRegister, setAddress, writeRegister } from './frame.js';
-import { sha256d } from '../../agent/bitcoin/hash.js';
-import { leadingZeroBits, meetsTarget } from '../../agent/bitcoin/target.js';
 import { relayWrites, type BringUpStep } from './bringup.js';
-import { encodeJob, type ChipWork } from './job.js';
-import { type NonceReply, chipOfNonce, coreOfNonce, counterSpan, decodeNonceReply, decodeRegisterReply, log2, spreadOffsets, sweepSeconds, type NonceSplit, type RegisterReply } from './nonce.js';
+import { encodeJob, encodeJobInto, jobFrameLength, type ChipWork } from './job.js';
+import type { ChipCounters, DispatchWork, FoundShare } from './work.js';
+import { JobRing } from './job-ring.js';
+import { NonceIntake } from './nonce-intake.js';
+import { counterSpan, decodeRegisterReply, log2, spreadOffsets, sweepSeconds, type RegisterReply } from './nonce.js';
 import { CORE_SLOTS, type ChipProfile } from './profiles.js';
 import { RESET_BAUD, baudFromDivider, fastestDivider, encodePll, encodeTicketMask, solvePll, versionRollingRegister, pllFrequencyMHz } from './registers.js';
 import { ReplyParser } from './reply.js';
+
+export type { ChipCounters, DispatchWork, FoundShare } from './work.js';
 
 export class ChainError extends Error {
   override readonly name = 'ChainError';
@@ -61,25 +63,6 @@ export interface ChainDriverOptions {
   log?: (line: string) => void;
 }
 
-/** Work for a chain, with what the driver needs to classify what comes back. */
-export interface DispatchWork<T = unknown> extends ChipWork {
-  /** Share target, 32 bytes LE. */
-  shareTarget: Uint8Array;
-  /** Network target, 32 bytes LE: a hash under it is a block candidate. */
-  networkTarget: Uint8Array;
-  tag: T;
-}
-
-export interface FoundShare<T = unknown> {
-  work: DispatchWork<T>;
-  nonce: number;
-  version: number;
-  hash: Uint8Array;
-  chip: number;
-  core: number;
-  block: boolean;
-}
-
 export interface InitReport {
   found: number;
   expected: number;
@@ -91,29 +74,14 @@ export interface InitReport {
   workIntervalMs: number;
 }
 
-export interface ChipCounters {
-  nonces: number;
-  hwErrors: number;
-  duplicates: number;
-  /** Valid nonces per core. */
-  cores: Uint32Array;
+/** A reusable transmit buffer: the link may hold a written buffer until it has gone out. */
+interface TxBuffer {
+  buf: Uint8Array;
+  /** The view last written, kept while the frame length stays the same (it does, job after job). */
+  view: Uint8Array;
 }
 
-interface RingSlot<T> {
-  work: DispatchWork<T>;
-  /** The 80-byte header with everything but version and nonce filled in: built at the first
-   * reply (most jobs of a fast chain never get one), as is the duplicate filter. */
-  header: Uint8Array | null;
-  seen: Set<number> | null;
-  /** The work this id carried before (a chain at most RING_HISTORY long): a late reply may be for it. */
-  previous: RingSlot<T> | null;
-  /** Open-core null work: what the chips find on it is dropped, neither share nor hardware error. */
-  nullWork?: boolean;
-}
-
-/** Earlier occupants of a job id kept for late replies: with work streamed at the line rate an S9's
- * 128 ids turn every ~0.12 s, and a reply through a socket or a loaded host can take longer. */
-const RING_HISTORY = 3;
+const noop = () => {};
 
 export interface ChainDriverEvents<T> {
   share: [FoundShare<T>];
@@ -130,10 +98,11 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
   readonly stats = { nonces: 0, hwErrors: 0, duplicates: 0, stale: 0, jobs: 0, crcErrors: 0, skippedBytes: 0 };
   private readonly link: SerialLink;
   private readonly parser: ReplyParser;
-  private readonly ring = new Map<number, RingSlot<T>>();
+  private readonly ring: JobRing<T>;
+  private readonly intake: NonceIntake<T>;
+  /** Work objects this driver may still refer to: a caller that reuses them must wait this many dispatches. */
+  readonly retainedWork: number;
   private jobIndex = 0;
-  private split: NonceSplit = { addressStep: 1 };
-  private ticketZeros = 32;
   private ticketDifficulty: number;
   private collecting: ((r: RegisterReply) => void) | null = null;
   private startedAt = 0;
@@ -144,9 +113,6 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
   /** Seconds after which the chips have searched a job completely. */
   private sweepS = 1;
   private sweep = { mhz: 0, span: 0, hcn: 0, key: -1 };
-  /** The ids open-core work went out under; replies to it may come until openCoreUntil. */
-  private readonly openCoreIds = new Set<number>();
-  private openCoreUntil = 0;
   /** CHIP_NONCE_OFFSET writes held for after the first job (the S21 Pro capture's order). */
   private pendingOffsets: Uint8Array[] | null = null;
 
@@ -161,7 +127,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     const p = this.profile;
     this.sweepS = p.jobFormat === 'header' ? Math.max(1, 2 ** key / p.subCores) * (s.hcn / 25e6) : sweepSeconds(p, s.mhz, s.span, Math.max(1, key));
   }
-  private readonly onData = (b: Uint8Array) => this.intake(b);
+  private readonly onData = (b: Uint8Array) => this.take(b);
   private readonly onClose = (e: Error | null) => {
     this.closed = true;
     this.emit('closed', e);
@@ -173,7 +139,13 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     this.link = opts.link;
     this.parser = new ReplyParser(this.profile.framing, this.profile.initialReplyLength);
     this.ticketDifficulty = opts.ticketDifficulty ?? this.profile.defaultTicketDifficulty;
-    this.ticketZeros = 32 + log2(this.ticketDifficulty) - (opts.difficultyShift ?? 0);
+    this.ring = new JobRing<T>(this.profile.jobIds);
+    this.retainedWork = JobRing.retained(this.profile.jobIds.length);
+    this.intake = new NonceIntake<T>(this.profile, this.ring, this.stats, this.chips, {
+      share: (found) => this.emit('share', found),
+      hwError: (chip, core) => this.emit('hwerror', { chip, core, reason: 'ticket' }),
+    });
+    this.intake.ticketZeros = 32 + log2(this.ticketDifficulty) - (opts.difficultyShift ?? 0);
     this.link.on('data', this.onData);
     this.link.on('close', this.onClose);
   }
@@ -224,25 +196,51 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
   /** A read of address 0xFF: every chip forwards it, none answers (addresses are multiples of the step). */
   private filler: Uint8Array | null = null;
 
-  /** The job frame, and in stream mode the fillers that stretch it to the work interval. */
-  private paced(frame: Uint8Array): Uint8Array {
-    if (!this.streams) return frame;
-    const filler = (this.filler ??= readRegister(this.profile.framing, this.profile.registers.chipId, 0xff));
-    const fillMs = lineTimeMs(filler.length, this.link.baudRate);
-    const n = Math.max(0, Math.round((this.workIntervalMs - this.jobFrameMs) / fillMs));
-    if (n === 0) return frame;
-    const out = new Uint8Array(frame.length + n * filler.length);
-    out.set(frame);
-    for (let i = 0; i < n; i++) out.set(filler, frame.length + i * filler.length);
-    return out;
+  /** Transmit buffers the link has given back, and those it still holds (in write order). */
+  private readonly txFree: TxBuffer[] = [];
+  private readonly txBusy: TxBuffer[] = [];
+
+  /** The job frame, and in stream mode the fillers that stretch it to the work interval, written
+   * into a transmit buffer the link gave back (allocated only while the link holds them all). */
+  private frameFor(id: number, work: ChipWork): TxBuffer {
+    const p = this.profile;
+    const frameBytes = jobFrameLength(p, work);
+    this.jobFrameBytes = frameBytes;
+    let fillers = 0;
+    let fillerBytes = 0;
+    if (this.streams) {
+      const filler = (this.filler ??= readRegister(p.framing, p.registers.chipId, 0xff));
+      fillerBytes = filler.length;
+      fillers = Math.max(0, Math.round((this.workIntervalMs - this.jobFrameMs) / lineTimeMs(fillerBytes, this.link.baudRate)));
+    }
+    const len = frameBytes + fillers * fillerBytes;
+    let tx = this.txFree.pop();
+    if (!tx || tx.buf.length < len) {
+      const buf = new Uint8Array(Math.max(len, tx?.buf.length ?? 0));
+      tx = { buf, view: buf.subarray(0, len) };
+    }
+    if (tx.view.length !== len) tx.view = tx.buf.subarray(0, len);
+    const out = tx.buf;
+    encodeJobInto(p, id, work, out, 0);
+    for (let i = 0, at = frameBytes; i < fillers; i++, at += fillerBytes) out.set(this.filler!, at);
+    return tx;
   }
+
+  /** The oldest write completed (links complete writes in order): its buffer can be reused. */
+  private readonly txDone = () => {
+    const tx = this.txBusy.shift();
+    if (!tx) return;
+    this.txPendingBytes -= tx.view.length;
+    // A few spare buffers cover what the scheduler queues ahead (txPendingBytes ≤ 4 KiB).
+    if (this.txFree.length < 32) this.txFree.push(tx);
+  };
 
   /** Register traffic one request at a time: init, and chip register access (sensors behind a chip). */
   private registerLock: Promise<unknown> = Promise.resolve();
 
   /** Distance between chip addresses on this chain (set by init). */
   get addressStep(): number {
-    return this.split.addressStep;
+    return this.intake.split.addressStep;
   }
 
   private locked<R>(f: () => Promise<R>): Promise<R> {
@@ -307,8 +305,8 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     }
     await this.link.flush();
     this.pendingOffsets = null;
-    this.openCoreIds.clear();
-    this.openCoreUntil = 0;
+    this.intake.openCoreIds.clear();
+    this.intake.openCoreUntil = 0;
     this.parser.replyLength = p.initialReplyLength;
     const vr = p.registers.versionRolling;
     const mask = o.versionMask ?? 0x1fffe000;
@@ -332,7 +330,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
       this.chipVersionMask = mask;
       this.updateSweep(popcount(mask & 0x1fffe000));
     } else {
-      this.sweep = { mhz: state.mhz, span: counterSpan(p, this.split, 0), hcn: 0, key: -1 };
+      this.sweep = { mhz: state.mhz, span: counterSpan(p, this.intake.split, 0), hcn: 0, key: -1 };
       this.updateSweep(p.maxMidstates);
     }
     this.startedAt = this.lastReplyAt = performance.now();
@@ -374,10 +372,10 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
           if (o.requireAllChips) throw new ChainError('chip-count', msg);
           o.log?.(msg);
         }
-        this.split = { addressStep: step };
+        this.intake.split = { addressStep: step };
         if (p.nonceSplit === 'offset' && st.reachable > 1) {
           const offsets = spreadOffsets(st.reachable);
-          this.split = { addressStep: step, offsets };
+          this.intake.split = { addressStep: step, offsets };
           this.pendingOffsets = offsets.map((off, i) => writeRegister(f, p.registers.nonceOffset, (0x80000000 | off) >>> 0, addresses[i]!));
         }
         this.chips.length = 0;
@@ -412,7 +410,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
         // Each version batch ends after HCN ticks of 25 MHz: slice·25/f·0.5 less a guard (digest
         // §1.13; mujina's floor(slice·REFDIV·PD1·PD2 / (2·FBDIV)), ESP-Miner's errata margin).
         const mhz = st.mhz || pllFrequencyMHz(solvePll(this.frequencyMHz, p.pll.fbRange));
-        const span0 = counterSpan(p, this.split, 0);
+        const span0 = counterSpan(p, this.intake.split, 0);
         const hcn = Math.max(1, Math.floor((span0 * 25) / mhz / 2) - 200);
         await this.write(writeRegister(f, p.registers.hashCountingNumber, hcn, 'all'));
         this.sweep = { mhz, span: span0, hcn, key: -1 };
@@ -442,8 +440,7 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     const work: ChipWork = { version: 0, versionMask: 0, prevHash: zero, merkleRoot: zero, ntime: 0, nbits: 0xffffffff, midstates };
     for (let i = 0; i < jobs; i++) {
       const id = p.jobIds[i % p.jobIds.length]!;
-      const null_: DispatchWork<T> = { ...work, shareTarget: zero, networkTarget: zero, tag: undefined as T };
-      this.ring.set(id, { work: null_, header: null, seen: null, previous: this.ring.get(id) ?? null, nullWork: true });
+      this.ring.set(id, { ...work, shareTarget: zero, networkTarget: zero, tag: undefined as T }, true);
       await this.write(encodeJob(p, id, work));
       if (i % 8 === 7) await this.settle();
     }
@@ -451,8 +448,8 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     // Real work continues after the open-core ids: a late reply to one must not meet new work. A
     // socket or pty can hold replies for a while after the ids came round again (RING_HISTORY).
     this.jobIndex = jobs % p.jobIds.length;
-    for (let i = 0; i < jobs; i++) this.openCoreIds.add(p.jobIds[i % p.jobIds.length]!);
-    this.openCoreUntil = performance.now() + 2000;
+    for (let i = 0; i < jobs; i++) this.intake.openCoreIds.add(p.jobIds[i % p.jobIds.length]!);
+    this.intake.openCoreUntil = performance.now() + 2000;
   }
 
   /** The line rate to mine at: the profile's fast rate, or less when the link carries less. */
@@ -539,40 +536,36 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
 
   // ---- work ---------------------------------------------------------------------------------
 
-  /** Sends work to every chip under the next job id; returns that id. */
+  /**
+   * Sends work to every chip under the next job id; returns that id. The driver keeps a reference
+   * to `work` for `retainedWork` further dispatches (late replies): a caller that reuses work
+   * objects must not touch one sooner. Allocates nothing once the transmit buffers exist.
+   */
   dispatch(work: DispatchWork<T>): number {
     const p = this.profile;
     const id = p.jobIds[this.jobIndex]!;
     this.jobIndex = (this.jobIndex + 1) % p.jobIds.length;
-    const before = this.ring.get(id) ?? null;
-    // Keep the chain of earlier occupants at most RING_HISTORY long.
-    let last = before;
-    for (let d = 1; last && d < RING_HISTORY; d++) last = last.previous;
-    if (last) last.previous = null;
-    this.ring.set(id, { work, header: null, seen: null, previous: before });
+    this.ring.set(id, work);
     // The hash rate counts from the first work, not from the end of init.
     if (this.stats.jobs++ === 0) this.startedAt = performance.now();
-    const frame = encodeJob(p, id, work);
     if (this.closed) return id;
     const vr = p.registers.versionRolling;
     if (vr !== null && (work.versionMask & 0x1fffe000) !== (this.chipVersionMask & 0x1fffe000)) {
       // The pool's mask changed: the chips must roll only what it allows (ESP-Miner rewrites 0xA4 too).
       this.chipVersionMask = work.versionMask;
-      this.link.write(writeRegister(p.framing, vr, versionRollingRegister(work.versionMask), 'all')).catch(() => {});
+      this.link.write(writeRegister(p.framing, vr, versionRollingRegister(work.versionMask), 'all')).catch(noop);
     }
-    this.jobFrameBytes = frame.length;
     this.updateSweep(p.jobFormat === 'header' ? popcount(work.versionMask & 0x1fffe000) : (work.midstates?.length ?? 1));
-    const bytes = this.paced(frame);
+    const tx = this.frameFor(id, work);
+    const bytes = tx.view;
     // Bytes handed to the link and not yet taken by it: a tty slower than its nominal rate (QEMU's
     // serial models) must not let queued work grow without bound.
     this.txPendingBytes += bytes.length;
-    this.link.write(bytes).then(
-      () => void (this.txPendingBytes -= bytes.length),
-      () => void (this.txPendingBytes -= bytes.length),
-    );
+    this.txBusy.push(tx);
+    this.link.write(bytes).then(this.txDone, this.txDone);
     if (this.pendingOffsets) {
       // The stock S21 Pro sends one job, then each chip's nonce offset (mujina REFERENCE.md step 11).
-      for (const w of this.pendingOffsets) this.link.write(w).catch(() => {});
+      for (const w of this.pendingOffsets) this.link.write(w).catch(noop);
       this.pendingOffsets = null;
     }
     const now = performance.now();
@@ -586,13 +579,13 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     // Queued stream work is for the old block: drop what the link can still take back.
     if (this.streams && this.txAheadMs > 0) {
       this.txBusyUntil = performance.now();
-      this.link.flush().catch(() => {});
+      this.link.flush().catch(noop);
     }
   }
 
   // ---- nonces -------------------------------------------------------------------------------
 
-  private intake(bytes: Uint8Array): void {
+  private take(bytes: Uint8Array): void {
     const c0 = this.parser.crcErrors;
     const s0 = this.parser.skipped;
     const replies = this.parser.push(bytes);
@@ -600,75 +593,14 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     this.stats.skippedBytes += this.parser.skipped - s0;
     if (replies.length) this.lastReplyAt = performance.now();
     for (const r of replies) {
-      if (r.isNonce) this.nonce(r.body);
+      if (r.isNonce) this.intake.take(r.body);
       else this.collecting?.(decodeRegisterReply(this.profile, r.body));
     }
   }
 
-  /** Parse, look up, rebuild, hash and classify one nonce reply (the hot path). */
+  /** One nonce reply body through the intake (nonce-intake.ts). */
   nonce(body: Uint8Array): void {
-    const p = this.profile;
-    const r = decodeNonceReply(p, body);
-    const slot = this.ring.get(r.jobId);
-    if (!slot) {
-      this.stats.stale++;
-      return;
-    }
-    const chip = Math.min(chipOfNonce(p, this.split, r.nonce), Math.max(0, this.chips.length - 1));
-    const core = coreOfNonce(p, r.nonce);
-    if (this.check(slot, r, chip, core)) return;
-    // A reply that arrives after its job id was reused belongs to one of the id's earlier works.
-    for (let p = slot.previous; p; p = p.previous) if (this.check(p, r, chip, core)) return;
-    // A late reply to open-core work (its id already reused): dropped.
-    for (let p: RingSlot<T> | null = slot; p; p = p.previous) if (p.nullWork) return;
-    if (performance.now() < this.openCoreUntil && this.openCoreIds.has(r.jobId)) return;
-    this.hwError(chip, core, 'ticket');
-  }
-
-  /** Classifies a reply against one slot's work; false when its hash misses the ticket there. */
-  private check(slot: RingSlot<T>, r: NonceReply, chip: number, core: number): boolean {
-    if (slot.nullWork) return false;
-    const p = this.profile;
-    const counters = this.chips[chip];
-    const w = slot.work;
-    let version: number;
-    if (p.jobFormat === 'midstate') {
-      const m = w.midstates?.[r.slot];
-      if (!m) return false;
-      version = m.version;
-    } else {
-      // Only bits 13–28 are the chip's to roll; any others in the work's version stay as sent.
-      const mask = w.versionMask & 0x1fffe000;
-      version = ((w.version & ~mask) | ((r.versionField << 13) & mask)) >>> 0;
-    }
-    const key = (r.nonce ^ Math.imul(version, 0x9e3779b1)) >>> 0;
-    if (slot.seen?.has(key)) {
-      this.stats.duplicates++;
-      if (counters) counters.duplicates++;
-      return true;
-    }
-    const h = (slot.header ??= headerOf(w));
-    putLe(h, 0, version);
-    putLe(h, 76, r.nonce);
-    const hash = sha256d(h);
-    if (leadingZeroBits(hash) < this.ticketZeros) return false;
-    (slot.seen ??= new Set()).add(key);
-    this.stats.nonces++;
-    if (counters) {
-      counters.nonces++;
-      counters.cores[core]!++;
-    }
-    if (meetsTarget(hash, w.shareTarget)) {
-      this.emit('share', { work: w, nonce: r.nonce, version, hash, chip, core, block: meetsTarget(hash, w.networkTarget) });
-    }
-    return true;
-  }
-
-  private hwError(chip: number, core: number, reason: 'ticket'): void {
-    this.stats.hwErrors++;
-    const c = this.chips[chip];
-    if (c) c.hwErrors++;
-    this.emit('hwerror', { chip, core, reason });
+    this.intake.take(body);
   }
 
   /** Estimated hash rate (H/s) of chip `i`, or of the chain, from valid nonces since init. */
@@ -694,14 +626,4 @@ export class ChainDriver<T = unknown> extends EventEmitter<ChainDriverEvents<T>>
     this.closed = true;
     this.ring.clear();
   }
-}
-
-/** The 80-byte header of a work item, version and nonce left for each reply. */
-function headerOf(work: ChipWork): Uint8Array {
-  const header = new Uint8Array(80);
-  header.set(work.prevHash, 4);
-  header.set(work.merkleRoot, 36);
-  putLe(header, 68, work.ntime);
-  putLe(header, 72, work.nbits);
-  return header;
 }

@@ -5,7 +5,7 @@
 // merkle root and prev hash with their eight 4-byte words in reverse order, version LE.
 import { getLe32, putLe32 } from '../../agent/bitcoin/bytes.js';
 import { crc16 } from './crc.js';
-import { jobFrame } from './frame.js';
+import { preamble } from './frame.js';
 import type { ChipProfile } from './profiles.js';
 
 /** What a chain hashes: a header, plus host-computed midstates for the midstate chips. */
@@ -19,6 +19,8 @@ export interface ChipWork {
   nbits: number;
   /** Midstate chips: 1, 2 or 4 consecutive rolled versions and their SHA-256 midstates. */
   midstates?: readonly { version: number; state: Uint32Array }[];
+  /** Where the chips' nonce counters start (0 unless a host splits the range itself). */
+  startNonce?: number;
 }
 
 const putLe = putLe32;
@@ -29,28 +31,55 @@ function wordsReversed(src: Uint8Array, so: number, dst: Uint8Array, d: number):
   for (let w = 0; w < 8; w++) for (let i = 0; i < 4; i++) dst[d + 4 * w + i] = src[so + 4 * (7 - w) + i]!;
 }
 
-export function encodeJob(p: ChipProfile, jobId: number, w: ChipWork): Uint8Array {
+/** Payload bytes of a job (between LEN and the CRC16): 82 for a header, 18 + 32 per midstate. */
+function payloadLength(p: ChipProfile, w: ChipWork): number {
+  if (p.jobFormat === 'header') return 82;
+  const n = w.midstates?.length ?? 0;
+  if (n < 1 || n > p.maxMidstates || n === 3) throw new RangeError(`${p.name} takes 1, 2 or 4 midstates`);
+  return 18 + 32 * n;
+}
+
+/** Bytes of the whole job frame for `w`: preamble, 21, LEN, payload, CRC16. */
+export const jobFrameLength = (p: ChipProfile, w: ChipWork): number => preamble(p.framing, 'command').length + 4 + payloadLength(p, w);
+
+/**
+ * Writes the job frame into `out` at `at` and returns its length: the new-block path encodes into
+ * buffers it reuses, with no allocation (asic.newblock_latency).
+ */
+export function encodeJobInto(p: ChipProfile, jobId: number, w: ChipWork, out: Uint8Array, at = 0): number {
+  const n = payloadLength(p, w);
+  const pm = preamble(p.framing, 'command');
+  for (let i = 0; i < pm.length; i++) out[at + i] = pm[i]!;
+  const h = at + pm.length;
+  out[h] = 0x21;
+  out[h + 1] = n + 4;
+  const b = h + 2;
+  out.fill(0, b, b + n);
+  out[b] = jobId;
+  if (w.startNonce) putLe(out, b + 2, w.startNonce);
+  putLe(out, b + 6, w.nbits);
+  putLe(out, b + 10, w.ntime);
   if (p.jobFormat === 'header') {
-    const b = new Uint8Array(82);
-    b[0] = jobId;
-    b[1] = 0x01;
-    putLe(b, 6, w.nbits);
-    putLe(b, 10, w.ntime);
-    wordsReversed(w.merkleRoot, 0, b, 14);
-    wordsReversed(w.prevHash, 0, b, 46);
-    putLe(b, 78, w.version);
-    return jobFrame(b, p.framing);
+    out[b + 1] = 0x01;
+    wordsReversed(w.merkleRoot, 0, out, b + 14);
+    wordsReversed(w.prevHash, 0, out, b + 46);
+    putLe(out, b + 78, w.version);
+  } else {
+    const ms = w.midstates!;
+    out[b + 1] = ms.length;
+    for (let i = 0; i < 4; i++) out[b + 14 + i] = w.merkleRoot[28 + i]!;
+    for (let m = 0; m < ms.length; m++) for (let i = 0; i < 8; i++) putLe(out, b + 18 + 32 * m + 4 * i, ms[m]!.state[7 - i]!);
   }
-  const ms = w.midstates;
-  if (!ms || ms.length < 1 || ms.length > p.maxMidstates || ms.length === 3) throw new RangeError(`${p.name} takes 1, 2 or 4 midstates`);
-  const b = new Uint8Array(18 + 32 * ms.length);
-  b[0] = jobId;
-  b[1] = ms.length;
-  putLe(b, 6, w.nbits);
-  putLe(b, 10, w.ntime);
-  b.set(w.merkleRoot.subarray(28, 32), 14);
-  for (let m = 0; m < ms.length; m++) for (let i = 0; i < 8; i++) putLe(b, 18 + 32 * m + 4 * i, ms[m]!.state[7 - i]!);
-  return jobFrame(b, p.framing);
+  const c = crc16(out, h, b + n);
+  out[b + n] = c >> 8;
+  out[b + n + 1] = c & 0xff;
+  return b + n + 2 - at;
+}
+
+export function encodeJob(p: ChipProfile, jobId: number, w: ChipWork): Uint8Array {
+  const out = new Uint8Array(jobFrameLength(p, w));
+  encodeJobInto(p, jobId, w, out, 0);
+  return out;
 }
 
 /** A job as a chip reads it (from the body after the preamble: 21 LEN … CRC16). */

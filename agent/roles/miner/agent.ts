@@ -163,6 +163,8 @@ export class MinerAgent {
           const h = hw.emulated!.chainHooks(n);
           return { isPowered: h.isPowered, inReset: h.inReset, setLoad: h.setLoad, wattsAtNominal: e.chainWatts, nominal: perChain };
         },
+        // Sensors behind a chip (S9: TMP451 at chip 61) are reached through the emulated chip's I2C master.
+        i2cMaster: (n) => (inProcess.has(n) ? hw.emulated!.chainHooks(n).i2cMaster : null),
       });
       this.emulator = boards;
       this.emulatedLinks = links;

@@ -4,7 +4,7 @@
 // every chain at once — the latency-critical path.
 import type { ChainDriver, FoundShare } from '../../../drivers/asic/chain.js';
 import type { MiningJob, MiningShare } from '../../channels/mining-job.js';
-import { WorkGenerator, type WorkTag } from './work-generator.js';
+import { WorkGenerator, WorkItem, type WorkTag } from './work-generator.js';
 
 export interface SchedulerOptions {
   onShare: (share: MiningShare, found: FoundShare<WorkTag>, chain: ChainDriver<WorkTag>) => void;
@@ -12,6 +12,10 @@ export interface SchedulerOptions {
 
 export class WorkScheduler {
   private generator: WorkGenerator | null = null;
+  /** The generator kept across jobs (its buffers reused), current or not. */
+  private spare: WorkGenerator | null = null;
+  /** Per chain, the work items it is fed from in turn: one more than the driver may still hold. */
+  private readonly pools = new Map<ChainDriver<WorkTag>, { items: WorkItem[]; next: number }>();
   private readonly timers = new Map<ChainDriver<WorkTag>, NodeJS.Timeout>();
   /** When each chain's next work is due (absolute, ms): late timers do not push the schedule back. */
   private readonly due = new Map<ChainDriver<WorkTag>, number>();
@@ -32,11 +36,15 @@ export class WorkScheduler {
     if (this.listeners.has(chain)) return;
     this.lanes.set(chain, lane);
     this.laneCount = Math.max(this.laneCount, lane + 1);
+    // The extranonce is copied: the work item it sits in is refilled later.
     const on = (s: FoundShare<WorkTag>) =>
-      this.opts.onShare({ job: s.work.tag.job, extranonce: s.work.tag.extranonce, ntime: s.work.ntime, version: s.version, nonce: s.nonce }, s, chain);
+      this.opts.onShare({ job: s.work.tag.job, extranonce: s.work.tag.extranonce.slice(), ntime: s.work.ntime, version: s.version, nonce: s.nonce }, s, chain);
     chain.on('share', on);
     this.listeners.set(chain, on);
+    this.chainList.push(chain);
+    this.feeders.set(chain, () => this.feed(chain));
     this.dispatched.set(chain, 0);
+    this.pools.set(chain, { items: Array.from({ length: chain.retainedWork + 1 }, () => new WorkItem()), next: 0 });
     if (this.running) this.feed(chain);
   }
 
@@ -46,12 +54,21 @@ export class WorkScheduler {
     const on = this.listeners.get(chain);
     if (on) chain.off('share', on);
     this.listeners.delete(chain);
+    const i = this.chainList.indexOf(chain);
+    if (i >= 0) this.chainList.splice(i, 1);
     this.dispatched.delete(chain);
     this.due.delete(chain);
+    this.pools.delete(chain);
+    this.feeders.delete(chain);
   }
 
+  /** The chains fed (kept as a list: the new-block path walks it without allocating). */
+  private readonly chainList: ChainDriver<WorkTag>[] = [];
+  /** Each chain's timer callback, made once. */
+  private readonly feeders = new Map<ChainDriver<WorkTag>, () => void>();
+
   get chains(): ChainDriver<WorkTag>[] {
-    return [...this.listeners.keys()];
+    return [...this.chainList];
   }
 
   start(): void {
@@ -77,13 +94,15 @@ export class WorkScheduler {
   }
 
   setJob(job: MiningJob): void {
-    this.generator = new WorkGenerator(job);
+    if (this.spare) this.spare.load(job);
+    else this.spare = new WorkGenerator(job);
+    this.generator = this.spare;
     if (!job.clean || !this.running) return;
     // New block: void every ring and write the new work to every chain now, then re-arm timers.
-    const chains = this.chains;
-    for (const c of chains) c.invalidateAll();
-    for (const c of chains) this.dispatchOne(c);
-    for (const c of chains) this.arm(c, true);
+    const chains = this.chainList;
+    for (let i = 0; i < chains.length; i++) chains[i]!.invalidateAll();
+    for (let i = 0; i < chains.length; i++) this.dispatchOne(chains[i]!);
+    for (let i = 0; i < chains.length; i++) this.arm(chains[i]!, true);
   }
 
   /** A new share target (SetTarget / set_difficulty): later items use it; the search goes on
@@ -94,8 +113,11 @@ export class WorkScheduler {
 
   private dispatchOne(chain: ChainDriver<WorkTag>): void {
     const gen = this.generator;
-    if (!gen || chain.isClosed) return;
-    chain.dispatch(gen.next(chain.profile.jobFormat === 'midstate' ? chain.profile.maxMidstates : 0, this.lanes.get(chain) ?? 0, this.laneCount));
+    const pool = this.pools.get(chain);
+    if (!gen || !pool || chain.isClosed) return;
+    const item = pool.items[pool.next]!;
+    pool.next = (pool.next + 1) % pool.items.length;
+    chain.dispatch(gen.next(chain.profile.jobFormat === 'midstate' ? chain.profile.maxMidstates : 0, this.lanes.get(chain) ?? 0, this.laneCount, item));
     this.dispatched.set(chain, (this.dispatched.get(chain) ?? 0) + 1);
   }
 
@@ -108,7 +130,7 @@ export class WorkScheduler {
       const ahead = Math.max(24, 8 * chain.workIntervalMs);
       for (let n = 0; chain.txAheadMs < ahead && chain.txPendingBytes < 4096 && n < 16 && this.generator; n++) this.dispatchOne(chain);
       clearTimeout(this.timers.get(chain));
-      if (this.running) this.timers.set(chain, setTimeout(() => this.feed(chain), Math.max(1, ahead / 2)));
+      if (this.running) this.timers.set(chain, setTimeout(this.feeders.get(chain)!, Math.max(1, Math.round(ahead / 2))));
       return;
     }
     this.arm(chain);
@@ -122,6 +144,8 @@ export class WorkScheduler {
     let due = (fromNow ? now : (this.due.get(chain) ?? now)) + interval;
     if (due < now) due = now + interval / 2; // fell behind by more than an interval: catch up once
     this.due.set(chain, due);
-    this.timers.set(chain, setTimeout(() => this.feed(chain), Math.max(0, due - now)));
+    // Whole milliseconds: Node keeps one timer list per distinct duration, and a fractional one
+    // would make (allocate) a new list every time.
+    this.timers.set(chain, setTimeout(this.feeders.get(chain)!, Math.max(0, Math.round(due - now))));
   }
 }

@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { crc16, crc5 } from '../../../drivers/asic/crc.js';
 import { chainInactive, jobFrame, readRegister, setAddress, writeRegister } from '../../../drivers/asic/frame.js';
 import { ReplyParser } from '../../../drivers/asic/reply.js';
-import { CommandParser } from '../../../drivers/asic/command-parser.js';
-import { CHIP_PROFILES } from '../../../drivers/asic/profiles.js';
+import { HostFrameReader } from '../../../board/emulated/chip-wire.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
@@ -83,9 +82,9 @@ describe('reply parser', () => {
   });
 });
 
-describe('command parser (the chip side)', () => {
+describe('the emulated chips\' frame reader', () => {
   it('tells where in each chunk every command finished arriving, frames split across chunks too', () => {
-    const p = new CommandParser(CHIP_PROFILES.BM1366);
+    const p = new HostFrameReader('BM1366');
     const a = setAddress('bm1397', 0x02); // 7 bytes each
     const b = readRegister('bm1397', 0x00, 'all');
     const chunk = new Uint8Array([...a, ...b.subarray(0, 3)]);

@@ -208,6 +208,7 @@ async function main() {
     file('init', readFileSync(join(REPO, 'image/rootfs/init')), 0o755),
     file('bin/busybox', readFileSync(join(user.root, 'usr/bin/busybox')), 0o755),
     file('etc/init.d/hashagent', readFileSync(join(REPO, 'image/rootfs/etc/init.d/hashagent')), 0o755),
+    file('etc/hashagent/image.pub', Buffer.from(publicKey + '\n')),
     file('etc/hashagent/agent.toml', readFileSync(join(REPO, 'agent/config/examples/agent-qemu-vexpress.toml'))),
     file('etc/passwd', Buffer.from('root:x:0:0:root:/root:/bin/sh\n')),
     file('etc/group', Buffer.from('root:x:0:\n')),

@@ -57,8 +57,8 @@ export interface QemuBoard {
 }
 
 export interface BootOptions {
-  /** tcp://127.0.0.1:PORT of the three chain listeners (ttyAMA1–3). */
-  chains: string[];
+  /** tcp://127.0.0.1:PORT of the three chain listeners (ttyAMA1–3); none: the UARTs lead nowhere. */
+  chains?: string[];
   /** Files added to the initramfs: path (no leading slash) → content and mode. */
   files?: Record<string, { data: string | Buffer; mode?: number }>;
   /** host port → guest port (TCP). */
@@ -91,7 +91,8 @@ export async function bootQemuBoard(o: BootOptions): Promise<QemuBoard> {
   // The kernel looks for the next archive's magic only at 4-byte offsets (init/initramfs.c).
   const base = readFileSync(join(IMAGE, 'initramfs.cpio.gz'));
   writeFileSync(initrd, Buffer.concat([base, Buffer.alloc((4 - (base.length % 4)) % 4), cpioArchive(entries) as Buffer]));
-  const serial = o.chains.flatMap((c, i) => {
+  const serial = (o.chains ?? ['', '', '']).flatMap((c, i) => {
+    if (c === '') return ['-serial', 'null'];
     const m = /^tcp:\/\/([^:]+):(\d+)$/.exec(c);
     if (!m) throw new Error(`chain ${i}: expected tcp://HOST:PORT, got ${c}`);
     return ['-chardev', `socket,id=chain${i},host=${m[1]},port=${m[2]}`, '-serial', `chardev:chain${i}`];

@@ -13,6 +13,7 @@ import { generateImageKey } from '../../agent/image/manifest.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 import { BOARD_TEMPS, bootQemuBoard, ensureImage, guestAgentToml, haveQemuTools, startChainEmulator, type QemuBoard } from '../support/qemu-board.js';
+import { flashOnTheQemuBoard } from './flash-cases.js';
 
 const haveTools = haveQemuTools();
 async function freePort(): Promise<number> {
@@ -23,6 +24,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+// One image build for both describes (they run in order in this file; two files would build at once).
+let image: ReturnType<typeof ensureImage> | undefined;
+const imageOnce = () => (image ??= ensureImage());
+
 describe.skipIf(!haveTools)('the image on the QEMU vexpress-a9 board', () => {
   const cleanups: (() => unknown)[] = [];
   afterAll(async () => {
@@ -30,7 +35,7 @@ describe.skipIf(!haveTools)('the image on the QEMU vexpress-a9 board', () => {
   });
   let payloadBytes = 0;
   beforeAll(() => {
-    payloadBytes = ensureImage().payloadBytes;
+    payloadBytes = imageOnce().payloadBytes;
   }, 15 * 60_000);
 
   it('boots, brings the three chains up over the PL011 UARTs, reads the I2C sensors, gets shares accepted, and powers down on SIGTERM', async () => {
@@ -96,3 +101,5 @@ describe.skipIf(!haveTools)('the image on the QEMU vexpress-a9 board', () => {
     expect(board.lines.some((l) => /hashagent: started/.test(l.line))).toBe(false);
   }, 20 * 60_000);
 });
+
+flashOnTheQemuBoard(haveTools, imageOnce);

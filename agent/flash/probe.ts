@@ -18,6 +18,7 @@ echo "kernel=$(uname -r)"
 [ -r /proc/device-tree/model ] && echo "model=$(tr -d '\\000' < /proc/device-tree/model)"
 [ -r /tmp/sysinfo/board_name ] && echo "braiins_board=$(cat /tmp/sysinfo/board_name)"
 for n in /sys/class/uio/*/name; do [ -r "$n" ] && echo "uio=$(cat "$n")"; done
+[ -d /sys/class/gpio ] && echo "gpio_sysfs=1"
 for d in /dev/*; do echo "dev=\${d#/dev/}"; done
 for u in /sys/bus/usb/devices/*; do [ -r "$u/idVendor" ] && echo "usb=$(cat "$u/idVendor"):$(cat "$u/idProduct")"; done
 for l in /lib/ld-musl-* /lib/ld-linux-armhf.so.3 /lib/ld-linux.so.3 /lib/libc.so.6 /lib/arm-linux-gnueabihf/libc.so.6; do [ -e "$l" ] && echo "libc_file=$l"; done
@@ -48,6 +49,7 @@ export interface ProbeFacts {
   uio: string[];
   dev: string[];
   usb: string[];
+  gpioSysfs: boolean;
   libc: Libc;
   init: InitSystem;
   /** Stock miners with an init script, and those running now. */
@@ -92,6 +94,7 @@ export function parseProbe(text: string): ProbeFacts {
     uio: many('uio').sort(),
     dev: many('dev').sort(),
     usb: many('usb').map((u) => u.toLowerCase()).sort(),
+    gpioSysfs: one('gpio_sysfs') === '1',
     libc,
     init,
     miners: many('miner'),
@@ -116,6 +119,7 @@ export function detectFromProbe(f: ProbeFacts, boardName?: string): DetectReport
     if (f.braiinsBoard) put('tmp/sysinfo/board_name', f.braiinsBoard);
     f.uio.forEach((n, i) => put(`sys/class/uio/uio${i}/name`, n));
     mkdirSync(join(root, 'dev'), { recursive: true });
+    if (f.gpioSysfs) mkdirSync(join(root, 'sys/class/gpio'), { recursive: true });
     for (const d of f.dev) if (/^[\w.-]+$/.test(d)) put(`dev/${d}`);
     f.usb.forEach((u, i) => {
       const [v, p] = u.split(':');

@@ -98,7 +98,7 @@ export function flashOnTheQemuBoard(haveTools: boolean, imageOnce: () => { publi
     }, 5 * 60_000);
 
     it('refuses a broken agent.toml before anything leaves the machine', async () => {
-      const r = await runFlash([...common(), '--payload', join(IMAGE, 'payload.tar.xz'), '--pubkey', publicKey, '--config', file('broken.toml', '[board]\nname = "qemu-vexpress"\n[api]\nhttp_listen = "not an address"\n')]);
+      const r = await runFlash([...common(), '--payload', join(IMAGE, 'payload.tar.xz'), '--pubkey', publicKey, '--config', file('broken.toml', goodToml().replace('http_listen = "0.0.0.0:8080"', 'http_listen = "not an address"'))]);
       expect(r.code).toBe(1);
       expect(r.out).toMatch(/broken\.toml:\d+: api\.http_listen/);
       expect(r.out).toMatch(/nothing was sent/);

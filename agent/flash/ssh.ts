@@ -52,7 +52,9 @@ export class SshSession {
       '-o', 'GlobalKnownHostsFile=/dev/null',
       '-o', `ControlPath=${join(this.control, 'c')}`,
       '-o', `ConnectTimeout=${opts.connectTimeout ?? 20}`,
+      // A slow board link stalls for a while under TCP backoff; two minutes of silence end it.
       '-o', 'ServerAliveInterval=15',
+      '-o', 'ServerAliveCountMax=8',
       '-o', 'LogLevel=ERROR',
       ...(opts.identity ? ['-o', 'IdentitiesOnly=yes', '-i', opts.identity] : []),
       '-p', String(target.port),

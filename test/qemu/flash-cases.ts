@@ -85,8 +85,9 @@ export function flashOnTheQemuBoard(haveTools: boolean, imageOnce: () => { publi
       await board.waitFor(/dropbear on :22/, 5 * 60_000);
       // QEMU's lan9118 model drops what does not fit its RX FIFO (slirp: "Failed to send packet"),
       // and a bulk upload then crawls on TCP retransmission backoff. A receive window that fits the
-      // FIFO keeps every segment: a quirk of the emulated NIC, not of the boards.
-      expect(await inGuest("echo '4096 8192 8192' > /proc/sys/net/ipv4/tcp_rmem")).toBe(0);
+      // FIFO (~10 KB, qemu hw/net/lan9118.c) keeps every segment: a quirk of the emulated NIC, not of
+      // the boards. rmem_max too: it caps a buffer dropbear sets itself (SO_RCVBUF).
+      expect(await inGuest("echo '4096 16384 16384' > /proc/sys/net/ipv4/tcp_rmem && echo 16384 > /proc/sys/net/core/rmem_max")).toBe(0);
       // The "original miner" runs before the flash, as on a stock board.
       expect(await inGuest('/etc/init.d/bmminer start')).toBe(0);
       await board.waitFor(/bmminer: started/, 60_000);

@@ -7,23 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { startTestPool, type TestPool } from '../support/agent-rig.js';
 import { tempDir } from '../support/processes.js';
 import { CLI } from '../support/cli.js';
 import { generateImageKey } from '../../agent/image/manifest.js';
-import { bootQemuBoard, guestAgentToml, guestSshAccess, guestSshRun, haveSsh, IMAGE, startChainEmulator, STOCK_MINER_FILES, type GuestSsh, type QemuBoard } from '../support/qemu-board.js';
+import { bootQemuBoard, freePort, guestAgentToml, guestSshAccess, guestSshRun, haveSsh, IMAGE, startChainEmulator, STOCK_MINER_FILES, type GuestSsh, type QemuBoard } from '../support/qemu-board.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const verbose = !!process.env.HASHAGENT_QEMU_LOG;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function runFlash(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {

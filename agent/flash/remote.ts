@@ -26,14 +26,20 @@ export const unpackStaging = `rm -rf ${STAGING} && mkdir -p ${STAGING} && xz -dc
 
 /**
  * The payload's own verifier on the board, against the key pinned there (the first flash pins the
- * operator's key). Run from the staging folder: `image verify` needs none of the relocated builtins.
+ * operator's key). It runs from the staging folder, but Debian's Node loads a few builtins from
+ * /run/hashagent/js (compiled into the payload's libnode): on a first install, where that folder
+ * does not exist yet, it points at the staged one for the check.
  */
 export function verifyStaging(publicKeyHex: string): string {
   return [
     `if [ -f ${PINNED_KEY} ]; then key=${PINNED_KEY}; else key=${shq(publicKeyHex)}; fi`,
-    `if ${STAGING}/bin/hashagent image verify ${STAGING} --pubkey "$key"; then`,
+    `link=; if [ ! -e ${RUNTIME}/js ]; then mkdir -p ${RUNTIME} && ln -s ${STAGING}/js ${RUNTIME}/js && link=1; fi`,
+    `${STAGING}/bin/hashagent image verify ${STAGING} --pubkey "$key"; rc=$?`,
+    `[ -n "$link" ] && rm -f ${RUNTIME}/js`,
+    `if [ $rc -eq 0 ]; then`,
     `  [ -f ${PINNED_KEY} ] || { mkdir -p /etc/hashagent && echo ${shq(publicKeyHex)} > ${PINNED_KEY}; }`,
-    'else rc=$?; rm -rf ' + STAGING + '; exit $rc; fi',
+    `else rm -rf ${STAGING}; fi`,
+    'exit $rc',
   ].join('\n');
 }
 

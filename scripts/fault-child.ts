@@ -4,7 +4,7 @@
 // agent.fault_power_down benchmark; FAULT selects the fault, FAULT_AFTER how many calls pass
 // first. It prints `injected fault at <epoch ms>` on stderr the moment it strikes.
 import { writeSync } from 'node:fs';
-import { ChainDriver } from '../drivers/asic/chain.js';
+import { NonceIntake } from '../drivers/asic/nonce-intake.js';
 import { WorkScheduler } from '../agent/roles/miner/scheduler.js';
 import { main } from '../agent/cli/main.js';
 
@@ -13,13 +13,13 @@ const strike = () => writeSync(2, `injected fault at ${Date.now()}\n`);
 const after = Number(process.env.FAULT_AFTER ?? 20);
 let calls = 0;
 if (process.env.FAULT === 'driver-throw') {
-  const nonce = ChainDriver.prototype.nonce;
-  ChainDriver.prototype.nonce = function (this: ChainDriver, body: Uint8Array) {
+  const take = NonceIntake.prototype.take;
+  NonceIntake.prototype.take = function (this: NonceIntake<unknown>, body: Uint8Array) {
     if (++calls === after) {
       strike();
       throw new Error('injected: exception in the chain driver\'s nonce intake');
     }
-    return nonce.call(this, body);
+    return take.call(this, body);
   };
 } else if (process.env.FAULT === 'scheduler-reject') {
   const setJob = WorkScheduler.prototype.setJob;

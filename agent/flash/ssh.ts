@@ -38,23 +38,28 @@ const MAX_OUTPUT = 1 << 20;
 export const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export class SshSession {
-  private readonly control: string;
-  private readonly base: string[];
+  private control: string;
+  private base: string[];
 
   constructor(readonly target: Target, readonly opts: SshOptions) {
     mkdirSync(dirname(opts.knownHosts), { recursive: true });
     // The control socket's path must stay short (sun_path, 108 bytes): a private folder in tmp.
     this.control = mkdtempSync(join(tmpdir(), 'ha-ssh-'));
-    this.base = [
+    this.base = this.args();
+  }
+
+  private args(): string[] {
+    const { opts, target } = this;
+    return [
       '-o', 'BatchMode=yes',
       '-o', 'StrictHostKeyChecking=accept-new',
       '-o', `UserKnownHostsFile=${opts.knownHosts}`,
       '-o', 'GlobalKnownHostsFile=/dev/null',
       '-o', `ControlPath=${join(this.control, 'c')}`,
       '-o', `ConnectTimeout=${opts.connectTimeout ?? 20}`,
-      // A slow board link stalls for a while under TCP backoff; two minutes of silence end it.
+      // A slow board link stalls for a while under TCP backoff; five minutes of silence end it.
       '-o', 'ServerAliveInterval=15',
-      '-o', 'ServerAliveCountMax=8',
+      '-o', 'ServerAliveCountMax=20',
       '-o', 'LogLevel=ERROR',
       ...(opts.identity ? ['-o', 'IdentitiesOnly=yes', '-i', opts.identity] : []),
       '-p', String(target.port),
@@ -94,7 +99,7 @@ export class SshSession {
   }
 
   /** Runs `script` with the board's /bin/sh; `input` (a file path or a string) goes to its stdin. */
-  run(script: string, input?: { file: string } | { text: string }): Promise<RunResult> {
+  run(script: string, input?: { file: string; start?: number } | { text: string }): Promise<RunResult> {
     return new Promise((resolve, reject) => {
       const child = spawn('ssh', [...this.base, '-o', 'ControlMaster=no', this.target.host, script], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
@@ -103,7 +108,7 @@ export class SshSession {
       child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-MAX_OUTPUT)));
       child.once('error', (e) => reject(new SshError(`cannot run ssh: ${e.message}`)));
       child.stdin.on('error', () => {}); // the far end may close early; its exit status says why
-      if (input && 'file' in input) createReadStream(input.file).pipe(child.stdin);
+      if (input && 'file' in input) createReadStream(input.file, { start: input.start ?? 0 }).pipe(child.stdin);
       else child.stdin.end(input?.text ?? '');
       child.once('close', (code) => {
         const err = code === 255 ? this.failure(code, stderr) : null;
@@ -114,16 +119,33 @@ export class SshSession {
   }
 
   /** Like run, but a non-zero exit is an error carrying the command's own message. */
-  async must(script: string, what: string, input?: { file: string } | { text: string }): Promise<string> {
+  async must(script: string, what: string, input?: { file: string; start?: number } | { text: string }): Promise<string> {
     const r = await this.run(script, input);
     if (r.code !== 0) throw new RemoteError(`${what} failed (exit ${r.code}): ${(r.stderr.trim() || r.stdout.trim()).split('\n').slice(-5).join(' | ')}`);
     return r.stdout;
   }
 
-  /** Streams a local file to `remote` over the channel with `cat >` (boards without scp/sftp), then renames it into place. */
-  async upload(file: string, remote: string, mode = '644'): Promise<void> {
+  /**
+   * Streams a local file to `remote` over the channel with `cat >` (boards without scp/sftp), then
+   * renames it into place. A dropped connection resumes where the board's partial file ends.
+   */
+  async upload(file: string, remote: string, mode = '644', attempts = 3): Promise<void> {
     const tmp = `${remote}.part`;
-    await this.must(`mkdir -p ${shq(dirname(remote))} && cat > ${shq(tmp)} && chmod ${mode} ${shq(tmp)} && mv -f ${shq(tmp)} ${shq(remote)}`, `upload of ${remote}`, { file });
+    await this.must(`mkdir -p ${shq(dirname(remote))} && : > ${shq(tmp)}`, `upload of ${remote}`);
+    for (let i = 1; ; i++) {
+      try {
+        const have = Number((await this.must(`wc -c < ${shq(tmp)}`, `upload of ${remote}`)).trim());
+        await this.must(`cat >> ${shq(tmp)}`, `upload of ${remote}`, { file, start: have });
+        break;
+      } catch (e) {
+        if (!(e instanceof SshError) || i >= attempts) throw e;
+        await this.close(); // the master may be gone with the connection: a new one
+        this.control = mkdtempSync(join(tmpdir(), 'ha-ssh-'));
+        this.base = this.args();
+        await this.open();
+      }
+    }
+    await this.must(`chmod ${mode} ${shq(tmp)} && mv -f ${shq(tmp)} ${shq(remote)}`, `upload of ${remote}`);
   }
 
   async writeText(text: string, remote: string, mode = '644'): Promise<void> {

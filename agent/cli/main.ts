@@ -5,6 +5,7 @@ import { safeWrite } from '../log.js';
 import { cpuMiner } from './cpu-miner.js';
 import { detect } from './detect.js';
 import { emulate } from './emulate.js';
+import { flash } from './flash.js';
 import { image } from './image.js';
 import { keygen } from './keygen.js';
 import { mine } from './mine.js';
@@ -16,7 +17,7 @@ import { translate } from './translate.js';
 import { version } from './version.js';
 
 // One line per subcommand; keep alphabetical.
-const commands: Command[] = [cpuMiner, detect, emulate, image, keygen, mine, pool, start, sv2, templateProvider, translate, version];
+const commands: Command[] = [cpuMiner, detect, emulate, flash, image, keygen, mine, pool, start, sv2, templateProvider, translate, version];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -7,21 +7,18 @@
 // and sensor models (qemu hw/arm/vexpress.c, hw/sensor/tmp105.c, tmp421.c).
 // Run alone: `npm run test:qemu`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
 import { startTestPool } from '../support/agent-rig.js';
 import { generateImageKey } from '../../agent/image/manifest.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-import { BOARD_TEMPS, bootQemuBoard, ensureImage, guestAgentToml, haveQemuTools, startChainEmulator, type QemuBoard } from '../support/qemu-board.js';
+import { BOARD_TEMPS, bootQemuBoard, ensureImage, freePort, guestAgentToml, haveQemuTools, startChainEmulator, type QemuBoard } from '../support/qemu-board.js';
+import { flashOnTheQemuBoard } from './flash-cases.js';
 
 const haveTools = haveQemuTools();
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+
+// One image build for both describes (they run in order in this file; two files would build at once).
+let image: ReturnType<typeof ensureImage> | undefined;
+const imageOnce = () => (image ??= ensureImage());
 
 describe.skipIf(!haveTools)('the image on the QEMU vexpress-a9 board', () => {
   const cleanups: (() => unknown)[] = [];
@@ -30,7 +27,7 @@ describe.skipIf(!haveTools)('the image on the QEMU vexpress-a9 board', () => {
   });
   let payloadBytes = 0;
   beforeAll(() => {
-    payloadBytes = ensureImage().payloadBytes;
+    payloadBytes = imageOnce().payloadBytes;
   }, 15 * 60_000);
 
   it('boots, brings the three chains up over the PL011 UARTs, reads the I2C sensors, gets shares accepted, and powers down on SIGTERM', async () => {
@@ -96,3 +93,5 @@ describe.skipIf(!haveTools)('the image on the QEMU vexpress-a9 board', () => {
     expect(board.lines.some((l) => /hashagent: started/.test(l.line))).toBe(false);
   }, 20 * 60_000);
 });
+
+flashOnTheQemuBoard(haveTools, imageOnce);

@@ -8,9 +8,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { stopChild, tempDir } from './processes.js';
 import { agentToml, type TestPool } from './agent-rig.js';
 import { needTool } from './tools.js';
@@ -226,3 +228,90 @@ export function guestAgentToml(pool: TestPool): string {
     .replace('cgminer_enabled = false', 'cgminer_enabled = true\ncgminer_listen = "0.0.0.0:4028"');
 }
 
+
+/** The OpenSSH client the flash tests drive (`.ci/run` installs openssh-client). */
+export const haveSsh = (): boolean => needTool('ssh', '-V'); // ssh-keygen comes in the same package (openssh-client)
+
+export interface GuestSsh {
+  /** Initramfs files: dropbear's host key, root's authorized_keys. */
+  files: Record<string, { data: string | Buffer; mode?: number }>;
+  /** The operator's private key (OpenSSH format, from ssh-keygen). */
+  identity: string;
+  /** A known_hosts line for the guest's real host key at 127.0.0.1:port, or for another key. */
+  knownHostsLine(port: number, other?: boolean): string;
+  dir: string;
+}
+
+const sshString = (b: Buffer) => Buffer.concat([u32(b.length), b]);
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}
+
+/**
+ * SSH access to the guest's dropbear (Debian's dropbear-bin in the image): an ed25519 host key in
+ * dropbear's own format — string "ssh-ed25519", string (32-byte seed ‖ 32-byte public key)
+ * (dropbear ed25519.c buf_put_ed25519_priv_key) — and an operator key from OpenSSH's ssh-keygen.
+ */
+export function guestSshAccess(cleanups: (() => unknown)[]): GuestSsh {
+  const tmp = tempDir('hashagent-ssh-');
+  cleanups.push(() => tmp.remove());
+  const seed = randomBytes(32);
+  const pub = Buffer.from(ed25519.getPublicKey(seed));
+  const name = Buffer.from('ssh-ed25519');
+  const hostKey = Buffer.concat([sshString(name), sshString(Buffer.concat([seed, pub]))]);
+  const identity = join(tmp.dir, 'id_ed25519');
+  const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'hashagent-test', '-f', identity], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
+  const blob = (p: Buffer) => Buffer.concat([sshString(name), sshString(p)]).toString('base64');
+  return {
+    files: {
+      'etc/dropbear/dropbear_ed25519_host_key': { data: hostKey, mode: 0o600 },
+      'root/.ssh/authorized_keys': { data: readFileSync(identity + '.pub'), mode: 0o600 },
+    },
+    identity,
+    knownHostsLine: (port, other) => `[127.0.0.1]:${port} ssh-ed25519 ${blob(other ? Buffer.from(ed25519.getPublicKey(randomBytes(32))) : pub)}\n`,
+    dir: tmp.dir,
+  };
+}
+
+/** One command in the guest over SSH (its own known_hosts, pinned on first use). */
+export function guestSshRun(access: GuestSsh, port: number, cmd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(access.dir, 'known_hosts.test')}`, '-o', 'LogLevel=ERROR', '-i', access.identity, '-p', String(port), 'root@127.0.0.1', cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d) => (stdout += d));
+    c.stderr.on('data', (d) => (stderr += d));
+    c.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * A stand-in for Bitmain's bmminer: an init script (start/stop, as stock S9 images have) running
+ * a process named bmminer that announces itself on the console.
+ */
+export const STOCK_MINER_FILES: Record<string, { data: string; mode?: number }> = {
+  'usr/bin/bmminer': { data: '#!/bin/sh\nwhile :; do sleep 1; done\n', mode: 0o755 },
+  'etc/init.d/bmminer': {
+    mode: 0o755,
+    data: [
+      '#!/bin/sh',
+      'case "$1" in',
+      '  start) /usr/bin/bmminer </dev/null >/dev/null 2>&1 & echo $! > /run/bmminer.pid; echo "bmminer: started" > /dev/console ;;',
+      '  stop) kill "$(cat /run/bmminer.pid)" 2>/dev/null; rm -f /run/bmminer.pid; echo "bmminer: stopped" > /dev/console ;;',
+      'esac',
+      '',
+    ].join('\n'),
+  },
+};
+
+/** A TCP port free on 127.0.0.1 just now (for QEMU's hostfwd). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}

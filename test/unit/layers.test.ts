@@ -63,7 +63,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   'agent/roles': ['agent', 'agent/bitcoin', 'agent/sv2', 'agent/sv1', 'agent/channels', 'agent/net', 'agent/upstream', 'agent/templates', 'agent/safety', 'agent/config', 'agent/api', 'board', 'drivers'],
   // image: the signed payload manifest (and the installer's pieces); files and crypto only.
   'agent/image': ['agent', 'agent/config', 'board'],
-  'agent/cli': ['agent', 'agent/image', 'agent/bitcoin', 'agent/sv2', 'agent/sv1', 'agent/channels', 'agent/net', 'agent/upstream', 'agent/templates', 'agent/safety', 'agent/config', 'agent/api', 'agent/roles', 'board', 'drivers'],
+  // `hashagent flash`: SSH, probe (board/detect), payload (agent/image); never the safety or mining code.
+  'agent/flash': ['agent/image', 'board'],
+  'agent/cli': ['agent', 'agent/image', 'agent/flash', 'agent/bitcoin', 'agent/sv2', 'agent/sv1', 'agent/channels', 'agent/net', 'agent/upstream', 'agent/templates', 'agent/safety', 'agent/config', 'agent/api', 'agent/roles', 'board', 'drivers'],
   agent: ['agent/cli'],
   board: ['drivers', 'agent/bitcoin'],
   drivers: ['agent/bitcoin'],

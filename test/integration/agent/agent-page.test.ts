@@ -52,7 +52,8 @@ describe.skipIf(!haveChromium)('the operator page in headless chromium', () => {
     expect(await page.locator('[data-chain="8"] .chips > div').count()).toBe(63);
     // Red only for what the agent reports (a loaded machine can make chip health flag a slow chip).
     const target = page.locator('[data-chain="8"] .chips > div').nth(17);
-    expect(await target.getAttribute('class')).not.toMatch(/\bbad\b/);
+    // (No "not red before" check: on a loaded machine chip health can flag chip 17 as slow before
+    // the fault — seen on a fresh-clone CI run. The page follows what the agent reports.)
 
     // Chip 17 of chain 8 (emulator chain 2) stops hashing; once chip health reports it, the next
     // refresh that starts shows it red.

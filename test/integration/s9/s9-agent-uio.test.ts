@@ -34,7 +34,8 @@ describe('agent on the S9 through the s9io IP (UIO)', () => {
     const links = [6, 7, 8].map((n) => `[hash_chain.${n}]\nlink = "s9io:${n}@${tmp.dir}"\n`).join('');
     const agent = await startTestAgent('emulated-antminer-s9', [{ url: pool.url }], { hashrateScale: 0.5, ticketDifficulty: 4, extra: links });
     cleanups.push(() => agent.stop());
-    await until('accepted shares', () => pool.pool.shares.accepted.get() > 2, 60_000);
+    // Mining starts with the first chain up: wait for shares and for nonces from every chain.
+    await until('accepted shares and nonces from every chain', () => pool.pool.shares.accepted.get() > 2 && [...agent.chains.values()].length === 3 && [...agent.chains.values()].every((c) => c.driver.stats.nonces > 0), 120_000);
     const chains = [...agent.chains.values()];
     expect(chains.length).toBe(3);
     expect(chains.every((c) => c.found === 63)).toBe(true);
@@ -42,5 +43,5 @@ describe('agent on the S9 through the s9io IP (UIO)', () => {
     expect(chains.reduce((s, c) => s + c.driver.stats.hwErrors, 0)).toBe(0);
     expect(pool.pool.shares.rejected.get()).toBe(0);
     expect(ips.every((ip) => ip.sent.works > 0 && ip.errors === 0)).toBe(true);
-  });
+  }, 150_000);
 });

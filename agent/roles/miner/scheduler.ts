@@ -17,6 +17,8 @@ export class WorkScheduler {
   /** Per chain, the work items it is fed from in turn: one more than the driver may still hold. */
   private readonly pools = new Map<ChainDriver<WorkTag>, { items: WorkItem[]; next: number }>();
   private readonly timers = new Map<ChainDriver<WorkTag>, NodeJS.Timeout>();
+  /** The duration each chain's timer was made with (refresh() keeps it). */
+  private readonly timerMs = new Map<ChainDriver<WorkTag>, number>();
   /** When each chain's next work is due (absolute, ms): late timers do not push the schedule back. */
   private readonly due = new Map<ChainDriver<WorkTag>, number>();
   private readonly listeners = new Map<ChainDriver<WorkTag>, (s: FoundShare<WorkTag>) => void>();
@@ -129,16 +131,22 @@ export class WorkScheduler {
       // has not sent (see ChainDriver.invalidateAll).
       const ahead = Math.max(24, 8 * chain.workIntervalMs);
       for (let n = 0; chain.txAheadMs < ahead && chain.txPendingBytes < 4096 && n < 16 && this.generator; n++) this.dispatchOne(chain);
-      clearTimeout(this.timers.get(chain));
-      if (this.running) this.timers.set(chain, setTimeout(this.feeders.get(chain)!, Math.max(1, Math.round(ahead / 2))));
+      if (this.running) this.rearm(chain, Math.max(1, Math.round(ahead / 2)));
+      else {
+        clearTimeout(this.timers.get(chain));
+        this.timers.delete(chain);
+      }
       return;
     }
     this.arm(chain);
   }
 
   private arm(chain: ChainDriver<WorkTag>, fromNow = false): void {
-    clearTimeout(this.timers.get(chain));
-    if (!this.running || !this.listeners.has(chain)) return;
+    if (!this.running || !this.listeners.has(chain)) {
+      clearTimeout(this.timers.get(chain));
+      this.timers.delete(chain);
+      return;
+    }
     const now = performance.now();
     const interval = chain.workIntervalMs;
     let due = (fromNow ? now : (this.due.get(chain) ?? now)) + interval;
@@ -146,6 +154,20 @@ export class WorkScheduler {
     this.due.set(chain, due);
     // Whole milliseconds: Node keeps one timer list per distinct duration, and a fractional one
     // would make (allocate) a new list every time.
-    this.timers.set(chain, setTimeout(this.feeders.get(chain)!, Math.max(0, Math.round(due - now))));
+    this.rearm(chain, Math.max(0, Math.round(due - now)));
+  }
+
+  /** Sets the chain's timer to fire in `ms`: the same Timeout is refreshed when the duration has
+   * not changed (the new-block path re-arms every chain with its full interval), so it allocates
+   * nothing; a new duration makes a new one. */
+  private rearm(chain: ChainDriver<WorkTag>, ms: number): void {
+    const t = this.timers.get(chain);
+    if (t && this.timerMs.get(chain) === ms) {
+      t.refresh();
+      return;
+    }
+    clearTimeout(t);
+    this.timerMs.set(chain, ms);
+    this.timers.set(chain, setTimeout(this.feeders.get(chain)!, ms));
   }
 }

@@ -76,6 +76,8 @@ export async function flashHost(target: Target, ssh: SshOptions, plan: FlashPlan
     const stopped = Number(/stopped=([\d.]+)/.exec(out)?.[1]);
     const started = Number(/started=([\d.]+)/.exec(out)?.[1]);
     const gapSeconds = Number.isFinite(stopped) && Number.isFinite(started) ? Math.round((started - stopped) * 100) / 100 : undefined;
+    const boot = [...out.matchAll(/^boot=(.+)$/gm)].map((m) => m[1]!);
+    progress(boot.length ? `starts at boot (${boot.join(', ')})` : 'WARNING: no boot order found (systemd, SysV rc folders, OpenWrt rc.d or a buildroot rcS): after a reboot the stock miner starts, not hashagent');
 
     progress(`health gate (up to ${plan.healthMinutes} min)`);
     const gate = await healthGate(s, plan.config?.httpPort ?? 8080, plan.healthMinutes, plan.pollSeconds ?? 5, progress);

@@ -45,6 +45,60 @@ export function verifyStaging(publicKeyHex: string): string {
 
 const uptime = 'cut -d" " -f1 /proc/uptime';
 
+/** Where the stock miner's boot links are kept while hashagent replaces it (restored on rollback). */
+export const DISABLED_LINKS = `${STORE}/disabled-boot-links`;
+/** The boot-order folders of SysV init (stock Bitmain images) and OpenWrt (/etc/rc.d, Braiins OS). */
+const RC_DIRS = '/etc/rc.d /etc/rcS.d /etc/rc2.d /etc/rc3.d /etc/rc4.d /etc/rc5.d';
+
+/**
+ * Makes the board start hashagent at boot instead of the stock miner (kept installed): the
+ * miner's start links are moved aside, hashagent's added (its init script unpacks the stored
+ * payload into tmpfs on the first start after a boot), and a stop link makes a halt or reboot
+ * power the hashboards down. Prints `boot=` with where it was enabled.
+ */
+function enableAtBoot(init: InitSystem, miner: string | null): string[] {
+  // Past the agent's start: nothing here may abort the takeover (set -e is off).
+  if (init === 'systemd') {
+    return [
+      'set +e',
+      ...(miner ? [`systemctl disable ${shq(miner)} >/dev/null 2>&1 && echo ${shq(miner)} > ${DISABLED_LINKS}.systemd`] : []),
+      'systemctl enable hashagent >/dev/null 2>&1 && echo "boot=systemd"',
+      'true',
+    ];
+  }
+  // Moves the miner's start links found by a glob (none matched: the glob stays as it is).
+  const moveAside = (glob: string) => `for l in ${glob}; do if [ -e "$l" ] || [ -L "$l" ]; then mkdir -p "${DISABLED_LINKS}\${l%/*}" && mv "$l" "${DISABLED_LINKS}\${l%/*}/"; fi; done`;
+  return [
+    'set +e',
+    `for d in ${RC_DIRS}; do`,
+    '  [ -d "$d" ] || continue',
+    ...(miner ? [`  ${moveAside(`"$d"/S*${shq(miner)}`)}`] : []),
+    '  ln -sf ../init.d/hashagent "$d/S99hashagent" && echo "boot=$d"',
+    'done',
+    'for d in /etc/rc0.d /etc/rc6.d; do [ -d "$d" ] && ln -sf ../init.d/hashagent "$d/K01hashagent"; done',
+    // buildroot-style busybox init: /etc/init.d/rcS runs /etc/init.d/S??* in order.
+    `if grep -q 'S??' /etc/init.d/rcS 2>/dev/null; then`,
+    ...(miner ? [`  ${moveAside(`/etc/init.d/S??*${shq(miner)}`)}`] : []),
+    '  ln -sf hashagent /etc/init.d/S99hashagent && echo "boot=/etc/init.d"',
+    'fi',
+    'true',
+  ];
+}
+
+/** Undoes enableAtBoot: hashagent's links removed, the stock miner's put back where they were. */
+function disableAtBoot(init: InitSystem): string[] {
+  if (init === 'systemd') {
+    return [
+      'systemctl disable hashagent >/dev/null 2>&1 || true',
+      `if [ -f ${DISABLED_LINKS}.systemd ]; then systemctl enable "$(cat ${DISABLED_LINKS}.systemd)" >/dev/null 2>&1 || true; rm -f ${DISABLED_LINKS}.systemd; fi`,
+    ];
+  }
+  return [
+    `for d in ${RC_DIRS} /etc/rc0.d /etc/rc6.d /etc/init.d; do rm -f "$d/S99hashagent" "$d/K01hashagent"; done`,
+    `if [ -d ${DISABLED_LINKS} ]; then (cd ${DISABLED_LINKS} && find . ! -type d) | while read -r p; do mv "${DISABLED_LINKS}/$p" "/$p"; done; rm -rf ${DISABLED_LINKS}; fi`,
+  ];
+}
+
 function serviceCmd(init: InitSystem, action: 'start' | 'stop' | 'reload'): string {
   if (init === 'systemd') return `systemctl ${action} hashagent`;
   // Output to the log: started over SSH, the agent must not hold the channel open.
@@ -57,9 +111,12 @@ function serviceCmd(init: InitSystem, action: 'start' | 'stop' | 'reload'): stri
  * (seconds of uptime) so the caller reports the gap the hashboards saw without a controller.
  */
 export function takeover(init: InitSystem, miner: string | null): string {
-  const installService = init === 'systemd'
-    ? `cp ${RUNTIME}/etc/systemd/system/hashagent.service ${UNIT} && systemctl daemon-reload`
-    : `cp ${RUNTIME}/etc/init.d/hashagent ${INITD} && chmod 755 ${INITD}`;
+  // The init script on every init system: systemd's unit runs its `prepare` (the payload into
+  // tmpfs after a boot) before the agent.
+  const installService = [
+    `cp ${RUNTIME}/etc/init.d/hashagent ${INITD} && chmod 755 ${INITD}`,
+    ...(init === 'systemd' ? [`cp ${RUNTIME}/etc/systemd/system/hashagent.service ${UNIT} && systemctl daemon-reload`] : []),
+  ].join('\n');
   return [
     'set -e',
     `[ -f ${ORIGINAL_MINER} ] || echo ${shq(miner ?? '')} > ${ORIGINAL_MINER}`,
@@ -71,6 +128,8 @@ export function takeover(init: InitSystem, miner: string | null): string {
     serviceCmd(init, 'start'),
     `echo "started=$(${uptime})"`,
     `rm -rf ${RUNTIME}.old`,
+    // Only once the new agent runs: boot order changes are the slow, non-urgent part.
+    ...enableAtBoot(init, miner),
   ].join('\n');
 }
 
@@ -89,7 +148,9 @@ export function rollback(init: InitSystem, everything: boolean): string {
   return [
     `miner=$(cat ${ORIGINAL_MINER} 2>/dev/null || true)`,
     `if [ -x ${INITD} ] || [ -f ${UNIT} ]; then ${serviceCmd(init, 'stop')} || true; fi`,
-    ...(init === 'systemd' ? [`rm -f ${UNIT}; systemctl daemon-reload || true`] : [`rm -f ${INITD}`]),
+    ...disableAtBoot(init),
+    ...(init === 'systemd' ? [`rm -f ${UNIT}; systemctl daemon-reload || true`] : []),
+    `rm -f ${INITD}`,
     `rm -rf ${RUNTIME} ${STAGING} ${RUNTIME}.old /run/hashagent.pid ${ORIGINAL_MINER}`,
     ...(everything ? [`rm -rf ${STORE} /etc/hashagent ${LOG}`] : []),
     'if [ -n "$miner" ] && [ -x "/etc/init.d/$miner" ]; then "/etc/init.d/$miner" start >/dev/null 2>&1 </dev/null; echo "restarted=$miner"; fi',

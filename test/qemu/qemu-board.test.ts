@@ -50,7 +50,7 @@ describe.skipIf(!haveTools)('the image on the QEMU vexpress-a9 board', () => {
     cleanups.push(() => board.stop());
     // The deadlines follow the guest's measured speed: unpacking the payload (xz, CPU-bound)
     // is the yardstick — qemu.md measured boot ~4 s and a cold Node start 6.5 s on 2 vCPUs.
-    const ready = await board.waitFor(/hashagent-init: payload ready/, 5 * 60_000);
+    const ready = await board.waitFor(/hashagent: payload ready/, 5 * 60_000);
     const unit = Math.max(ready.t, 10) * 1000;
     // The init checked the payload against the image's key before starting anything of it.
     await board.waitFor(/^verified \d+ files in \/run\/hashagent/, 4 * unit);
@@ -86,7 +86,7 @@ describe.skipIf(!haveTools)('the image on the QEMU vexpress-a9 board', () => {
       log: process.env.HASHAGENT_QEMU_LOG ? (l) => process.stdout.write(l + '\n') : undefined,
     });
     cleanups.push(() => board.stop());
-    const ready = await board.waitFor(/hashagent-init: payload ready/, 5 * 60_000);
+    const ready = await board.waitFor(/hashagent: payload ready/, 5 * 60_000);
     const unit = Math.max(ready.t, 10) * 1000;
     await board.waitFor(/signature does not match the public key/, 4 * unit);
     await board.waitFor(/payload refused: .* the agent is not started/, unit);
@@ -94,7 +94,5 @@ describe.skipIf(!haveTools)('the image on the QEMU vexpress-a9 board', () => {
   }, 20 * 60_000);
 });
 
-// The flash cases over SSH take 10–15 min (QEMU's lan9118 uploads the 24 MB payload at 37–145 KB/s)
-// and one of them (the second takeover on one guest) is not green yet: they run on their own with
-// `npm run test:flash` (HASHAGENT_QEMU_FLASH=1), not in `npm test`, until both are fixed (#15).
-if (process.env.HASHAGENT_QEMU_FLASH === '1') flashOnTheQemuBoard(haveTools, imageOnce);
+// `hashagent flash` onto a QEMU board of its own, over SSH (flash-cases.ts).
+flashOnTheQemuBoard(haveTools, imageOnce);

@@ -107,7 +107,7 @@ export async function bootQemuBoard(o: BootOptions): Promise<QemuBoard> {
     '-kernel', join(IMAGE, 'vmlinuz'), '-dtb', join(IMAGE, 'vexpress-v2p-ca9.dtb'), '-initrd', initrd,
     '-display', 'none', '-monitor', 'none', '-no-reboot',
     '-serial', 'stdio', ...serial,
-    '-nic', `user,model=lan9118${fwd}`,
+    '-netdev', `user,id=net0${fwd}`, '-device', 'virtio-net-device,netdev=net0',
     '-device', 'tmp105,address=0x48,id=tmp105', '-device', 'tmp421,address=0x4c,id=tmp421',
     '-qmp', `unix:${qmpPath},server=on,wait=off`,
     '-append', `console=ttyAMA0 rdinit=/init panic=1 quiet hashagent.date=${Math.floor(Date.now() / 1000)}`,
@@ -305,6 +305,9 @@ export const STOCK_MINER_FILES: Record<string, { data: string; mode?: number }> 
       '',
     ].join('\n'),
   },
+  // Its boot: SysV start links run in order by rcS, as stock images do (rcS.d/S70bmminer).
+  'etc/rcS.d/S70bmminer': { data: '#!/bin/sh\nexec /etc/init.d/bmminer "$@"\n', mode: 0o755 },
+  'etc/init.d/rcS': { data: '#!/bin/sh\nfor s in /etc/rcS.d/S*; do [ -x "$s" ] && "$s" start; done\ntrue\n', mode: 0o755 },
 };
 
 /** A TCP port free on 127.0.0.1 just now (for QEMU's hostfwd). */

@@ -153,6 +153,12 @@ export function flashOnTheQemuBoard(haveTools: boolean, imageOnce: () => { publi
       expect(await bmminerRunning()).toBe(false);
       const gap = /\s(\d+\.\d+) s\s/.exec(r.out.split('\n').find((l) => l.startsWith(`root@127.0.0.1:${port}`) && /\sok\s/.test(l)) ?? '');
       process.stdout.write(`flash: stock miner stopped → agent started in ${gap?.[1]} s (guest uptime clock)\n`);
+      // What the hashboards see: from the stock miner's stop to the agent's first log line and to
+      // its first chain up (guest wall clock; the stop is known to the second).
+      const stoppedAt = Number(/bmminer: stopped at (\d+)/.exec(board.lines.filter((l) => /bmminer: stopped at/.test(l.line)).at(-1)?.line ?? '')?.[1]);
+      const log = (await guestSshRun(ssh, port, 'cat /run/hashagent.log')).stdout.split('\n');
+      const at = (re: RegExp) => Date.parse(/^(\S+Z) /.exec(log.find((l) => /^\S+Z /.test(l) && re.test(l)) ?? '')?.[1] ?? '') / 1000 - stoppedAt;
+      process.stdout.write(`flash: stock miner stopped → agent's first log line ${at(/./).toFixed(1)} s, first chain enumerated ${at(/chain \d: \d+ ×/).toFixed(1)} s (guest wall clock, ±1 s)\n`);
     }, 20 * 60_000);
 
     it('comes back after a reboot: the payload unpacked into tmpfs again and the agent started at boot, the stock miner not', async () => {

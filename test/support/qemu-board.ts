@@ -300,7 +300,7 @@ export const STOCK_MINER_FILES: Record<string, { data: string; mode?: number }> 
       '#!/bin/sh',
       'case "$1" in',
       '  start) /usr/bin/bmminer </dev/null >/dev/null 2>&1 & echo $! > /run/bmminer.pid; echo "bmminer: started" > /dev/console ;;',
-      '  stop) kill "$(cat /run/bmminer.pid)" 2>/dev/null; rm -f /run/bmminer.pid; echo "bmminer: stopped" > /dev/console ;;',
+      '  stop) kill "$(cat /run/bmminer.pid)" 2>/dev/null; rm -f /run/bmminer.pid; echo "bmminer: stopped at $(date +%s)" > /dev/console ;;',
       'esac',
       '',
     ].join('\n'),

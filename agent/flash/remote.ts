@@ -56,7 +56,7 @@ const RC_DIRS = '/etc/rc.d /etc/rcS.d /etc/rc2.d /etc/rc3.d /etc/rc4.d /etc/rc5.
  * payload into tmpfs on the first start after a boot), and a stop link makes a halt or reboot
  * power the hashboards down. Prints `boot=` with where it was enabled.
  */
-function enableAtBoot(init: InitSystem, miner: string | null): string[] {
+export function enableAtBoot(init: InitSystem, miner: string | null): string[] {
   // Past the agent's start: nothing here may abort the takeover (set -e is off).
   if (init === 'systemd') {
     return [
@@ -86,7 +86,7 @@ function enableAtBoot(init: InitSystem, miner: string | null): string[] {
 }
 
 /** Undoes enableAtBoot: hashagent's links removed, the stock miner's put back where they were. */
-function disableAtBoot(init: InitSystem): string[] {
+export function disableAtBoot(init: InitSystem): string[] {
   if (init === 'systemd') {
     return [
       'systemctl disable hashagent >/dev/null 2>&1 || true',

@@ -10,21 +10,44 @@ export interface SchedulerOptions {
   onShare: (share: MiningShare, found: FoundShare<WorkTag>, chain: ChainDriver<WorkTag>) => void;
 }
 
+/** What the scheduler keeps per chain, in one record: the dispatch path reads it once. */
+class Fed {
+  /** The work items it is fed from in turn: one more than the driver may still hold. */
+  readonly items: WorkItem[];
+  next = 0;
+  timer: NodeJS.Timeout | null = null;
+  /** The duration the timer was made with (refresh() keeps it). */
+  timerMs = -1;
+  /** When the next work is due (absolute, ms): late timers do not push the schedule back. */
+  due = -1;
+  /** Work items written. */
+  dispatched = 0;
+  readonly feeder: () => void;
+
+  constructor(
+    readonly chain: ChainDriver<WorkTag>,
+    readonly lane: number,
+    readonly listener: (s: FoundShare<WorkTag>) => void,
+    feed: (f: Fed) => void,
+  ) {
+    this.items = Array.from({ length: chain.retainedWork + 1 }, () => new WorkItem());
+    this.feeder = () => feed(this);
+  }
+
+  clearTimer(): void {
+    clearTimeout(this.timer ?? undefined);
+    this.timer = null;
+  }
+}
+
 export class WorkScheduler {
   private generator: WorkGenerator | null = null;
   /** The generator kept across jobs (its buffers reused), current or not. */
   private spare: WorkGenerator | null = null;
-  /** Per chain, the work items it is fed from in turn: one more than the driver may still hold. */
-  private readonly pools = new Map<ChainDriver<WorkTag>, { items: WorkItem[]; next: number }>();
-  private readonly timers = new Map<ChainDriver<WorkTag>, NodeJS.Timeout>();
-  /** The duration each chain's timer was made with (refresh() keeps it). */
-  private readonly timerMs = new Map<ChainDriver<WorkTag>, number>();
-  /** When each chain's next work is due (absolute, ms): late timers do not push the schedule back. */
-  private readonly due = new Map<ChainDriver<WorkTag>, number>();
-  private readonly listeners = new Map<ChainDriver<WorkTag>, (s: FoundShare<WorkTag>) => void>();
+  private readonly fed = new Map<ChainDriver<WorkTag>, Fed>();
+  /** The chains fed, as a list: the new-block path walks it without allocating. */
+  private readonly fedList: Fed[] = [];
   private running = false;
-  /** Work items written, per chain. */
-  readonly dispatched = new Map<ChainDriver<WorkTag>, number>();
 
   constructor(private readonly opts: SchedulerOptions) {}
 
@@ -35,60 +58,52 @@ export class WorkScheduler {
 
   /** Adds a chain (already initialised); it gets work at once if there is a job. */
   addChain(chain: ChainDriver<WorkTag>, lane = this.lanes.get(chain) ?? this.lanes.size): void {
-    if (this.listeners.has(chain)) return;
+    if (this.fed.has(chain)) return;
     this.lanes.set(chain, lane);
     this.laneCount = Math.max(this.laneCount, lane + 1);
     // The extranonce is copied: the work item it sits in is refilled later.
     const on = (s: FoundShare<WorkTag>) =>
       this.opts.onShare({ job: s.work.tag.job, extranonce: s.work.tag.extranonce.slice(), ntime: s.work.ntime, version: s.version, nonce: s.nonce }, s, chain);
     chain.on('share', on);
-    this.listeners.set(chain, on);
-    this.chainList.push(chain);
-    this.feeders.set(chain, () => this.feed(chain));
-    this.dispatched.set(chain, 0);
-    this.pools.set(chain, { items: Array.from({ length: chain.retainedWork + 1 }, () => new WorkItem()), next: 0 });
-    if (this.running) this.feed(chain);
+    const f = new Fed(chain, lane, on, (x) => this.feed(x));
+    this.fed.set(chain, f);
+    this.fedList.push(f);
+    if (this.running) this.feed(f);
   }
 
   removeChain(chain: ChainDriver<WorkTag>): void {
-    clearTimeout(this.timers.get(chain));
-    this.timers.delete(chain);
-    const on = this.listeners.get(chain);
-    if (on) chain.off('share', on);
-    this.listeners.delete(chain);
-    const i = this.chainList.indexOf(chain);
-    if (i >= 0) this.chainList.splice(i, 1);
-    this.dispatched.delete(chain);
-    this.due.delete(chain);
-    this.pools.delete(chain);
-    this.feeders.delete(chain);
+    const f = this.fed.get(chain);
+    if (!f) return;
+    f.clearTimer();
+    chain.off('share', f.listener);
+    this.fed.delete(chain);
+    this.fedList.splice(this.fedList.indexOf(f), 1);
   }
 
-  /** The chains fed (kept as a list: the new-block path walks it without allocating). */
-  private readonly chainList: ChainDriver<WorkTag>[] = [];
-  /** Each chain's timer callback, made once. */
-  private readonly feeders = new Map<ChainDriver<WorkTag>, () => void>();
-
   get chains(): ChainDriver<WorkTag>[] {
-    return [...this.chainList];
+    return this.fedList.map((f) => f.chain);
+  }
+
+  /** Work items written to `chain` since it was added. */
+  dispatchedTo(chain: ChainDriver<WorkTag>): number {
+    return this.fed.get(chain)?.dispatched ?? 0;
   }
 
   start(): void {
     this.running = true;
-    for (const c of this.chains) this.feed(c);
+    for (const f of [...this.fedList]) this.feed(f);
   }
 
   stop(): void {
     this.running = false;
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    for (const f of this.fedList) f.clearTimer();
     this.generator = null;
   }
 
   /** No valid job (upstream lost): chains idle on what they have until the next job. */
   clearJob(): void {
     this.generator = null;
-    for (const c of this.chains) c.invalidateAll();
+    for (const f of this.fedList) f.chain.invalidateAll();
   }
 
   get currentJob(): MiningJob | null {
@@ -101,10 +116,10 @@ export class WorkScheduler {
     this.generator = this.spare;
     if (!job.clean || !this.running) return;
     // New block: void every ring and write the new work to every chain now, then re-arm timers.
-    const chains = this.chainList;
-    for (let i = 0; i < chains.length; i++) chains[i]!.invalidateAll();
-    for (let i = 0; i < chains.length; i++) this.dispatchOne(chains[i]!);
-    for (let i = 0; i < chains.length; i++) this.arm(chains[i]!, true);
+    const list = this.fedList;
+    for (let i = 0; i < list.length; i++) list[i]!.chain.invalidateAll();
+    for (let i = 0; i < list.length; i++) this.dispatchOne(list[i]!);
+    for (let i = 0; i < list.length; i++) this.arm(list[i]!, true);
   }
 
   /** A new share target (SetTarget / set_difficulty): later items use it; the search goes on
@@ -113,61 +128,58 @@ export class WorkScheduler {
     if (this.generator) this.generator.target = target;
   }
 
-  private dispatchOne(chain: ChainDriver<WorkTag>): void {
+  private dispatchOne(f: Fed): void {
     const gen = this.generator;
-    const pool = this.pools.get(chain);
-    if (!gen || !pool || chain.isClosed) return;
-    const item = pool.items[pool.next]!;
-    pool.next = (pool.next + 1) % pool.items.length;
-    chain.dispatch(gen.next(chain.profile.jobFormat === 'midstate' ? chain.profile.maxMidstates : 0, this.lanes.get(chain) ?? 0, this.laneCount, item));
-    this.dispatched.set(chain, (this.dispatched.get(chain) ?? 0) + 1);
+    const chain = f.chain;
+    if (!gen || chain.isClosed) return;
+    const item = f.items[f.next]!;
+    f.next = (f.next + 1) % f.items.length;
+    chain.dispatch(gen.next(chain.profile.jobFormat === 'midstate' ? chain.profile.maxMidstates : 0, f.lane, this.laneCount, item));
+    f.dispatched++;
   }
 
-  private feed(chain: ChainDriver<WorkTag>): void {
-    this.dispatchOne(chain);
+  private feed(f: Fed): void {
+    if (this.fed.get(f.chain) !== f) return; // removed while its timer was due
+    this.dispatchOne(f);
+    const chain = f.chain;
     if (chain.streams) {
       // Keep a few items queued on the line so the chips never wait for the event loop (an S9's
       // FPGA queues more: its work FIFO holds dozens of jobs). A new block flushes what the link
       // has not sent (see ChainDriver.invalidateAll).
       const ahead = Math.max(24, 8 * chain.workIntervalMs);
-      for (let n = 0; chain.txAheadMs < ahead && chain.txPendingBytes < 4096 && n < 16 && this.generator; n++) this.dispatchOne(chain);
-      if (this.running) this.rearm(chain, Math.max(1, Math.round(ahead / 2)));
-      else {
-        clearTimeout(this.timers.get(chain));
-        this.timers.delete(chain);
-      }
+      for (let n = 0; chain.txAheadMs < ahead && chain.txPendingBytes < 4096 && n < 16 && this.generator; n++) this.dispatchOne(f);
+      if (this.running) this.rearm(f, Math.max(1, Math.round(ahead / 2)));
+      else f.clearTimer();
       return;
     }
-    this.arm(chain);
+    this.arm(f);
   }
 
-  private arm(chain: ChainDriver<WorkTag>, fromNow = false): void {
-    if (!this.running || !this.listeners.has(chain)) {
-      clearTimeout(this.timers.get(chain));
-      this.timers.delete(chain);
+  private arm(f: Fed, fromNow = false): void {
+    if (!this.running || this.fed.get(f.chain) !== f) {
+      f.clearTimer();
       return;
     }
     const now = performance.now();
-    const interval = chain.workIntervalMs;
-    let due = (fromNow ? now : (this.due.get(chain) ?? now)) + interval;
+    const interval = f.chain.workIntervalMs;
+    let due = (fromNow || f.due < 0 ? now : f.due) + interval;
     if (due < now) due = now + interval / 2; // fell behind by more than an interval: catch up once
-    this.due.set(chain, due);
+    f.due = due;
     // Whole milliseconds: Node keeps one timer list per distinct duration, and a fractional one
     // would make (allocate) a new list every time.
-    this.rearm(chain, Math.max(0, Math.round(due - now)));
+    this.rearm(f, Math.max(0, Math.round(due - now)));
   }
 
   /** Sets the chain's timer to fire in `ms`: the same Timeout is refreshed when the duration has
    * not changed (the new-block path re-arms every chain with its full interval), so it allocates
    * nothing; a new duration makes a new one. */
-  private rearm(chain: ChainDriver<WorkTag>, ms: number): void {
-    const t = this.timers.get(chain);
-    if (t && this.timerMs.get(chain) === ms) {
-      t.refresh();
+  private rearm(f: Fed, ms: number): void {
+    if (f.timer && f.timerMs === ms) {
+      f.timer.refresh();
       return;
     }
-    clearTimeout(t);
-    this.timerMs.set(chain, ms);
-    this.timers.set(chain, setTimeout(this.feeders.get(chain)!, ms));
+    f.clearTimer();
+    f.timerMs = ms;
+    f.timer = setTimeout(f.feeder, ms);
   }
 }

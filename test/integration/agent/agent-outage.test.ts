@@ -34,7 +34,7 @@ describe('a pool outage is not a dead chain', () => {
     pool = await startTestPool({ port, secret: pool.secret });
     cleanups.push(() => pool.stop());
     const back = performance.now();
-    await until('work on every chain again', () => agent.scheduler.currentJob !== null && [...agent.chains.values()].every((c) => (agent.scheduler.dispatched.get(c.driver) ?? 0) > 0), 10_000);
+    await until('work on every chain again', () => agent.scheduler.currentJob !== null && [...agent.chains.values()].every((c) => agent.scheduler.dispatchedTo(c.driver) > 0), 10_000);
     expect(performance.now() - back).toBeLessThan(2000);
     // The same drivers: nothing was re-initialised, the chains just got work again.
     expect([...agent.chains.values()].map((c) => c.driver)).toEqual(chains);

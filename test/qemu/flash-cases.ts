@@ -156,7 +156,9 @@ export function flashOnTheQemuBoard(haveTools: boolean, imageOnce: () => { publi
       // What the hashboards see: from the stock miner's stop to the agent's first log line and to
       // its first chain up (guest wall clock; the stop is known to the second).
       const stoppedAt = Number(/bmminer: stopped at (\d+)/.exec(board.lines.filter((l) => /bmminer: stopped at/.test(l.line)).at(-1)?.line ?? '')?.[1]);
-      const log = (await guestSshRun(ssh, port, 'cat /run/hashagent.log')).stdout.split('\n');
+      // The log is appended to by every start (the rolled-back agent's lines come first).
+      const all = (await guestSshRun(ssh, port, 'cat /run/hashagent.log')).stdout.split('\n');
+      const log = all.slice(all.findLastIndex((l) => /hashagent: started/.test(l)));
       const at = (re: RegExp) => Date.parse(/^(\S+Z) /.exec(log.find((l) => /^\S+Z /.test(l) && re.test(l)) ?? '')?.[1] ?? '') / 1000 - stoppedAt;
       process.stdout.write(`flash: stock miner stopped → agent's first log line ${at(/./).toFixed(1)} s, first chain enumerated ${at(/chain \d: \d+ ×/).toFixed(1)} s (guest wall clock, ±1 s)\n`);
     }, 20 * 60_000);

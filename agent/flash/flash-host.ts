@@ -72,7 +72,16 @@ export async function flashHost(target: Target, ssh: SshOptions, plan: FlashPlan
     }
 
     progress(`taking over from ${verdict.stockMiner ?? '(no stock miner)'}`);
-    const out = await s.must(remote.takeover(facts.init, verdict.stockMiner), 'takeover');
+    let out: string;
+    try {
+      out = await s.must(remote.takeover(facts.init, verdict.stockMiner), 'takeover');
+    } catch (e) {
+      // The stock miner may be stopped already: the board must not be left without a miner.
+      progress('takeover failed: rolling back');
+      const rb = await s.run(remote.rollback(facts.init, false));
+      const back = /restarted=(\S+)/.exec(rb.stdout)?.[1];
+      return { ...base, ok: false, rolledBack: true, outcome: `${e instanceof Error ? e.message : String(e)}; rolled back${back ? ` to ${back}` : ''}` };
+    }
     const stopped = Number(/stopped=([\d.]+)/.exec(out)?.[1]);
     const started = Number(/started=([\d.]+)/.exec(out)?.[1]);
     const gapSeconds = Number.isFinite(stopped) && Number.isFinite(started) ? Math.round((started - stopped) * 100) / 100 : undefined;

@@ -114,7 +114,7 @@ export function takeover(init: InitSystem, miner: string | null): string {
   // The init script on every init system: systemd's unit runs its `prepare` (the payload into
   // tmpfs after a boot) before the agent.
   const installService = [
-    `cp ${RUNTIME}/etc/init.d/hashagent ${INITD} && chmod 755 ${INITD}`,
+    `mkdir -p /etc/init.d && cp ${RUNTIME}/etc/init.d/hashagent ${INITD} && chmod 755 ${INITD}`,
     ...(init === 'systemd' ? [`cp ${RUNTIME}/etc/systemd/system/hashagent.service ${UNIT} && systemctl daemon-reload`] : []),
   ].join('\n');
   return [
